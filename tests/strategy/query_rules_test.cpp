@@ -1,0 +1,265 @@
+#define BOOST_TEST_MODULE strategy query rules
+#include <boost/test/unit_test.hpp>
+
+#include <cistern/strategy/detail/fingerprint.hpp>
+#include <cistern/strategy/detail/sql_lexer.hpp>
+#include <cistern/strategy/query_rules/analyzer.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace qr = cistern::strategy::query_rules;
+namespace sd = cistern::strategy::detail;
+
+namespace {
+std::vector<qr::finding> run(const std::string& sql, const qr::statement_context& ctx = {}, qr::rule_options o = {}) {
+    return qr::analyzer(o).analyze(sql, ctx);
+}
+bool fires(const std::string& rule, const std::string& sql, const qr::statement_context& ctx = {}) {
+    auto f = run(sql, ctx);
+    return std::any_of(f.begin(), f.end(), [&](auto& x) { return x.rule == rule; });
+}
+const qr::finding* find(const std::vector<qr::finding>& f, const std::string& rule) {
+    for (auto& x : f)
+        if (x.rule == rule) return &x;
+    return nullptr;
+}
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(lexer)
+
+BOOST_AUTO_TEST_CASE(strings_comments_and_quoted_identifiers_are_tokens_not_text) {
+    auto t = sd::tokenize("SELECT 'a -- not a comment', \"we\"\"ird\" /* SELECT * */ FROM [t x] -- WHERE\n WHERE $$x'y$$ = E'\\''");
+    BOOST_REQUIRE_EQUAL(t.size(), 10u);
+    BOOST_TEST((t[1].kind == sd::token_kind::string));
+    BOOST_TEST(t[1].lower == "a -- not a comment");
+    BOOST_TEST((t[3].kind == sd::token_kind::quoted_ident));
+    BOOST_TEST(t[3].lower == "we\"ird");
+    BOOST_TEST((t[5].kind == sd::token_kind::quoted_ident));
+    BOOST_TEST(t[5].lower == "t x");
+    BOOST_TEST(t[6].is_word("where"));
+    BOOST_TEST(t[7].lower == "x'y");
+    BOOST_TEST(t[8].is_op("="));
+    BOOST_TEST((t[9].kind == sd::token_kind::string));
+    BOOST_TEST(t[9].lower == "'");
+    auto sub = sd::tokenize("SELECT arr[1] FROM t");
+    BOOST_TEST((sub[2].kind == sd::token_kind::op)); // a subscript, not a quoted identifier
+}
+
+BOOST_AUTO_TEST_CASE(parameters_and_casts) {
+    auto t = sd::tokenize("select a::int from t where b = $1 and c = :name and d = ? and e = @p");
+    int params = 0;
+    for (auto& x : t) params += x.kind == sd::token_kind::parameter;
+    BOOST_TEST(params == 4);
+    BOOST_TEST(t[2].is_op("::"));
+}
+
+BOOST_AUTO_TEST_CASE(fingerprint_ignores_literals_case_whitespace_and_comments) {
+    auto a = sd::normalize("SELECT * FROM t WHERE id = 1 AND name IN ('a', 'b', 'c')");
+    auto b = sd::normalize("select *\n  from t -- hi\n where id=42 and name in ('x')");
+    BOOST_TEST(a == b);
+    BOOST_TEST(a == "select * from t where id = ? and name in (...)");
+    BOOST_TEST(sd::fingerprint_id(a) == sd::fingerprint_id(b));
+    BOOST_TEST(sd::normalize("INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y')") == "insert into t (a, b) values (...)");
+    BOOST_TEST(sd::fingerprint_id(a) != sd::fingerprint_id(sd::normalize("select * from u where id = 1")));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(rules)
+
+BOOST_AUTO_TEST_CASE(select_star) {
+    BOOST_TEST(fires("select_star", "SELECT * FROM users WHERE id = 1"));
+    BOOST_TEST(fires("select_star", "SELECT u.* FROM users u WHERE id = 1"));
+    BOOST_TEST(!fires("select_star", "SELECT count(*) FROM users WHERE id = 1"));
+    BOOST_TEST(!fires("select_star", "SELECT id, price * 2 FROM items WHERE id = 1"));
+    BOOST_TEST(!fires("select_star", "SELECT id FROM t WHERE EXISTS (SELECT * FROM u WHERE u.id = t.id)"));
+    BOOST_TEST(!fires("select_star", "SELECT '*' FROM t /* SELECT * */ WHERE id = 1"));
+}
+
+BOOST_AUTO_TEST_CASE(update_and_delete_without_where) {
+    BOOST_TEST(fires("update_without_where", "UPDATE accounts SET balance = 0"));
+    BOOST_TEST(!fires("update_without_where", "UPDATE accounts SET balance = 0 WHERE id = ?"));
+    BOOST_TEST(fires("delete_without_where", "DELETE FROM sessions"));
+    BOOST_TEST(fires("delete_without_where", "DELETE FROM sessions -- WHERE expired"));
+    BOOST_TEST(!fires("delete_without_where", "DELETE FROM sessions WHERE expires < now()"));
+    auto f = run("DELETE FROM sessions");
+    BOOST_REQUIRE(find(f, "delete_without_where"));
+    BOOST_TEST((find(f, "delete_without_where")->level == qr::severity::error));
+}
+
+BOOST_AUTO_TEST_CASE(leading_wildcard_like) {
+    BOOST_TEST(fires("leading_wildcard_like", "SELECT id FROM t WHERE name LIKE '%son' LIMIT 5"));
+    BOOST_TEST(fires("leading_wildcard_like", "SELECT id FROM t WHERE name ILIKE '_a%' LIMIT 5"));
+    BOOST_TEST(!fires("leading_wildcard_like", "SELECT id FROM t WHERE name LIKE 'john%' LIMIT 5"));
+    BOOST_TEST(!fires("leading_wildcard_like", "SELECT id FROM t WHERE name = '%x' LIMIT 5"));
+}
+
+BOOST_AUTO_TEST_CASE(function_on_column) {
+    BOOST_TEST(fires("function_on_column", "SELECT id FROM users WHERE lower(email) = ?"));
+    BOOST_TEST(fires("function_on_column", "SELECT id FROM o WHERE date(created_at) = '2024-01-01'"));
+    BOOST_TEST(fires("function_on_column", "SELECT id FROM o WHERE ? < abs(delta)"));
+    BOOST_TEST(!fires("function_on_column", "SELECT id FROM users WHERE email = lower(?)"));
+    BOOST_TEST(!fires("function_on_column", "SELECT id FROM o WHERE created_at > now() - interval '1 day'"));
+    BOOST_TEST(!fires("function_on_column", "SELECT lower(email) FROM users WHERE id = 1"));
+    BOOST_TEST(!fires("function_on_column", "SELECT id FROM t WHERE id IN (SELECT x FROM u WHERE y = 1)"));
+}
+
+BOOST_AUTO_TEST_CASE(or_across_columns) {
+    BOOST_TEST(fires("or_across_columns", "SELECT id FROM t WHERE a = 1 OR b = 2"));
+    BOOST_TEST(fires("or_across_columns", "SELECT id FROM t WHERE x > 0 AND (t.a = 1 OR t.b = 2)"));
+    BOOST_TEST(!fires("or_across_columns", "SELECT id FROM t WHERE status = 'a' OR status = 'b'"));
+    BOOST_TEST(!fires("or_across_columns", "SELECT id FROM t WHERE a = 1 AND b = 2"));
+    BOOST_TEST(!fires("or_across_columns", "SELECT id FROM t WHERE a = 'x OR b = 2'"));
+}
+
+BOOST_AUTO_TEST_CASE(not_in_subquery) {
+    BOOST_TEST(fires("not_in_subquery", "SELECT id FROM a WHERE id NOT IN (SELECT a_id FROM b)"));
+    BOOST_TEST(!fires("not_in_subquery", "SELECT id FROM a WHERE id NOT IN (1, 2, 3)"));
+    BOOST_TEST(!fires("not_in_subquery", "SELECT id FROM a WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.a_id = a.id)"));
+}
+
+BOOST_AUTO_TEST_CASE(large_offset) {
+    BOOST_TEST(fires("large_offset", "SELECT id FROM t ORDER BY id LIMIT 20 OFFSET 50000"));
+    BOOST_TEST(fires("large_offset", "SELECT id FROM t ORDER BY id LIMIT 50000, 20"));
+    BOOST_TEST(!fires("large_offset", "SELECT id FROM t ORDER BY id LIMIT 20 OFFSET 40"));
+    BOOST_TEST(!fires("large_offset", "SELECT id FROM t ORDER BY id LIMIT 20 OFFSET ?"));
+    qr::rule_options o;
+    o.large_offset = 10;
+    auto f = qr::analyzer(o).analyze("SELECT id FROM t ORDER BY id LIMIT 20 OFFSET 40");
+    BOOST_TEST(find(f, "large_offset") != nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(order_by_random) {
+    BOOST_TEST(fires("order_by_random", "SELECT id FROM t ORDER BY RANDOM() LIMIT 1"));
+    BOOST_TEST(fires("order_by_random", "SELECT id FROM t ORDER BY rand() LIMIT 1"));
+    BOOST_TEST(!fires("order_by_random", "SELECT random() FROM t ORDER BY id LIMIT 1"));
+    BOOST_TEST(!fires("order_by_random", "SELECT id FROM t ORDER BY random_rank LIMIT 1"));
+}
+
+BOOST_AUTO_TEST_CASE(implicit_cross_join) {
+    auto f = run("SELECT a.x, b.y FROM a, b");
+    BOOST_REQUIRE(find(f, "implicit_cross_join"));
+    BOOST_TEST((find(f, "implicit_cross_join")->level == qr::severity::error));
+    BOOST_TEST(fires("implicit_cross_join", "SELECT a.x FROM a, b WHERE a.id = b.a_id"));
+    BOOST_TEST(!fires("implicit_cross_join", "SELECT a.x FROM a JOIN b ON a.id = b.a_id"));
+    BOOST_TEST(!fires("implicit_cross_join", "SELECT a.x, a.y FROM a WHERE a.id IN (1, 2)"));
+}
+
+BOOST_AUTO_TEST_CASE(seq_scan_large_table_reads_postgres_and_sqlite_plans) {
+    qr::statement_context pg;
+    pg.plan = "Seq Scan on orders  (cost=0.00..1834.00 rows=50000 width=20)\n  Filter: (customer_id = 42)";
+    BOOST_TEST(fires("seq_scan_large_table", "SELECT id FROM orders WHERE customer_id = 42", pg));
+    qr::statement_context pg_small;
+    pg_small.plan = "Seq Scan on orders  (cost=0.00..1.10 rows=10 width=20)";
+    BOOST_TEST(!fires("seq_scan_large_table", "SELECT id FROM orders WHERE customer_id = 42", pg_small));
+    qr::statement_context pg_index;
+    pg_index.plan = "Index Scan using orders_customer_idx on orders  (cost=0.29..8.31 rows=50000 width=20)";
+    BOOST_TEST(!fires("seq_scan_large_table", "SELECT id FROM orders WHERE customer_id = 42", pg_index));
+
+    qr::statement_context lite;
+    lite.plan = "SCAN orders";
+    lite.table_rows["orders"] = 200000;
+    BOOST_TEST(fires("seq_scan_large_table", "SELECT id FROM orders WHERE customer_id = 42", lite));
+    lite.plan = "SEARCH orders USING INDEX orders_customer (customer_id=?)";
+    BOOST_TEST(!fires("seq_scan_large_table", "SELECT id FROM orders WHERE customer_id = 42", lite));
+    lite.plan = "SCAN orders";
+    lite.table_rows["orders"] = 50;
+    BOOST_TEST(!fires("seq_scan_large_table", "SELECT id FROM orders WHERE customer_id = 42", lite));
+    BOOST_TEST(!fires("seq_scan_large_table", "SELECT id FROM orders WHERE customer_id = 42"));
+}
+
+BOOST_AUTO_TEST_CASE(count_star_without_filter) {
+    qr::statement_context big;
+    big.table_rows["events"] = 5'000'000;
+    auto f = run("SELECT COUNT(*) FROM events", big);
+    BOOST_REQUIRE(find(f, "count_star_without_filter"));
+    BOOST_TEST((find(f, "count_star_without_filter")->level == qr::severity::warning));
+    BOOST_TEST(!fires("count_star_without_filter", "SELECT COUNT(*) FROM events WHERE kind = 'x'", big));
+    qr::statement_context small;
+    small.table_rows["events"] = 12;
+    BOOST_TEST(!fires("count_star_without_filter", "SELECT COUNT(*) FROM events", small));
+    BOOST_TEST(!fires("count_star_without_filter", "SELECT kind, COUNT(*) FROM events GROUP BY kind", big));
+}
+
+BOOST_AUTO_TEST_CASE(unbounded_read) {
+    BOOST_TEST(fires("unbounded_read", "SELECT id, name FROM customers"));
+    BOOST_TEST(!fires("unbounded_read", "SELECT id, name FROM customers LIMIT 100"));
+    BOOST_TEST(!fires("unbounded_read", "SELECT id, name FROM customers WHERE id = ?"));
+    BOOST_TEST(!fires("unbounded_read", "SELECT max(id) FROM customers"));
+    BOOST_TEST(!fires("unbounded_read", "SELECT 1"));
+    qr::statement_context small;
+    small.table_rows["countries"] = 250;
+    BOOST_TEST(!fires("unbounded_read", "SELECT code, name FROM countries", small));
+}
+
+BOOST_AUTO_TEST_CASE(long_in_list) {
+    std::string many = "SELECT id FROM t WHERE id IN (";
+    for (int i = 0; i < 150; ++i) many += (i ? "," : "") + std::to_string(i);
+    many += ")";
+    BOOST_TEST(fires("long_in_list", many));
+    BOOST_TEST(!fires("long_in_list", "SELECT id FROM t WHERE id IN (1, 2, 3)"));
+}
+
+BOOST_AUTO_TEST_CASE(having_without_aggregate) {
+    BOOST_TEST(fires("having_without_aggregate", "SELECT kind, count(*) FROM e GROUP BY kind HAVING kind <> 'x'"));
+    BOOST_TEST(!fires("having_without_aggregate", "SELECT kind, count(*) FROM e GROUP BY kind HAVING count(*) > 5"));
+}
+
+BOOST_AUTO_TEST_CASE(union_without_all) {
+    BOOST_TEST(fires("union_without_all", "SELECT id FROM a WHERE x = 1 UNION SELECT id FROM b WHERE y = 2"));
+    BOOST_TEST(!fires("union_without_all", "SELECT id FROM a WHERE x = 1 UNION ALL SELECT id FROM b WHERE y = 2"));
+}
+
+BOOST_AUTO_TEST_CASE(insert_without_columns) {
+    BOOST_TEST(fires("insert_without_columns", "INSERT INTO audit VALUES (1, 'x')"));
+    BOOST_TEST(fires("insert_without_columns", "INSERT INTO s.audit SELECT id, 'x' FROM t WHERE id = 1"));
+    BOOST_TEST(!fires("insert_without_columns", "INSERT INTO audit (id, what) VALUES (1, 'x')"));
+    BOOST_TEST(!fires("insert_without_columns", "INSERT INTO \"odd name\" (id) VALUES (1)"));
+}
+
+BOOST_AUTO_TEST_CASE(null_comparison) {
+    BOOST_TEST(fires("null_comparison", "SELECT id FROM t WHERE deleted_at = NULL"));
+    BOOST_TEST(fires("null_comparison", "SELECT id FROM t WHERE a = 1 AND b <> NULL"));
+    BOOST_TEST(!fires("null_comparison", "UPDATE t SET deleted_at = NULL, x = NULL WHERE id = 1"));
+    BOOST_TEST(!fires("null_comparison", "SELECT id FROM t WHERE deleted_at IS NULL"));
+}
+
+BOOST_AUTO_TEST_CASE(n_plus_one_counts_fingerprints_per_request) {
+    std::vector<std::string> request{"SELECT id FROM orders WHERE customer = 1"};
+    for (int i = 0; i < 6; ++i) request.push_back("SELECT * FROM lines WHERE order_id = " + std::to_string(i));
+    auto f = qr::analyzer().analyze_request(request);
+    BOOST_REQUIRE_EQUAL(f.size(), 1u);
+    BOOST_TEST(f[0].rule == "n_plus_one");
+    BOOST_TEST(f[0].statement == "select * from lines where order_id = ?");
+    BOOST_TEST(f[0].message.find("6 times") != std::string::npos);
+
+    std::vector<std::string> fine;
+    for (int i = 0; i < 4; ++i) fine.push_back("SELECT * FROM lines WHERE order_id = " + std::to_string(i));
+    for (int i = 0; i < 10; ++i) fine.push_back("SELECT * FROM t" + std::to_string(i) + " WHERE id = 1");
+    BOOST_TEST(qr::analyzer().analyze_request(fine).empty());
+}
+
+BOOST_AUTO_TEST_CASE(clean_statement_has_no_findings_and_findings_carry_fingerprint) {
+    BOOST_TEST(run("SELECT id, name FROM users WHERE id = $1").empty());
+    auto f = run("SELECT * FROM users WHERE id = 7");
+    BOOST_REQUIRE(!f.empty());
+    BOOST_TEST(f[0].fingerprint == sd::fingerprint_id("select * from users where id = ?"));
+    BOOST_TEST(!f[0].suggestion.empty());
+}
+
+BOOST_AUTO_TEST_CASE(options_are_validated_and_rules_can_be_disabled) {
+    qr::rule_options bad;
+    bad.large_offset = 0;
+    BOOST_CHECK_THROW(qr::analyzer{bad}, cistern::config_error);
+    qr::rule_options unknown;
+    unknown.disabled.insert("no_such_rule");
+    BOOST_CHECK_THROW(qr::analyzer{unknown}, cistern::config_error);
+    qr::rule_options off;
+    off.disabled.insert("select_star");
+    BOOST_TEST(qr::analyzer(off).analyze("SELECT * FROM users WHERE id = 1").empty());
+    BOOST_TEST(qr::analyzer::rule_names().size() >= 15u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
