@@ -1,0 +1,162 @@
+#define BOOST_TEST_MODULE strategy sqlite index advice and maintenance
+#include <boost/test/unit_test.hpp>
+
+#include <cistern/adapter/sqlite/connection.hpp>
+#include <cistern/strategy/concepts.hpp>
+#include <cistern/strategy/index/candidate.hpp>
+#include <cistern/strategy/index/detail/sqlite_catalog.hpp>
+#include <cistern/strategy/index/sqlite_duplicate.hpp>
+#include <cistern/strategy/index/sqlite_missing_from_workload.hpp>
+#include <cistern/strategy/maintenance/sqlite_maintenance.hpp>
+
+#include <algorithm>
+#include <string>
+
+namespace si = cistern::strategy::index;
+namespace sm = cistern::strategy::maintenance;
+
+static_assert(cistern::strategy::detail::check_index_strategy<si::sqlite_missing_from_workload, cistern::sqlite::connection>());
+static_assert(cistern::strategy::detail::check_index_strategy<si::sqlite_duplicate, cistern::sqlite::connection>());
+
+namespace {
+cistern::sqlite::connection open() { return cistern::sqlite::connection(":memory:", cistern::sqlite::options{}); }
+
+// 100k orders: 5000 customers, 4 statuses, one row every ~5 minutes through 2024.
+void make_orders(cistern::sqlite::connection& c, const std::string& table = "orders") {
+    c.execute_script("CREATE TABLE " + table + " (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, status TEXT NOT NULL, "
+                     "created_at TEXT NOT NULL, total REAL NOT NULL);"
+                     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) "
+                     "INSERT INTO " + table + " (id, customer_id, status, created_at, total) "
+                     "SELECT i, (i * 7919) % 5000, CASE i % 4 WHEN 0 THEN 'new' WHEN 1 THEN 'paid' WHEN 2 THEN 'sent' ELSE 'done' END, "
+                     "datetime('2024-01-01', '+' || (i * 5) || ' minutes'), (i % 1000) / 10.0 FROM n;");
+}
+std::string eqp(cistern::sqlite::connection& c, const std::string& sql) { return si::detail::explain_query_plan(c, sql); }
+const si::recommendation* find_cols(const si::advice& a, std::vector<std::string> cols) {
+    for (auto& r : a.items)
+        if (r.columns == cols) return &r;
+    return nullptr;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(candidates_put_equality_first_then_range_and_order) {
+    auto c = si::candidates_for("SELECT id FROM orders o WHERE o.customer_id = ? AND o.created_at >= ? ORDER BY o.created_at");
+    auto has = [&](std::vector<std::string> cols) {
+        return std::any_of(c.begin(), c.end(), [&](auto& x) { return x.table == "orders" && x.columns == cols; });
+    };
+    BOOST_TEST(has({"customer_id"}));
+    BOOST_TEST(has({"customer_id", "created_at"}));
+    BOOST_TEST(has({"created_at"}));
+    BOOST_TEST(!has({"created_at", "customer_id"}));
+    BOOST_TEST(si::candidates_for("SELECT id FROM t WHERE a = 1 OR b = 2").empty());
+    auto j = si::candidates_for("SELECT o.id FROM orders o JOIN lines l ON l.order_id = o.id WHERE o.status = 'x'");
+    BOOST_TEST(std::any_of(j.begin(), j.end(), [](auto& x) { return x.table == "lines" && x.columns == std::vector<std::string>{"order_id"}; }));
+}
+
+BOOST_AUTO_TEST_CASE(covered_by_leading_columns) {
+    std::vector<si::existing_index> ex{{"ix", "orders", {"customer_id", "created_at"}, false, false, "btree", ""}};
+    BOOST_TEST(si::covered_by({"orders", {"customer_id"}, ""}, ex).value_or("") == "ix");
+    BOOST_TEST(si::covered_by({"orders", {"customer_id", "created_at"}, ""}, ex).value_or("") == "ix");
+    BOOST_TEST(!si::covered_by({"orders", {"created_at"}, ""}, ex).has_value());
+    BOOST_TEST(!si::covered_by({"other", {"customer_id"}, ""}, ex).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(advisor_finds_what_a_person_would_add_and_the_plan_uses_it) {
+    auto c = open();
+    make_orders(c);
+    c.execute("CREATE INDEX orders_status ON orders (status)");
+    const std::string by_customer = "SELECT id, total FROM orders WHERE customer_id = ? ORDER BY created_at DESC LIMIT 10";
+    const std::string by_day = "SELECT count(*) FROM orders WHERE created_at >= ? AND created_at < ?";
+    const std::string by_status = "SELECT id FROM orders WHERE status = 'paid'";
+    BOOST_TEST(eqp(c, by_customer).find("SCAN orders") != std::string::npos);
+
+    si::sqlite_missing_from_workload advisor({by_customer, by_day, by_status});
+    auto a = advisor.advise(c);
+    BOOST_TEST_MESSAGE(a.to_plan().show());
+    BOOST_REQUIRE_EQUAL(a.items.size(), 2u);
+    auto* r1 = find_cols(a, {"customer_id", "created_at"});
+    auto* r2 = find_cols(a, {"created_at"});
+    BOOST_REQUIRE(r1);
+    BOOST_REQUIRE(r2);
+    BOOST_TEST(r1->plan_before.find("SCAN orders") != std::string::npos);
+    BOOST_TEST(r1->plan_after.find("SEARCH orders USING INDEX") != std::string::npos);
+    // Advice changed nothing.
+    BOOST_TEST(c.query("SELECT count(*) FROM sqlite_master WHERE type = 'index'").scalar<std::int64_t>() == 1);
+    BOOST_TEST(!c.in_transaction());
+
+    a.to_plan().apply(c);
+    BOOST_TEST(eqp(c, by_customer).find("SEARCH orders USING INDEX " + r1->index_name) != std::string::npos);
+    BOOST_TEST(eqp(c, by_customer).find("TEMP B-TREE") == std::string::npos);
+    BOOST_TEST(eqp(c, by_day).find("USING COVERING INDEX " + r2->index_name) != std::string::npos);
+    // Nothing more to add once applied.
+    BOOST_TEST(advisor.advise(c).items.empty());
+}
+
+BOOST_AUTO_TEST_CASE(never_proposes_what_an_existing_index_leads_with) {
+    auto c = open();
+    make_orders(c);
+    c.execute("CREATE INDEX orders_cust_created ON orders (customer_id, created_at)");
+    // NOT INDEXED forces a scan, so the statement reaches candidate generation.
+    si::sqlite_missing_from_workload advisor({"SELECT id FROM orders NOT INDEXED WHERE customer_id = ?"});
+    auto a = advisor.advise(c);
+    BOOST_TEST(a.items.empty());
+    BOOST_TEST(std::any_of(a.notes.begin(), a.notes.end(),
+                           [](auto& n) { return n.find("orders_cust_created already leads") != std::string::npos; }));
+}
+
+BOOST_AUTO_TEST_CASE(identifiers_with_quotes_spaces_and_semicolons) {
+    auto c = open();
+    c.execute_script("CREATE TABLE \"we\"\"ird; t\" (id INTEGER PRIMARY KEY, \"cust id;\"\"\" INTEGER);"
+                     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+                     "INSERT INTO \"we\"\"ird; t\" SELECT i, i % 500 FROM n;");
+    const std::string q = "SELECT id FROM \"we\"\"ird; t\" WHERE \"cust id;\"\"\" = ?";
+    auto a = si::sqlite_missing_from_workload({q}).advise(c);
+    BOOST_REQUIRE_EQUAL(a.items.size(), 1u);
+    BOOST_TEST(a.items[0].table == "we\"ird; t");
+    BOOST_TEST(a.items[0].columns == std::vector<std::string>{"cust id;\""});
+    a.to_plan().apply(c);
+    BOOST_TEST(eqp(c, q).find("SEARCH") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_indexes_by_prefix_and_identical) {
+    auto c = open();
+    c.execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, s TEXT);"
+                     "CREATE INDEX t_a ON t (a);"
+                     "CREATE INDEX t_ab ON t (a, b);"
+                     "CREATE UNIQUE INDEX t_a_unique ON t (a, s);"
+                     "CREATE INDEX t_s1 ON t (s);"
+                     "CREATE INDEX t_s2 ON t (s);"
+                     "CREATE INDEX t_b_partial ON t (b) WHERE s = 'x';"
+                     "CREATE INDEX t_b_s ON t (b, s);");
+    auto a = si::sqlite_duplicate{}.advise(c);
+    std::vector<std::string> names;
+    for (auto& r : a.items) names.push_back(r.index_name);
+    std::sort(names.begin(), names.end());
+    BOOST_TEST(names == (std::vector<std::string>{"t_a", "t_s2"}), boost::test_tools::per_element());
+    a.to_plan().apply(c);
+    BOOST_TEST(si::sqlite_duplicate{}.advise(c).items.empty());
+}
+
+BOOST_AUTO_TEST_CASE(maintenance_plans_analyze_vacuum_and_optimize) {
+    BOOST_CHECK_THROW(sm::sqlite_maintenance(sm::sqlite_maintenance_options{.vacuum_free_ratio = 0.0}), cistern::config_error);
+    auto c = open();
+    make_orders(c);
+    c.execute("CREATE INDEX orders_customer ON orders (customer_id)");
+    sm::sqlite_maintenance m;
+    auto s = m.stats(c);
+    BOOST_TEST(!s.has_stat1);
+    BOOST_TEST(s.without_stats == std::vector<std::string>{"orders"});
+    auto p = m.plan_for(c);
+    BOOST_TEST(p.show().find("ANALYZE \"orders\"") != std::string::npos);
+    BOOST_TEST(p.show().find("VACUUM") == std::string::npos);
+    p.apply(c);
+    BOOST_TEST(m.stats(c).without_stats.empty());
+
+    c.execute("DELETE FROM orders WHERE id > 10000");
+    s = m.stats(c);
+    BOOST_TEST(s.free_ratio() > 0.5);
+    auto v = m.plan_for(c);
+    BOOST_REQUIRE(std::any_of(v.statements().begin(), v.statements().end(),
+                              [](auto& st) { return st.sql == "VACUUM" && !st.transactional; }));
+    v.apply(c);
+    BOOST_TEST(m.stats(c).freelist_count == 0);
+}
