@@ -1,0 +1,77 @@
+#pragma once
+/// \file
+/// Template policies of cistern::pool: the clock, the listener and the validation
+/// strategy. Pass them in any order: `pool<F, with_clock<C>, with_listener<L>>`.
+
+#include <cistern/pool/events.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <type_traits>
+
+namespace cistern {
+
+/// Use `Clock` for every time the pool measures (timeouts, idle, lifetime, leaks).
+/// It must be a monotonic clock; a test clock may be advanced by hand (the pool then
+/// re-reads it in short real-time slices while it waits).
+template <class Clock>
+struct with_clock {
+    using clock_type = Clock;
+};
+
+/// Send pool events to a `Listener` (see pool/events.hpp for the hooks). The pool
+/// holds the listener by value; pass it as the constructor's third argument.
+template <class Listener>
+struct with_listener {
+    using listener_type = Listener;
+};
+
+/// Validation on borrow with a round trip: `ping()` (default).
+struct validate_by_ping {
+    using validation_tag = void;
+    template <class C>
+    static bool validate(C& c) { return c.is_open() && static_cast<bool>(c.ping()); }
+};
+
+/// Validation on borrow by the local check `is_open()` only: no round trip, so a
+/// connection the server closed is found out by the caller's first statement.
+struct validate_by_is_open {
+    using validation_tag = void;
+    template <class C>
+    static bool validate(C& c) { return c.is_open(); }
+};
+
+namespace detail {
+
+template <class P> concept clock_policy = requires { typename P::clock_type; };
+template <class P> concept listener_policy = requires { typename P::listener_type; };
+template <class P> concept validation_policy = requires { typename P::validation_tag; };
+
+template <template <class> class Is, class Default, class... P>
+struct pick_policy { using type = Default; };
+template <template <class> class Is, class Default, class First, class... Rest>
+struct pick_policy<Is, Default, First, Rest...> {
+    using type = std::conditional_t<Is<First>::value, First, typename pick_policy<Is, Default, Rest...>::type>;
+};
+template <class P> struct is_clock_policy : std::bool_constant<clock_policy<P>> {};
+template <class P> struct is_listener_policy : std::bool_constant<listener_policy<P>> {};
+template <class P> struct is_validation_policy : std::bool_constant<validation_policy<P>> {};
+
+template <class... P>
+struct pool_policies {
+    static_assert(((clock_policy<P> || listener_policy<P> || validation_policy<P>) && ...),
+                  "cistern::pool: unknown policy; expected with_clock<C>, with_listener<L>, "
+                  "validate_by_ping or validate_by_is_open");
+    static_assert((int(clock_policy<P>) + ... + 0) <= 1, "cistern::pool: more than one with_clock<> policy");
+    static_assert((int(listener_policy<P>) + ... + 0) <= 1, "cistern::pool: more than one with_listener<> policy");
+    static_assert((int(validation_policy<P>) + ... + 0) <= 1, "cistern::pool: more than one validation policy");
+
+    using clock = typename pick_policy<is_clock_policy, with_clock<std::chrono::steady_clock>, P...>::type::clock_type;
+    using listener = typename pick_policy<is_listener_policy, with_listener<log_leaks_listener>, P...>::type::listener_type;
+    using validation = typename pick_policy<is_validation_policy, validate_by_ping, P...>::type;
+
+    static_assert(clock::is_steady, "cistern::pool: with_clock<C> needs a monotonic clock (C::is_steady)");
+};
+
+} // namespace detail
+} // namespace cistern

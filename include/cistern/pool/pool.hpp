@@ -1,0 +1,701 @@
+#pragma once
+/// \file
+/// `cistern::pool<Factory, Policies...>`: a connection pool over the Connection concept.
+
+#include <cistern/concepts.hpp>
+#include <cistern/error.hpp>
+#include <cistern/pool/detail/pool_internals.hpp>
+#include <cistern/pool/events.hpp>
+#include <cistern/pool/lease.hpp>
+#include <cistern/pool/options.hpp>
+#include <cistern/pool/policies.hpp>
+#include <cistern/pool/stats.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cassert>
+#include <limits>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <source_location>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace cistern {
+
+/// A pool of connections made by `Factory` (a ConnectionFactory).
+///
+/// Policies (any order, each optional): `with_clock<C>` (default steady_clock),
+/// `with_listener<L>` (default log_leaks_listener), `validate_by_ping` (default) or
+/// `validate_by_is_open`. Numbers are runtime pool_options.
+///
+/// Thread safety: every member function may be called from any thread at once.
+/// Connections are created and closed on background threads or by the caller, never
+/// while a lock is held. Waiting is FIFO-fair: a released connection goes straight to
+/// the caller that has waited longest, and new callers queue behind waiting ones.
+///
+/// Hot path: when no one waits, acquire() takes the connection this thread used last
+/// (or the first idle one) with one compare-and-swap, and release makes it idle with one
+/// store: no lock, no allocation, no system call beyond two reads of the clock.
+template <class Factory, class... Policies>
+class pool {
+    static_assert(detail::check_connection_factory<Factory>());
+    using policies = detail::pool_policies<Policies...>;
+
+public:
+    using factory_type = Factory;
+    using connection_type = connection_t<Factory>;
+    using clock = typename policies::clock;
+    using listener_type = typename policies::listener;
+    using validation_policy = typename policies::validation;
+    using lease_type = lease<pool>;
+    using time_point = typename clock::time_point;
+    using duration = typename clock::duration;
+
+    /// Validates `opts` (throws config_error) and starts the background threads, which
+    /// open min_idle connections. Does not wait for them.
+    explicit pool(Factory factory, pool_options opts = {}, listener_type listener = {})
+        : factory_(std::move(factory)), opts_(validated(std::move(opts))), listener_(std::move(listener)),
+          slots_(std::make_unique<slot[]>(opts_.max_size)), id_(detail::next_pool_id()) {
+        connectors_.reserve(opts_.max_concurrent_connects);
+        for (std::size_t i = 0; i < opts_.max_concurrent_connects; ++i)
+            connectors_.emplace_back([this] { connector_loop(); });
+        housekeeper_ = std::thread([this] { housekeeper_loop(); });
+    }
+
+    pool(const pool&) = delete;
+    pool& operator=(const pool&) = delete;
+
+    /// Closes the pool. Precondition: every lease has been returned.
+    ~pool() { close(); }
+
+    /// A connection, waiting up to acquire_timeout. Throws pool_timeout (saying whether
+    /// the pool was exhausted or the database unreachable, with the last connect error),
+    /// or pool_closed.
+    lease_type acquire(std::source_location where = std::source_location::current()) {
+        return *acquire_until(clock::now() + to_clock(opts_.acquire_timeout), true, where);
+    }
+
+    /// A connection if one is idle right now, else std::nullopt. Never waits, never throws
+    /// pool_timeout (throws pool_closed when closed).
+    std::optional<lease_type> try_acquire(std::source_location where = std::source_location::current()) {
+        return acquire_until(clock::now(), false, where);
+    }
+
+    /// A connection within `d`, else std::nullopt.
+    template <class Rep, class Period>
+    std::optional<lease_type> try_acquire_for(std::chrono::duration<Rep, Period> d,
+                                              std::source_location where = std::source_location::current()) {
+        return acquire_until(clock::now() + std::chrono::duration_cast<duration>(d), false, where);
+    }
+
+    /// Closes the pool: waiting callers get pool_closed at once, idle connections are
+    /// closed, leased ones are closed when they come back. Idempotent.
+    void close() {
+        std::vector<connection_type> doomed;
+        {
+            std::unique_lock lk(mu_);
+            if (!closed_.exchange(true)) {
+                for (waiter* w = waiters_.front(); w; w = w->next) {
+                    w->outcome = waiter::closed;
+                    w->cv.notify_one();
+                }
+                waiters_.clear();
+                waiting_.store(0);
+                for (std::size_t i = 0; i < opts_.max_size; ++i) {
+                    auto expected = slot::idle;
+                    if (slots_[i].state.compare_exchange_strong(expected, slot::reserved)) {
+                        doomed.push_back(std::move(*slots_[i].conn));
+                        empty_slot(i, close_reason::closed);
+                    }
+                }
+                work_cv_.notify_all();
+            }
+        }
+        const auto n = doomed.size();
+        doomed.clear(); // close outside the lock
+        for (std::size_t i = 0; i < n; ++i) notify_close(close_reason::closed);
+        join_threads();
+    }
+
+    bool closed() const noexcept { return closed_.load(); }
+
+    /// Runs one housekeeping pass now (the background thread runs one every
+    /// housekeeping_period): retires idle and old connections, pings for keepalive,
+    /// reports leaks, and wakes the connectors to top the pool up to min_idle.
+    void maintain() { housekeep(clock::now()); }
+
+    pool_stats stats() const {
+        pool_stats s;
+        for (std::size_t i = 0; i < opts_.max_size; ++i) {
+            const auto st = slots_[i].state.load(std::memory_order_relaxed);
+            if (st == slot::idle) ++s.idle;
+            else if (st == slot::in_use) ++s.in_use;
+            s.acquired += slots_[i].acquisitions.load(std::memory_order_relaxed);
+        }
+        std::lock_guard lk(mu_);
+        s.size = open_;
+        s.in_use = std::min(s.in_use, open_);
+        s.idle = std::min(s.idle, open_ - s.in_use);
+        s.waiting = waiters_.size();
+        s.pending = creating_;
+        s.max_size = opts_.max_size;
+        s.min_idle = opts_.min_idle;
+        s.waited = waited_;
+        s.timed_out = timed_out_;
+        s.created = created_;
+        s.connect_failures = connect_failures_;
+        s.leaks = leaks_;
+        s.total_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(total_wait_);
+        s.max_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(max_wait_);
+        s.closed = closed_by_;
+        return s;
+    }
+
+    /// The most recent connect failure, if the last attempt failed.
+    std::optional<connect_error> last_connect_error() const {
+        std::lock_guard lk(mu_);
+        if (consecutive_failures_ == 0) return std::nullopt;
+        return last_error_;
+    }
+
+    const pool_options& options() const noexcept { return opts_; }
+    const Factory& factory() const noexcept { return factory_; }
+    listener_type& listener() noexcept { return listener_; }
+
+private:
+    friend lease_type;
+
+    struct alignas(64) slot {
+        enum state_t : std::uint8_t { empty, idle, in_use, reserved };
+        std::atomic<state_t> state{empty};
+        // Times, in clock ticks since the clock's epoch. Written by the slot's owner,
+        // read by the housekeeper without owning it.
+        std::atomic<std::int64_t> created{0}, retire_at{0}, last_returned{0}, last_alive{0}, acquired_at{0};
+        std::atomic<std::source_location> where{};
+        std::atomic<bool> leak_reported{false};
+        std::atomic<std::uint64_t> acquisitions{0}; // single writer: the owner
+        std::optional<connection_type> conn;        // touched only by the slot's owner
+    };
+
+    struct waiter {
+        enum outcome_t { pending, handed, closed, breaker };
+        std::condition_variable cv;
+        std::uint32_t slot = 0;
+        outcome_t outcome = pending;
+        waiter* prev = nullptr;
+        waiter* next = nullptr;
+    };
+
+    static pool_options validated(pool_options o) {
+        o.validate();
+        return o;
+    }
+    static duration to_clock(std::chrono::milliseconds d) { return std::chrono::duration_cast<duration>(d); }
+    static std::int64_t ticks(time_point t) noexcept { return t.time_since_epoch().count(); }
+    static time_point from_ticks(std::int64_t t) noexcept { return time_point(duration(t)); }
+    static constexpr std::uint32_t none = ~std::uint32_t{0};
+
+    // ---------------------------------------------------------------- acquire
+    std::optional<lease_type> acquire_until(time_point deadline, bool throw_on_timeout, std::source_location where) {
+        const auto start = clock::now();
+        bool waited = false;
+        for (;;) {
+            if (closed_.load(std::memory_order_relaxed)) throw pool_closed();
+            std::uint32_t idx = none;
+            if (waiting_.load(std::memory_order_relaxed) == 0) idx = take_idle();
+            if (idx == none) {
+                waited = true;
+                idx = wait_for_slot(deadline, throw_on_timeout);
+                if (idx == none) return std::nullopt;
+            }
+            const auto now = clock::now();
+            if (!validate_on_borrow(idx, now)) continue; // discarded; try again
+            slot& s = slots_[idx];
+            s.acquired_at.store(ticks(now), std::memory_order_relaxed);
+            s.where.store(where, std::memory_order_relaxed);
+            s.acquisitions.store(s.acquisitions.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+            detail::tl_hint = {id_, idx};
+            const auto wait = waited ? now - start : duration::zero();
+            if (waited) record_wait(wait);
+            if constexpr (requires { listener_.on_acquire(std::chrono::nanoseconds{}); }) {
+                try { listener_.on_acquire(std::chrono::duration_cast<std::chrono::nanoseconds>(wait)); } catch (...) {}
+            }
+            return lease_type(this, &*s.conn, idx);
+        }
+    }
+
+    bool try_claim(std::uint32_t i) noexcept {
+        auto expected = slot::idle;
+        return slots_[i].state.load() == slot::idle &&
+               slots_[i].state.compare_exchange_strong(expected, slot::in_use);
+    }
+
+    /// Lock-free: the thread's last connection, else the first idle one.
+    std::uint32_t take_idle() noexcept {
+        const auto hint = detail::tl_hint;
+        if (hint.pool == id_ && try_claim(hint.slot)) return hint.slot;
+        const auto n = high_water_.load(std::memory_order_acquire);
+        for (std::uint32_t i = 0; i < n; ++i)
+            if (try_claim(i)) return i;
+        return none;
+    }
+
+    std::uint32_t wait_for_slot(time_point deadline, bool throw_on_timeout) {
+        waiter w;
+        std::unique_lock lk(mu_);
+        if (closed_) throw pool_closed();
+        if (breaker_open(clock::now())) {
+            ++timed_out_;
+            auto e = make_timeout(timeout_reason::circuit_open);
+            lk.unlock();
+            notify_timeout(e);
+            if (throw_on_timeout) throw e;
+            return none;
+        }
+        if (waiters_.size() >= opts_.max_waiters) {
+            ++timed_out_;
+            auto e = make_timeout(timeout_reason::too_many_waiters);
+            lk.unlock();
+            notify_timeout(e);
+            if (throw_on_timeout) throw e;
+            return none;
+        }
+        waiters_.push_back(&w);
+        waiting_.fetch_add(1);
+        if (wants_connection()) work_cv_.notify_one();
+        lk.unlock();
+
+        // Registered: a release from now on hands over directly or sees us waiting.
+        // Re-scan for a connection that became idle before we registered.
+        std::uint32_t found = take_idle();
+        lk.lock();
+        if (found != none) {
+            if (w.outcome == waiter::closed) {
+                lk.unlock();
+                discard(found, close_reason::closed);
+                throw pool_closed();
+            }
+            if (w.outcome == waiter::handed) { // got one twice: put the extra one back
+                const auto extra = w.slot;
+                lk.unlock();
+                offer(extra);
+                return found;
+            }
+            if (w.outcome == waiter::pending) {
+                waiters_.remove(&w);
+                waiting_.fetch_sub(1);
+            }
+            return found;
+        }
+        while (w.outcome == waiter::pending) {
+            if (!detail::wait_until<clock>(w.cv, lk, deadline)) break;
+        }
+        switch (w.outcome) {
+        case waiter::handed: return w.slot;
+        case waiter::closed: throw pool_closed();
+        case waiter::breaker: {
+            ++timed_out_;
+            auto e = make_timeout(timeout_reason::circuit_open);
+            lk.unlock();
+            notify_timeout(e);
+            if (throw_on_timeout) throw e;
+            return none;
+        }
+        case waiter::pending: break;
+        }
+        waiters_.remove(&w);
+        waiting_.fetch_sub(1);
+        ++timed_out_;
+        auto e = make_timeout(consecutive_failures_ > 0 ? timeout_reason::unreachable : timeout_reason::exhausted);
+        lk.unlock();
+        notify_timeout(e);
+        if (throw_on_timeout) throw e;
+        return none;
+    }
+
+    pool_timeout make_timeout(timeout_reason r) const { // mu_ held
+        std::optional<connect_error> last;
+        if (consecutive_failures_ > 0) last = last_error_;
+        std::string detail = "pool '" + opts_.name + "', " + std::to_string(open_) + "/" +
+                             std::to_string(opts_.max_size) + " connections, " + std::to_string(waiters_.size()) +
+                             " waiting, target " + factory_.describe();
+        return pool_timeout(r, std::move(last), detail);
+    }
+
+    void record_wait(duration wait) {
+        std::lock_guard lk(mu_);
+        ++waited_;
+        total_wait_ += wait;
+        max_wait_ = std::max(max_wait_, wait);
+    }
+
+    bool validate_on_borrow(std::uint32_t idx, time_point now) {
+        slot& s = slots_[idx];
+        bool ok;
+        const auto skip = to_clock(opts_.validation_skip_window);
+        try {
+            if (skip > duration::zero() && now - from_ticks(s.last_alive.load(std::memory_order_relaxed)) <= skip)
+                ok = s.conn->is_open();
+            else
+                ok = validation_policy::validate(*s.conn);
+        } catch (...) {
+            ok = false;
+        }
+        if (ok) {
+            s.last_alive.store(ticks(now), std::memory_order_relaxed);
+            return true;
+        }
+        discard(idx, close_reason::validation);
+        return false;
+    }
+
+    // ---------------------------------------------------------------- release
+    void give_back(std::uint32_t idx, bool invalidated) noexcept {
+        slot& s = slots_[idx];
+        const auto now = clock::now();
+        if constexpr (requires { listener_.on_release(std::chrono::nanoseconds{}); }) {
+            try {
+                listener_.on_release(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    now - from_ticks(s.acquired_at.load(std::memory_order_relaxed))));
+            } catch (...) {}
+        }
+        if (s.leak_reported.load(std::memory_order_relaxed)) {
+            s.leak_reported.store(false, std::memory_order_relaxed);
+            report_leak(s, now, true);
+        }
+        std::optional<close_reason> bad;
+        if (invalidated || !s.conn->is_open()) bad = close_reason::broken;
+        else if (closed_.load()) bad = close_reason::closed;
+        else if (opts_.max_lifetime.count() > 0 && ticks(now) >= s.retire_at.load(std::memory_order_relaxed))
+            bad = close_reason::lifetime;
+        if (!bad) {
+            try {
+                s.conn->reset();
+            } catch (...) {
+                bad = close_reason::broken;
+            }
+        }
+        if (bad) {
+            discard(idx, *bad);
+            return;
+        }
+        s.last_returned.store(ticks(now), std::memory_order_relaxed);
+        offer(idx);
+    }
+
+    /// Makes an owned slot available: straight to the longest waiter, else idle.
+    void offer(std::uint32_t idx) noexcept {
+        slot& s = slots_[idx];
+        if (waiting_.load() > 0) {
+            std::lock_guard lk(mu_);
+            if (hand_over(idx)) return;
+            s.state.store(slot::idle);
+            return;
+        }
+        s.state.store(slot::idle);
+        // Dekker with wait_for_slot: it registers then re-scans; we publish then check.
+        if (waiting_.load() > 0 && try_claim(idx)) {
+            std::lock_guard lk(mu_);
+            if (!hand_over(idx)) s.state.store(slot::idle);
+        }
+    }
+
+    bool hand_over(std::uint32_t idx) noexcept { // mu_ held, slot owned
+        waiter* w = waiters_.pop_front();
+        if (!w) return false;
+        waiting_.fetch_sub(1);
+        w->slot = idx;
+        w->outcome = waiter::handed;
+        w->cv.notify_one();
+        return true;
+    }
+
+    /// Closes an owned slot's connection (outside the lock) and frees the slot.
+    void discard(std::uint32_t idx, close_reason why) noexcept {
+        {
+            std::optional<connection_type> doomed = std::move(slots_[idx].conn);
+            slots_[idx].conn.reset();
+        } // closed here, outside the lock
+        {
+            std::lock_guard lk(mu_);
+            empty_slot(idx, why);
+            work_cv_.notify_all();
+        }
+        notify_close(why);
+    }
+
+    void empty_slot(std::size_t idx, close_reason why) noexcept { // mu_ held
+        slots_[idx].conn.reset();
+        slots_[idx].state.store(slot::empty);
+        --open_;
+        ++closed_by_[static_cast<std::size_t>(why)];
+    }
+
+    void notify_close(close_reason why) noexcept {
+        if constexpr (requires { listener_.on_close(why); }) {
+            try { listener_.on_close(why); } catch (...) {}
+        }
+    }
+    void notify_timeout(const pool_timeout& e) noexcept {
+        if constexpr (requires { listener_.on_timeout(e); }) {
+            try { listener_.on_timeout(e); } catch (...) {}
+        }
+    }
+
+    void report_leak(slot& s, time_point now, bool returned) noexcept {
+        {
+            std::lock_guard lk(mu_);
+            if (!returned) ++leaks_;
+        }
+        if constexpr (requires { listener_.on_leak(std::declval<const leak_report&>()); }) {
+            try {
+                leak_report r;
+                r.acquired_at = s.where.load(std::memory_order_relaxed);
+                r.held = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    now - from_ticks(s.acquired_at.load(std::memory_order_relaxed)));
+                r.returned = returned;
+                r.pool = opts_.name;
+                listener_.on_leak(r);
+            } catch (...) {}
+        }
+    }
+
+    // ---------------------------------------------------------------- creation
+    std::size_t idle_count() const noexcept {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < opts_.max_size; ++i)
+            n += slots_[i].state.load(std::memory_order_relaxed) == slot::idle;
+        return n;
+    }
+
+    bool wants_connection() const noexcept { // mu_ held
+        if (closed_ || open_ + creating_ >= opts_.max_size) return false;
+        return waiters_.size() > creating_ || idle_count() + creating_ < opts_.min_idle;
+    }
+
+    bool breaker_open(time_point now) const noexcept { // mu_ held
+        return opts_.breaker_failure_threshold > 0 && consecutive_failures_ >= opts_.breaker_failure_threshold &&
+               now < breaker_until_;
+    }
+
+    void connector_loop() {
+        std::unique_lock lk(mu_);
+        while (!closed_) {
+            const auto now = clock::now();
+            if (!wants_connection()) {
+                work_cv_.wait(lk);
+                continue;
+            }
+            if (now < retry_at_) {
+                detail::wait_until<clock>(work_cv_, lk, retry_at_);
+                continue;
+            }
+            ++creating_;
+            lk.unlock();
+            std::optional<connection_type> made;
+            std::optional<connect_error> failure;
+            const auto t0 = clock::now();
+            try {
+                made.emplace(factory_.create());
+            } catch (const connect_error& e) {
+                failure = e;
+            } catch (const std::exception& e) {
+                failure.emplace(e.what());
+            } catch (...) {
+                failure.emplace("unknown exception from the connection factory");
+            }
+            const auto t1 = clock::now();
+            if (made) {
+                if constexpr (requires { listener_.on_connect(std::chrono::nanoseconds{}); }) {
+                    try { listener_.on_connect(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0)); } catch (...) {}
+                }
+            } else if constexpr (requires { listener_.on_connect_failed(*failure); }) {
+                try { listener_.on_connect_failed(*failure); } catch (...) {}
+            }
+            lk.lock();
+            --creating_;
+            if (made) {
+                consecutive_failures_ = 0;
+                retry_at_ = time_point{};
+                if (closed_) {
+                    lk.unlock();
+                    made.reset();
+                    lk.lock();
+                    break;
+                }
+                place(std::move(*made), t1);
+            } else {
+                ++connect_failures_;
+                ++consecutive_failures_;
+                last_error_ = *failure;
+                retry_at_ = t1 + backoff(consecutive_failures_);
+                if (opts_.breaker_failure_threshold > 0 &&
+                    consecutive_failures_ >= opts_.breaker_failure_threshold) {
+                    breaker_until_ = t1 + to_clock(opts_.breaker_cooldown);
+                    retry_at_ = std::max(retry_at_, breaker_until_);
+                    while (waiter* w = waiters_.pop_front()) {
+                        waiting_.fetch_sub(1);
+                        w->outcome = waiter::breaker;
+                        w->cv.notify_one();
+                    }
+                }
+            }
+        }
+    }
+
+    duration backoff(std::size_t failures) const {
+        using namespace std::chrono;
+        auto base = duration_cast<nanoseconds>(opts_.connect_retry_initial);
+        const auto cap = duration_cast<nanoseconds>(opts_.connect_retry_max);
+        for (std::size_t i = 1; i < failures && base < cap; ++i) base *= 2;
+        base = std::min(base, cap);
+        // "equal jitter": half fixed, half random, so retries from many pools spread out.
+        const auto half = base / 2;
+        const auto jitter = nanoseconds(static_cast<std::int64_t>(detail::random_unit() * static_cast<double>(half.count())));
+        return duration_cast<duration>(half + jitter);
+    }
+
+    void place(connection_type&& c, time_point now) { // mu_ held
+        std::size_t idx = 0;
+        while (slots_[idx].state.load() != slot::empty) ++idx; // open_ + creating_ <= max_size guarantees one
+        assert(idx < opts_.max_size);
+        slot& s = slots_[idx];
+        s.conn.emplace(std::move(c));
+        const auto t = ticks(now);
+        s.created.store(t, std::memory_order_relaxed);
+        s.last_returned.store(t, std::memory_order_relaxed);
+        s.last_alive.store(t, std::memory_order_relaxed);
+        std::int64_t retire = std::numeric_limits<std::int64_t>::max();
+        if (opts_.max_lifetime.count() > 0) {
+            const auto life = to_clock(opts_.max_lifetime);
+            const auto jitter = duration(static_cast<typename duration::rep>(
+                detail::random_unit() * 0.025 * static_cast<double>(life.count())));
+            retire = ticks(now + life - jitter);
+        }
+        s.retire_at.store(retire, std::memory_order_relaxed);
+        s.leak_reported.store(false, std::memory_order_relaxed);
+        ++open_;
+        ++created_;
+        if (idx + 1 > high_water_.load(std::memory_order_relaxed))
+            high_water_.store(static_cast<std::uint32_t>(idx + 1), std::memory_order_release);
+        s.state.store(slot::in_use);
+        if (!hand_over(static_cast<std::uint32_t>(idx))) s.state.store(slot::idle);
+    }
+
+    // ---------------------------------------------------------------- housekeeping
+    void housekeeper_loop() {
+        std::unique_lock lk(hk_mu_);
+        while (!closed_) {
+            hk_cv_.wait_for(lk, opts_.housekeeping_period);
+            if (closed_) break;
+            lk.unlock();
+            housekeep(clock::now());
+            lk.lock();
+        }
+    }
+
+    void housekeep(time_point now) {
+        if (closed_) return;
+        const auto n = high_water_.load(std::memory_order_acquire);
+        const auto leak_after = to_clock(opts_.leak_detection_threshold);
+        const auto idle_after = to_clock(opts_.idle_timeout);
+        const auto keepalive = to_clock(opts_.keepalive_interval);
+        std::size_t removable = 0; // connections above min_idle that idle_timeout may close
+        {
+            std::lock_guard lk(mu_);
+            removable = open_ > opts_.min_idle ? open_ - opts_.min_idle : 0;
+        }
+        for (std::uint32_t i = 0; i < n; ++i) {
+            slot& s = slots_[i];
+            const auto st = s.state.load();
+            if (st == slot::in_use && leak_after > duration::zero()) {
+                const auto at = from_ticks(s.acquired_at.load(std::memory_order_relaxed));
+                if (now - at > leak_after && !s.leak_reported.load(std::memory_order_relaxed)) {
+                    if (s.state.load() == slot::in_use && !s.leak_reported.exchange(true)) report_leak(s, now, false);
+                }
+                continue;
+            }
+            if (st != slot::idle) continue;
+            std::optional<close_reason> retire;
+            bool ping = false;
+            if (now >= from_ticks(s.retire_at.load(std::memory_order_relaxed))) retire = close_reason::lifetime;
+            else if (idle_after > duration::zero() && removable > 0 &&
+                     now - from_ticks(s.last_returned.load(std::memory_order_relaxed)) > idle_after)
+                retire = close_reason::idle;
+            else if (keepalive > duration::zero() &&
+                     now - from_ticks(s.last_alive.load(std::memory_order_relaxed)) >= keepalive)
+                ping = true;
+            if (!retire && !ping) continue;
+            auto expected = slot::idle;
+            if (!s.state.compare_exchange_strong(expected, slot::reserved)) continue; // borrowed meanwhile
+            if (retire) {
+                if (*retire == close_reason::idle) --removable;
+                discard(i, *retire);
+                continue;
+            }
+            bool alive = false;
+            try { alive = s.conn->is_open() && static_cast<bool>(s.conn->ping()); } catch (...) {}
+            if (!alive) {
+                discard(i, close_reason::validation);
+                continue;
+            }
+            s.last_alive.store(ticks(clock::now()), std::memory_order_relaxed);
+            s.state.store(slot::in_use); // offer() expects an owned slot
+            offer(i);
+        }
+        std::lock_guard lk(mu_);
+        if (wants_connection()) work_cv_.notify_all();
+    }
+
+    void join_threads() {
+        {
+            std::lock_guard lk(hk_mu_);
+            hk_cv_.notify_all();
+        }
+        {
+            std::lock_guard lk(mu_);
+            work_cv_.notify_all();
+        }
+        const auto self = std::this_thread::get_id();
+        for (auto& t : connectors_)
+            if (t.joinable() && t.get_id() != self) t.join();
+        if (housekeeper_.joinable() && housekeeper_.get_id() != self) housekeeper_.join();
+    }
+
+    Factory factory_;
+    const pool_options opts_;
+    listener_type listener_;
+    std::unique_ptr<slot[]> slots_;
+    const std::uint64_t id_;
+    std::atomic<std::uint32_t> high_water_{0}; // slots [0, high_water_) have ever held a connection
+    std::atomic<std::size_t> waiting_{0};      // == waiters_.size(), readable without mu_
+    std::atomic<bool> closed_{false};
+
+    mutable std::mutex mu_; // guards everything below
+    detail::intrusive_fifo<waiter> waiters_;
+    std::condition_variable work_cv_; // wakes connectors
+    std::size_t open_ = 0;
+    std::size_t creating_ = 0;
+    std::size_t consecutive_failures_ = 0;
+    std::optional<connect_error> last_error_;
+    time_point retry_at_{};
+    time_point breaker_until_{};
+    std::uint64_t waited_ = 0, timed_out_ = 0, created_ = 0, connect_failures_ = 0, leaks_ = 0;
+    duration total_wait_{}, max_wait_{};
+    std::array<std::uint64_t, close_reason_count> closed_by_{};
+
+    std::mutex hk_mu_;
+    std::condition_variable hk_cv_;
+    std::vector<std::thread> connectors_;
+    std::thread housekeeper_;
+};
+
+} // namespace cistern

@@ -1,0 +1,124 @@
+#pragma once
+// Test support: a fault-injecting fake connection and factory, and a clock moved by hand.
+// Used only where no real database can show the behaviour (faults on demand, time).
+
+#include <cistern/concepts.hpp>
+#include <cistern/error.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace cistern::test {
+
+/// A monotonic clock that only moves when a test calls advance().
+struct manual_clock {
+    using rep = std::int64_t;
+    using period = std::nano;
+    using duration = std::chrono::nanoseconds;
+    using time_point = std::chrono::time_point<manual_clock>;
+    static constexpr bool is_steady = true;
+    static inline std::atomic<std::int64_t> ticks{1'000'000'000};
+    static time_point now() noexcept { return time_point(duration(ticks.load())); }
+    template <class R, class P>
+    static void advance(std::chrono::duration<R, P> d) noexcept {
+        ticks.fetch_add(std::chrono::duration_cast<duration>(d).count());
+    }
+};
+
+/// The "server" the fake connections talk to: tests flip its faults.
+struct fake_server {
+    std::atomic<bool> down{false};          // create() throws connect_error (unreachable)
+    std::atomic<bool> wrong_password{false};// create() throws connect_error (authentication)
+    std::atomic<int> fail_pings{0};         // the next N pings fail
+    std::atomic<int> fail_resets{0};        // the next N resets throw
+    std::atomic<int> open{0};               // connections currently open
+    std::atomic<int> max_open{0};           // high-water mark of `open`
+    std::atomic<int> created{0};
+    std::atomic<int> connect_attempts{0};
+    std::atomic<int> pings{0};
+    std::atomic<int> resets{0};
+    std::chrono::milliseconds connect_delay{0};
+};
+
+class fake_connection {
+public:
+    fake_connection(std::shared_ptr<fake_server> s, int id) : server_(std::move(s)), id_(id) {
+        int now = ++server_->open;
+        int prev = server_->max_open.load();
+        while (now > prev && !server_->max_open.compare_exchange_weak(prev, now)) {
+        }
+    }
+    fake_connection(fake_connection&& o) noexcept
+        : server_(std::move(o.server_)), id_(o.id_), open_(o.open_), in_txn_(o.in_txn_) {
+        o.open_ = false;
+    }
+    fake_connection& operator=(fake_connection&& o) noexcept {
+        if (this != &o) {
+            if (server_) --server_->open;
+            server_ = std::move(o.server_);
+            id_ = o.id_;
+            open_ = o.open_;
+            in_txn_ = o.in_txn_;
+            o.open_ = false;
+        }
+        return *this;
+    }
+    ~fake_connection() {
+        if (server_) --server_->open;
+    }
+
+    bool is_open() const noexcept { return server_ && open_; }
+    bool ping() {
+        ++server_->pings;
+        if (server_->down) return false;
+        if (server_->fail_pings.load() > 0 && server_->fail_pings.fetch_sub(1) > 0) return false;
+        return open_;
+    }
+    void reset() {
+        ++server_->resets;
+        if (server_->fail_resets.load() > 0 && server_->fail_resets.fetch_sub(1) > 0)
+            throw std::runtime_error("reset failed");
+        in_txn_ = false;
+    }
+
+    int id() const noexcept { return id_; }
+    void begin() noexcept { in_txn_ = true; }
+    bool in_transaction() const noexcept { return in_txn_; }
+    void kill() noexcept { open_ = false; } // as if the server dropped the session
+    /// Marks concurrent use: returns the number of users after entering (must be 1).
+    int enter() noexcept { return ++users_; }
+    void leave() noexcept { --users_; }
+
+private:
+    std::shared_ptr<fake_server> server_;
+    int id_;
+    bool open_ = true;
+    bool in_txn_ = false;
+    std::atomic<int> users_{0};
+};
+
+class fake_factory {
+public:
+    explicit fake_factory(std::shared_ptr<fake_server> s) : server_(std::move(s)) {}
+    fake_connection create() {
+        ++server_->connect_attempts;
+        if (server_->connect_delay.count() > 0) std::this_thread::sleep_for(server_->connect_delay);
+        if (server_->down) throw connect_error("could not connect to fake server: Connection refused", connect_failure::unreachable);
+        if (server_->wrong_password)
+            throw connect_error("password authentication failed for user \"app\"", connect_failure::authentication, "28P01");
+        return fake_connection(server_, ++server_->created);
+    }
+    std::string describe() const { return "fake://app:***@localhost/test"; }
+
+private:
+    std::shared_ptr<fake_server> server_;
+};
+
+static_assert(Connection<fake_connection>);
+static_assert(ConnectionFactory<fake_factory>);
+
+} // namespace cistern::test
