@@ -1,0 +1,27 @@
+# Installs cistern from BUILD_DIR into a temporary prefix, then builds and runs two
+# consumers: one through find_package, one through add_subdirectory.
+# Variables: SOURCE_DIR, BUILD_DIR, WORK_DIR, GENERATOR.
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message("${out}${err}")
+  if(NOT rc EQUAL 0)
+    string(REPLACE ";" " " cmd "${ARGN}")
+    message(FATAL_ERROR "packaging: command failed (${rc}): ${cmd}")
+  endif()
+endfunction()
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+set(prefix "${WORK_DIR}/prefix")
+run("${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefix}")
+if(NOT EXISTS "${prefix}/include/cistern/version.hpp" OR NOT EXISTS "${prefix}/share/cmake/cistern/cisternConfig.cmake")
+  message(FATAL_ERROR "packaging: install tree is incomplete")
+endif()
+foreach(kind find_package add_subdirectory)
+  set(bin "${WORK_DIR}/${kind}")
+  run("${CMAKE_COMMAND}" -S "${SOURCE_DIR}/tests/packaging/${kind}_consumer" -B "${bin}" -G "${GENERATOR}"
+      "-DCMAKE_PREFIX_PATH=${prefix}" "-DCISTERN_SOURCE_DIR=${SOURCE_DIR}" -DCMAKE_BUILD_TYPE=Release)
+  run("${CMAKE_COMMAND}" --build "${bin}")
+  run("${bin}/consumer" "${WORK_DIR}/${kind}.db")
+endforeach()
+file(REMOVE_RECURSE "${WORK_DIR}")
+message("packaging: find_package and add_subdirectory consumers built and ran")
