@@ -11,6 +11,7 @@
 #include <cistern/row_set.hpp>
 #include <cistern/strategy/concepts.hpp>
 #include <cistern/strategy/detail/quote.hpp>
+#include <cistern/strategy/partition/column_def.hpp>
 #include <cistern/strategy/partition/partition_info.hpp>
 #include <cistern/strategy/partition/period.hpp>
 #include <cistern/strategy/plan.hpp>
@@ -28,13 +29,6 @@
 #include <vector>
 
 namespace cistern::strategy::partition {
-
-/// One column of the partitioned table: its name (any text; it is quoted) and its SQLite
-/// type with constraints, e.g. "INTEGER NOT NULL" (trusted SQL, written as given).
-struct column_def {
-    std::string name;
-    std::string type;
-};
 
 /// How the time column stores time.
 enum class time_storage {

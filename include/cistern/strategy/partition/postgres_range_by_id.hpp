@@ -1,0 +1,96 @@
+#pragma once
+/// \file
+/// `cistern::strategy::partition::range_by_id`: PostgreSQL declarative range partitioning by
+/// an integer key in fixed intervals, with premade partitions ahead of the current key.
+
+#include <cistern/error.hpp>
+#include <cistern/strategy/concepts.hpp>
+#include <cistern/strategy/partition/detail/postgres_range.hpp>
+#include <cistern/strategy/partition/partition_info.hpp>
+#include <cistern/strategy/partition/pruning_report.hpp>
+#include <cistern/strategy/plan.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cistern::strategy::partition {
+
+/// Configuration of range_by_id (validated by its constructor).
+struct range_by_id_options {
+    std::string schema = "public";
+    std::string table;
+    std::string column;              ///< integer key (bigint, integer)
+    std::vector<column_def> columns; ///< to create the parent; empty: convert the existing empty table
+    std::int64_t interval = 1'000'000; ///< keys per partition
+    int premake = 4;                 ///< partitions kept ready beyond the one holding the current key
+    bool default_partition = false;
+    std::vector<std::vector<std::string>> indexes;
+};
+
+/// Integer-range partitioning for PostgreSQL. Partition `<table>_p<lower>` holds keys
+/// [lower, lower + interval); lower is a multiple of interval.
+class range_by_id {
+public:
+    using position_type = std::int64_t;
+
+    explicit range_by_id(range_by_id_options o) : o_(std::move(o)) {
+        common().validate("range_by_id_options");
+        if (o_.interval <= 0) throw config_error("range_by_id_options::interval", std::to_string(o_.interval), "must be positive");
+        if (o_.premake < 0 || o_.premake > 1000)
+            throw config_error("range_by_id_options::premake", std::to_string(o_.premake), "must be 0..1000");
+    }
+
+    const range_by_id_options& options() const noexcept { return o_; }
+
+    /// Plan: parent, the partition holding `key` and `premake` after it, default, indexes.
+    template <StrategyConnection C>
+    plan create(C& c, const position_type& key) const {
+        return detail::create(c, common(), due(key));
+    }
+
+    /// Plan: partitions due for `key` (normally the highest key in use).
+    template <StrategyConnection C>
+    plan maintain(C& c, const position_type& key) const {
+        return detail::maintain(c, common(), due(key));
+    }
+
+    /// As maintain(c, key) with the table's current max(column) (0 when empty).
+    template <StrategyConnection C>
+    plan maintain(C& c) const {
+        const auto top = c.query("SELECT coalesce(max(" + detail::q(c, o_.column) + "), 0)::bigint FROM " +
+                                 detail::qualified(c, common(), o_.table))
+                             .template scalar<std::int64_t>();
+        return maintain(c, top);
+    }
+
+    template <StrategyConnection C>
+    std::vector<partition_info> analyze(C& c) const {
+        return detail::analyze(c, common());
+    }
+
+    template <StrategyConnection C>
+    pruning_report explain_pruning(C& c, std::string_view sql) const {
+        return detail::explain_pruning(c, common(), sql);
+    }
+
+private:
+    detail::postgres_range_common common() const {
+        return {o_.schema, o_.table, o_.column, o_.columns, o_.default_partition, o_.indexes};
+    }
+
+    std::vector<detail::range_spec> due(position_type key) const {
+        std::vector<detail::range_spec> out;
+        std::int64_t lower = key >= 0 ? key / o_.interval * o_.interval : -((-key + o_.interval - 1) / o_.interval) * o_.interval;
+        for (int i = 0; i <= o_.premake; ++i, lower += o_.interval)
+            out.push_back({o_.table + "_p" + std::to_string(lower), std::to_string(lower), std::to_string(lower + o_.interval),
+                           i == 0 ? "partition holding the current key" : "premade partition " + std::to_string(i)});
+        return out;
+    }
+
+    range_by_id_options o_;
+};
+
+} // namespace cistern::strategy::partition

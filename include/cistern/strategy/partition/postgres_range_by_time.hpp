@@ -1,0 +1,148 @@
+#pragma once
+/// \file
+/// `cistern::strategy::partition::range_by_time`: PostgreSQL declarative range partitioning
+/// by a time column (daily, weekly, monthly, yearly), with premade future partitions, an
+/// optional default partition, indexes on the parent, maintenance and retention.
+
+#include <cistern/error.hpp>
+#include <cistern/strategy/concepts.hpp>
+#include <cistern/strategy/partition/detail/postgres_range.hpp>
+#include <cistern/strategy/partition/partition_info.hpp>
+#include <cistern/strategy/partition/period.hpp>
+#include <cistern/strategy/partition/pruning_report.hpp>
+#include <cistern/strategy/plan.hpp>
+#include <cistern/row_set.hpp>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cistern::strategy::partition {
+
+/// What retention does with an expired partition.
+enum class on_expiry {
+    drop,        ///< detach, then DROP TABLE
+    keep_detached ///< detach only: the rows stay in a plain table for archiving
+};
+
+/// Configuration of range_by_time (validated by its constructor).
+struct range_by_time_options {
+    std::string schema = "public";
+    std::string table;
+    std::string column;                ///< timestamp, timestamptz or date column
+    std::vector<column_def> columns;   ///< to create the parent; empty: convert the existing empty table
+    period every = period::monthly;
+    int premake = 4;                   ///< future partitions kept ready besides the current one
+    bool default_partition = false;
+    std::vector<std::vector<std::string>> indexes; ///< declared on the parent
+    std::chrono::seconds retention{0}; ///< expire partitions entirely older than now - retention; 0 keeps all
+    on_expiry expiry = on_expiry::drop;
+    bool detach_concurrently = true;   ///< use DETACH ... CONCURRENTLY where PostgreSQL allows it
+};
+
+/// Time-range partitioning for PostgreSQL (see file comment). Partitions are named
+/// `<table>_p<suffix>` (period_suffix), the default one `<table>_default`. Bounds are UTC.
+class range_by_time {
+public:
+    using position_type = std::chrono::sys_seconds;
+
+    explicit range_by_time(range_by_time_options o) : o_(std::move(o)) {
+        common().validate("range_by_time_options");
+        if (o_.premake < 0 || o_.premake > 1000)
+            throw config_error("range_by_time_options::premake", std::to_string(o_.premake), "must be 0..1000");
+        if (o_.retention.count() < 0)
+            throw config_error("range_by_time_options::retention", std::to_string(o_.retention.count()) + "s", "must not be negative");
+    }
+
+    const range_by_time_options& options() const noexcept { return o_; }
+
+    std::string partition_name(std::chrono::sys_days start) const { return o_.table + "_p" + period_suffix(start, o_.every); }
+
+    /// Plan: the parent (created, or converted from an empty table), the partition holding
+    /// `now` and `premake` after it, the default partition if asked, indexes on the parent.
+    template <StrategyConnection C>
+    plan create(C& c, const position_type& now) const {
+        return detail::create(c, common(), due(now));
+    }
+
+    /// Plan: the partitions due at `now` that do not exist yet; alert when the default
+    /// partition holds rows (they are never moved).
+    template <StrategyConnection C>
+    plan maintain(C& c, const position_type& now) const {
+        return detail::maintain(c, common(), due(now));
+    }
+
+    /// Plan: detach (and, for on_expiry::drop, drop) every partition whose upper bound is at
+    /// or before `now - retention`. DETACH ... CONCURRENTLY (run outside a transaction) when
+    /// detach_concurrently is set and the table has no default partition; a plain DETACH
+    /// otherwise. A partition holding any row at or after the cutoff is never touched.
+    template <StrategyConnection C>
+    plan retention(C& c, const position_type& now) const {
+        plan p;
+        if (o_.retention.count() == 0) return p;
+        const auto cutoff = now - o_.retention;
+        const auto parts = detail::list_partitions(c, common());
+        bool has_default = false;
+        for (auto& h : parts) has_default = has_default || h.is_default;
+        const bool concurrently = o_.detach_concurrently && !has_default;
+        for (auto& h : parts) {
+            if (h.is_default || !h.upper) continue;
+            const auto upper = parse_timestamp(*h.upper);
+            if (upper > std::chrono::time_point_cast<std::chrono::microseconds>(cutoff)) continue;
+            const std::string part = detail::qualified(c, common(), h.name);
+            const auto late = c.query("SELECT EXISTS (SELECT 1 FROM " + part + " WHERE " + detail::q(c, o_.column) + " >= " +
+                                      detail::lit(c, format_timestamp(cutoff) + "+00") + ")")
+                                  .template scalar<bool>();
+            if (late) {
+                p.alert("retention: " + h.name + " holds rows at or after the cutoff " + format_timestamp(cutoff) + "; kept");
+                continue;
+            }
+            const std::string why = h.name + " ends at " + *h.upper + ", at or before the cutoff " + format_timestamp(cutoff) + " UTC";
+            const std::string detach = "ALTER TABLE " + detail::qualified(c, common(), o_.table) + " DETACH PARTITION " + part;
+            if (concurrently)
+                p.add_outside_transaction(detach + " CONCURRENTLY",
+                                          "retention: " + why + " (CONCURRENTLY: readers and writers of the parent are not blocked)");
+            else
+                p.add(detach, "retention: " + why + (o_.detach_concurrently ? " (plain DETACH: CONCURRENTLY is not allowed with a default partition)" : ""));
+            if (o_.expiry == on_expiry::drop) p.add("DROP TABLE " + part, "retention: drop the detached " + h.name);
+        }
+        return p;
+    }
+
+    /// Every partition with bounds, exact row count and total size.
+    template <StrategyConnection C>
+    std::vector<partition_info> analyze(C& c) const {
+        return detail::analyze(c, common());
+    }
+
+    /// Which partitions EXPLAIN says `sql` reads (parameterized statements: generic plan,
+    /// whose run-time pruning shows as "Subplans Removed").
+    template <StrategyConnection C>
+    pruning_report explain_pruning(C& c, std::string_view sql) const {
+        return detail::explain_pruning(c, common(), sql);
+    }
+
+private:
+    detail::postgres_range_common common() const {
+        return {o_.schema, o_.table, o_.column, o_.columns, o_.default_partition, o_.indexes};
+    }
+
+    std::vector<detail::range_spec> due(const position_type& now) const {
+        std::vector<detail::range_spec> out;
+        const auto first = period_floor(now, o_.every);
+        for (int i = 0; i <= o_.premake; ++i) {
+            const auto start = period_add(first, o_.every, i);
+            const auto end = period_add(first, o_.every, i + 1);
+            out.push_back({partition_name(start), format_timestamp(std::chrono::sys_seconds{start}) + "+00",
+                           format_timestamp(std::chrono::sys_seconds{end}) + "+00",
+                           i == 0 ? "partition for the current period" : "premade future partition " + std::to_string(i)});
+        }
+        return out;
+    }
+
+    range_by_time_options o_;
+};
+
+} // namespace cistern::strategy::partition
