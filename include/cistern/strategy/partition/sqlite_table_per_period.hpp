@@ -140,8 +140,9 @@ public:
                 continue;
             }
             const std::string name = partition_name(start);
-            const auto late = c.query("SELECT EXISTS (SELECT 1 FROM " + q(name) + " WHERE " + q(o_.time_column) +
-                                      " >= " + bound(cutoff) + " OR " + q(o_.time_column) + " IS NULL)")
+            const auto late = c.query("SELECT EXISTS (SELECT 1 FROM " + q(name) + " WHERE " + q(o_.time_column) + " >= " +
+                                      bound(cutoff) + ") OR EXISTS (SELECT 1 FROM " + q(name) + " WHERE " +
+                                      q(o_.time_column) + " IS NULL)")
                                   .template scalar<std::int64_t>();
             if (late != 0) {
                 p.alert("retention: " + name + " holds rows at or after the cutoff " + format_timestamp(cutoff) +
