@@ -395,9 +395,14 @@ private:
     void offer(std::uint32_t idx) noexcept {
         slot& s = slots_[idx];
         if (waiting_.load() > 0) {
-            std::lock_guard lk(mu_);
+            std::unique_lock lk(mu_);
             if (hand_over(idx)) return;
-            s.state.store(slot::idle);
+            if (!closed_) {
+                s.state.store(slot::idle);
+                return;
+            }
+            lk.unlock();
+            discard(idx, close_reason::closed);
             return;
         }
         s.state.store(slot::idle);
@@ -406,6 +411,9 @@ private:
             std::lock_guard lk(mu_);
             if (!hand_over(idx)) s.state.store(slot::idle);
         }
+        // Dekker with close(): it sets closed_ then sweeps idle slots; we published idle
+        // and now check closed_. Whoever wins the claim closes the connection.
+        if (closed_.load() && try_claim(idx)) discard(idx, close_reason::closed);
     }
 
     bool hand_over(std::uint32_t idx) noexcept { // mu_ held, slot owned
