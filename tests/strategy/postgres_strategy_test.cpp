@@ -36,12 +36,22 @@ cistern::test::postgres_server& server() {
     static cistern::test::postgres_server s;
     return s;
 }
-pg_connection connect() { return cistern::postgres::factory(server().conninfo()).create(); }
+// Every test starts from an empty schema of its own (never touches public).
+const std::string schema = "cistern_strategy_test";
+pg_connection connect() {
+    auto c = cistern::postgres::factory(server().conninfo()).create();
+    c.execute("SET client_min_messages = warning");
+    c.execute("DROP SCHEMA IF EXISTS cistern_strategy_test CASCADE");
+    c.execute("CREATE SCHEMA cistern_strategy_test");
+    c.execute("SET search_path = cistern_strategy_test, public");
+    return c;
+}
 sys_seconds at(int y, unsigned m, unsigned d, int h = 0) { return sys_seconds{sys_days{year{y} / month{m} / day{d}}} + hours{h}; }
 std::int64_t count(pg_connection& c, const std::string& sql) { return c.query(sql).scalar<std::int64_t>(); }
 
 sp::range_by_time_options events(const std::string& table = "events") {
     sp::range_by_time_options o;
+    o.schema = schema;
     o.table = table;
     o.column = "ts";
     o.columns = {{"id", "bigint NOT NULL"}, {"ts", "timestamptz NOT NULL"}, {"payload", "text"}};
@@ -59,12 +69,11 @@ void fill_2024(pg_connection& c, const std::string& table, int n) {
 
 BOOST_AUTO_TEST_CASE(range_by_time_creates_premakes_and_indexes_the_parent) {
     auto c = connect();
-    c.execute("DROP TABLE IF EXISTS events CASCADE");
     auto o = events();
     o.default_partition = true;
     sp::range_by_time s(o);
     auto p = s.create(c, at(2024, 3, 15));
-    BOOST_TEST(count(c, "SELECT count(*) FROM pg_class WHERE relname LIKE 'events%'") == 0); // dry run
+    BOOST_TEST(count(c, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'events%'") == 0); // dry run
     BOOST_TEST_MESSAGE(p.show());
     p.apply(c);
     auto parts = s.analyze(c);
@@ -75,7 +84,7 @@ BOOST_AUTO_TEST_CASE(range_by_time_creates_premakes_and_indexes_the_parent) {
     BOOST_TEST(std::count(names.begin(), names.end(), "events_p202407") == 1);
     BOOST_TEST(std::count(names.begin(), names.end(), "events_default") == 1);
     // The parent's index reached every partition.
-    BOOST_TEST(count(c, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events_p202405'") == 1);
+    BOOST_TEST(count(c, "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'events_p202405'") == 1);
 
     c.execute("INSERT INTO events VALUES (1, '2024-03-20 10:00:00+00', 'a'), (2, '2024-07-31 23:00:00+00', 'b'), "
               "(3, '2025-06-01 00:00:00+00', 'lost')");
@@ -95,13 +104,12 @@ BOOST_AUTO_TEST_CASE(range_by_time_creates_premakes_and_indexes_the_parent) {
                                [](auto& a) { return a.find("events_p202506 ") != std::string::npos && a.find("not created") != std::string::npos; });
     BOOST_TEST(skipped);
     later.apply(c);
-    BOOST_TEST(count(c, "SELECT count(*) FROM pg_class WHERE relname = 'events_p202506'") == 0);
-    BOOST_TEST(count(c, "SELECT count(*) FROM pg_class WHERE relname = 'events_p202505'") == 1);
+    BOOST_TEST(count(c, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'events_p202506'") == 0);
+    BOOST_TEST(count(c, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'events_p202505'") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(pruning_is_visible_in_explain) {
     auto c = connect();
-    c.execute("DROP TABLE IF EXISTS events CASCADE");
     auto o = events();
     o.premake = 11;
     sp::range_by_time s(o);
@@ -123,7 +131,6 @@ BOOST_AUTO_TEST_CASE(pruning_is_visible_in_explain) {
 
 BOOST_AUTO_TEST_CASE(retention_detaches_concurrently_and_removes_exactly_the_expired_rows) {
     auto c = connect();
-    c.execute("DROP TABLE IF EXISTS events CASCADE");
     auto o = events();
     o.premake = 11;
     o.retention = days{90};
@@ -143,15 +150,13 @@ BOOST_AUTO_TEST_CASE(retention_detaches_concurrently_and_removes_exactly_the_exp
     p.apply(c);
     BOOST_TEST(count(c, "SELECT count(*) FROM events") == total - expired);
     BOOST_TEST(count(c, "SELECT count(*) FROM events WHERE ts < '2024-04-01 00:00:00+00'") == 0);
-    BOOST_TEST(count(c, "SELECT count(*) FROM pg_class WHERE relname = 'events_p202403'") == 0);
+    BOOST_TEST(count(c, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'events_p202403'") == 0);
     BOOST_TEST(s.analyze(c).size() == 9u);
     BOOST_TEST(s.retention(c, at(2024, 7, 10)).empty());
 }
 
 BOOST_AUTO_TEST_CASE(retention_with_a_default_partition_detaches_plainly_and_can_keep_tables) {
     auto c = connect();
-    c.execute("DROP TABLE IF EXISTS events CASCADE");
-    c.execute("DROP TABLE IF EXISTS events_p202401, events_p202402 CASCADE");
     auto o = events();
     o.default_partition = true;
     o.retention = days{40};
@@ -176,7 +181,7 @@ BOOST_AUTO_TEST_CASE(converts_an_empty_table_refuses_a_full_one_and_quotes_ident
     o.columns.clear();
     sp::range_by_time s(o);
     s.create(c, at(2024, 3, 1)).apply(c);
-    BOOST_TEST(c.query("SELECT relkind::text FROM pg_class WHERE relname = 'plain'").scalar<std::string>() == "p");
+    BOOST_TEST(c.query("SELECT relkind::text FROM pg_class WHERE oid = to_regclass('plain')").scalar<std::string>() == "p");
     BOOST_CHECK_THROW(c.execute("INSERT INTO plain (id, ts) VALUES (0, '2024-03-02+00')"), cistern::query_error); // CHECK kept
 
     c.execute("DROP TABLE IF EXISTS full_table CASCADE");
@@ -189,6 +194,7 @@ BOOST_AUTO_TEST_CASE(converts_an_empty_table_refuses_a_full_one_and_quotes_ident
     const std::string weird = "ev\"ents; DROP TABLE x; --";
     c.execute("DROP TABLE IF EXISTS \"ev\"\"ents; DROP TABLE x; --\" CASCADE");
     sp::range_by_time_options w;
+    w.schema = schema;
     w.table = weird;
     w.column = "when \"it\"; happened";
     w.columns = {{"my id", "bigint"}, {"when \"it\"; happened", "timestamptz NOT NULL"}};
@@ -208,13 +214,16 @@ BOOST_AUTO_TEST_CASE(range_by_id_premakes_ahead_of_the_highest_key) {
     auto c = connect();
     c.execute("DROP TABLE IF EXISTS items CASCADE");
     sp::range_by_id_options o;
+    o.schema = schema;
     o.table = "items";
     o.column = "id";
     o.columns = {{"id", "bigint NOT NULL"}, {"name", "text"}};
     o.interval = 1000;
     o.premake = 4;
     sp::range_by_id s(o);
-    BOOST_CHECK_THROW(sp::range_by_id(sp::range_by_id_options{.table = "x", .column = "id", .interval = 0}), cistern::config_error);
+    auto bad = o;
+    bad.interval = 0;
+    BOOST_CHECK_THROW(sp::range_by_id{bad}, cistern::config_error);
     s.create(c, 0).apply(c);
     BOOST_TEST(s.analyze(c).size() == 5u);
     c.execute("INSERT INTO items SELECT i, 'n' FROM generate_series(1, 2500) AS i");
@@ -253,7 +262,10 @@ BOOST_AUTO_TEST_CASE(missing_indexes_found_costed_and_used_after_apply) {
     const std::string by_day = "SELECT count(*) FROM orders WHERE created_at >= $1 AND created_at < $2";
     const std::string by_status = "SELECT id FROM orders WHERE status = 'paid'";
     for (auto mode : {si::hypothetical::real_index, si::hypothetical::automatic}) {
-        si::postgres_missing_from_workload advisor({by_customer, by_day, by_status}, {.mode = mode});
+        si::postgres_missing_options opts;
+        opts.mode = mode;
+        opts.schema = schema;
+        si::postgres_missing_from_workload advisor({by_customer, by_day, by_status}, opts);
         auto a = advisor.advise(c);
         BOOST_TEST_MESSAGE(a.to_plan().show());
         BOOST_REQUIRE_EQUAL(a.items.size(), 2u);
@@ -263,11 +275,13 @@ BOOST_AUTO_TEST_CASE(missing_indexes_found_costed_and_used_after_apply) {
         BOOST_REQUIRE(r2);
         BOOST_TEST(*r1->cost_after <= *r1->cost_before * 0.5);
         BOOST_TEST(*r2->cost_after <= *r2->cost_before * 0.5);
-        BOOST_TEST(count(c, "SELECT count(*) FROM pg_indexes WHERE tablename = 'orders'") == 2); // pkey + status: nothing left behind
+        BOOST_TEST(count(c, "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'orders'") == 2); // pkey + status: nothing left behind
     }
     BOOST_TEST(count(c, "SELECT count(*) FROM pg_extension WHERE extname = 'hypopg'") == 1);
 
-    si::postgres_missing_from_workload advisor({by_customer, by_day, by_status});
+    si::postgres_missing_options opts;
+    opts.schema = schema;
+    si::postgres_missing_from_workload advisor({by_customer, by_day, by_status}, opts);
     auto a = advisor.advise(c);
     const double before = sd::postgres_plan_cost(sd::postgres_explain(c, by_customer));
     a.to_plan().apply(c);
@@ -296,7 +310,7 @@ BOOST_AUTO_TEST_CASE(unused_and_duplicate_indexes) {
     c.execute("CREATE INDEX t_b_s ON t (b, s)");
     c.execute("ANALYZE t");
 
-    auto d = si::postgres_duplicate{}.advise(c);
+    auto d = si::postgres_duplicate{schema}.advise(c);
     std::vector<std::string> names;
     for (auto& r : d.items) names.push_back(r.index_name);
     std::sort(names.begin(), names.end());
@@ -309,7 +323,9 @@ BOOST_AUTO_TEST_CASE(unused_and_duplicate_indexes) {
     c.query("SELECT pg_stat_force_next_flush()");
     c.query("SELECT 1");
     c.query("SELECT pg_stat_clear_snapshot()");
-    auto u = si::postgres_unused{}.advise(c);
+    si::postgres_unused_options uo;
+    uo.schema = schema;
+    auto u = si::postgres_unused{uo}.advise(c);
     std::vector<std::string> unused;
     for (auto& r : u.items) {
         unused.push_back(r.index_name);
@@ -321,7 +337,7 @@ BOOST_AUTO_TEST_CASE(unused_and_duplicate_indexes) {
     BOOST_TEST(std::count(unused.begin(), unused.end(), "t_s1") == 1);
     BOOST_TEST(!u.notes.empty());
     d.to_plan().apply(c);
-    BOOST_TEST(si::postgres_duplicate{}.advise(c).items.empty());
+    BOOST_TEST(si::postgres_duplicate{schema}.advise(c).items.empty());
 }
 
 BOOST_AUTO_TEST_CASE(maintenance_plans_vacuum_analyze_and_reindex) {
@@ -337,7 +353,9 @@ BOOST_AUTO_TEST_CASE(maintenance_plans_vacuum_analyze_and_reindex) {
     c.query("SELECT pg_stat_force_next_flush()");
     c.query("SELECT 1");
     c.query("SELECT pg_stat_clear_snapshot()");
-    sm::postgres_maintenance m;
+    sm::postgres_maintenance_options mo;
+    mo.schema = schema;
+    sm::postgres_maintenance m(mo);
     auto st = m.stats(c);
     auto m1 = std::find_if(st.begin(), st.end(), [](auto& t) { return t.table == "m1"; });
     BOOST_REQUIRE(m1 != st.end());
@@ -347,13 +365,15 @@ BOOST_AUTO_TEST_CASE(maintenance_plans_vacuum_analyze_and_reindex) {
     auto has = [&](const std::string& sql) {
         return std::any_of(p.statements().begin(), p.statements().end(), [&](auto& s) { return s.sql == sql; });
     };
-    BOOST_TEST(has("VACUUM (ANALYZE) \"public\".\"m1\""));
-    BOOST_TEST(has("ANALYZE \"public\".\"m2\""));
-    BOOST_TEST(has("REINDEX INDEX CONCURRENTLY \"public\".\"m2_id\""));
+    BOOST_TEST(has("VACUUM (ANALYZE) \"cistern_strategy_test\".\"m1\""));
+    BOOST_TEST(has("ANALYZE \"cistern_strategy_test\".\"m2\""));
+    BOOST_TEST(has("REINDEX INDEX CONCURRENTLY \"cistern_strategy_test\".\"m2_id\""));
     // Remove the duplicates that made the build fail; then the plan applies and the index is valid.
     c.execute("DELETE FROM m2 WHERE ctid NOT IN (SELECT min(ctid) FROM m2 GROUP BY id)");
     p.apply(c);
     BOOST_TEST(c.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'm2_id'::regclass").scalar<bool>());
     BOOST_TEST(c.query("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'm2'").scalar<bool>());
-    BOOST_CHECK_THROW(sm::postgres_maintenance({.vacuum_dead_ratio = 0}), cistern::config_error);
+    sm::postgres_maintenance_options bad;
+    bad.vacuum_dead_ratio = 0;
+    BOOST_CHECK_THROW(sm::postgres_maintenance{bad}, cistern::config_error);
 }
