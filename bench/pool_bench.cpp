@@ -15,9 +15,6 @@
 #include <cistern/pool/pool.hpp>
 
 #include <benchmark/benchmark.h>
-#include <soci/connection-pool.h>
-#include <soci/soci.h>
-#include <soci/sqlite3/soci-sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -30,7 +27,21 @@
 
 using namespace std::chrono_literals;
 
+namespace soci {
+class connection_pool;
+}
+namespace soci_side { // pool_bench_soci.cpp
+soci::connection_pool* make(std::size_t n);
+void destroy(soci::connection_pool* p);
+const void* acquire_release(soci::connection_pool* p);
+} // namespace soci_side
+
 namespace {
+
+struct soci_deleter {
+    void operator()(soci::connection_pool* p) const { soci_side::destroy(p); }
+};
+using soci_pool_ptr = std::unique_ptr<soci::connection_pool, soci_deleter>;
 
 using sqlite_pool = cistern::pool<cistern::sqlite::factory, cistern::with_listener<cistern::null_listener>>;
 
@@ -45,15 +56,11 @@ std::unique_ptr<sqlite_pool> make_cistern(std::size_t n) {
     return p;
 }
 
-std::unique_ptr<soci::connection_pool> make_soci(std::size_t n) {
-    auto p = std::make_unique<soci::connection_pool>(n);
-    for (std::size_t i = 0; i < n; ++i) p->at(i).open(soci::sqlite3, "db=:memory:");
-    return p;
-}
+soci_pool_ptr make_soci(std::size_t n) { return soci_pool_ptr(soci_side::make(n)); }
 
 struct pools {
     std::unique_ptr<sqlite_pool> cistern1 = make_cistern(1), cistern2 = make_cistern(2);
-    std::unique_ptr<soci::connection_pool> soci1 = make_soci(1), soci2 = make_soci(2);
+    soci_pool_ptr soci1 = make_soci(1), soci2 = make_soci(2);
 };
 pools* g = nullptr;
 
@@ -66,10 +73,7 @@ void cistern_acquire_release(benchmark::State& state, sqlite_pool* p) {
 }
 
 void soci_acquire_release(benchmark::State& state, soci::connection_pool* p) {
-    for (auto _ : state) {
-        soci::session s(*p); // leases in the constructor, gives back in the destructor
-        benchmark::DoNotOptimize(&s);
-    }
+    for (auto _ : state) benchmark::DoNotOptimize(soci_side::acquire_release(p));
     state.SetItemsProcessed(state.iterations());
 }
 
@@ -162,7 +166,7 @@ int main(int argc, char** argv) {
     std::printf("\nfairness: 4 threads, 2 connections, 1 s each (busiest / least busy thread)\n");
     const double fc = fairness([&] { auto l = all.cistern2->acquire(); benchmark::DoNotOptimize(&*l); }, 4, 1s);
     std::printf("  cistern: %.3f\n", fc);
-    const double fs = fairness([&] { soci::session s(*all.soci2); benchmark::DoNotOptimize(&s); }, 4, 1s);
+    const double fs = fairness([&] { benchmark::DoNotOptimize(soci_side::acquire_release(all.soci2.get())); }, 4, 1s);
     std::printf("  soci:    %.3f\n\n", fs);
     spike();
     g = nullptr;

@@ -104,8 +104,8 @@ public:
             std::unique_lock lk(mu_);
             if (!closed_.exchange(true)) {
                 for (waiter* w = waiters_.front(); w; w = w->next) {
-                    w->outcome = waiter::closed;
                     w->cv.notify_one();
+                    w->outcome.store(waiter::closed, std::memory_order_release);
                 }
                 waiters_.clear();
                 waiting_.store(0);
@@ -148,13 +148,13 @@ public:
         s.pending = creating_;
         s.max_size = opts_.max_size;
         s.min_idle = opts_.min_idle;
-        s.waited = waited_;
+        s.waited = waited_.load(std::memory_order_relaxed);
         s.timed_out = timed_out_;
         s.created = created_;
         s.connect_failures = connect_failures_;
         s.leaks = leaks_;
-        s.total_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(total_wait_);
-        s.max_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(max_wait_);
+        s.total_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(duration(total_wait_.load(std::memory_order_relaxed)));
+        s.max_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(duration(max_wait_.load(std::memory_order_relaxed)));
         s.closed = closed_by_;
         return s;
     }
@@ -189,7 +189,7 @@ private:
         enum outcome_t { pending, handed, closed, breaker };
         std::condition_variable cv;
         std::uint32_t slot = 0;
-        outcome_t outcome = pending;
+        std::atomic<outcome_t> outcome{pending}; // written under mu_, last; read spinning
         waiter* prev = nullptr;
         waiter* next = nullptr;
     };
@@ -295,10 +295,17 @@ private:
             }
             return found;
         }
-        while (w.outcome == waiter::pending) {
+        // Spin briefly before sleeping: a handoff usually comes within microseconds, and
+        // a futex sleep + wake costs more than that.
+        lk.unlock();
+        for (int i = 0; i < detail::spin_rounds && w.outcome.load(std::memory_order_acquire) == waiter::pending; ++i)
+            detail::spin_pause(i);
+        if (w.outcome.load(std::memory_order_acquire) == waiter::handed) return w.slot;
+        lk.lock();
+        while (w.outcome.load(std::memory_order_relaxed) == waiter::pending) {
             if (!detail::wait_until<clock>(w.cv, lk, deadline)) break;
         }
-        switch (w.outcome) {
+        switch (w.outcome.load(std::memory_order_relaxed)) {
         case waiter::handed: return w.slot;
         case waiter::closed: throw pool_closed();
         case waiter::breaker: {
@@ -330,11 +337,12 @@ private:
         return pool_timeout(r, std::move(last), detail);
     }
 
-    void record_wait(duration wait) {
-        std::lock_guard lk(mu_);
-        ++waited_;
-        total_wait_ += wait;
-        max_wait_ = std::max(max_wait_, wait);
+    void record_wait(duration wait) noexcept {
+        waited_.fetch_add(1, std::memory_order_relaxed);
+        total_wait_.fetch_add(wait.count(), std::memory_order_relaxed);
+        auto prev = max_wait_.load(std::memory_order_relaxed);
+        while (wait.count() > prev && !max_wait_.compare_exchange_weak(prev, wait.count(), std::memory_order_relaxed)) {
+        }
     }
 
     bool validate_on_borrow(std::uint32_t idx, time_point now) {
@@ -421,8 +429,9 @@ private:
         if (!w) return false;
         waiting_.fetch_sub(1);
         w->slot = idx;
-        w->outcome = waiter::handed;
         w->cv.notify_one();
+        // Last touch: a spinning waiter may return (and its stack frame go) right after.
+        w->outcome.store(waiter::handed, std::memory_order_release);
         return true;
     }
 
@@ -551,8 +560,8 @@ private:
                     retry_at_ = std::max(retry_at_, breaker_until_);
                     while (waiter* w = waiters_.pop_front()) {
                         waiting_.fetch_sub(1);
-                        w->outcome = waiter::breaker;
                         w->cv.notify_one();
+                        w->outcome.store(waiter::breaker, std::memory_order_release);
                     }
                 }
             }
@@ -696,8 +705,9 @@ private:
     std::optional<connect_error> last_error_;
     time_point retry_at_{};
     time_point breaker_until_{};
-    std::uint64_t waited_ = 0, timed_out_ = 0, created_ = 0, connect_failures_ = 0, leaks_ = 0;
-    duration total_wait_{}, max_wait_{};
+    std::uint64_t timed_out_ = 0, created_ = 0, connect_failures_ = 0, leaks_ = 0;
+    std::atomic<std::uint64_t> waited_{0};
+    std::atomic<typename duration::rep> total_wait_{0}, max_wait_{0};
     std::array<std::uint64_t, close_reason_count> closed_by_{};
 
     std::mutex hk_mu_;

@@ -77,11 +77,11 @@ public:
         }
     }
 
-    /// Back to a clean session: resets every cached statement and rolls back an open
-    /// transaction. Throws query_error when the rollback fails.
+    /// Back to a clean session: rolls back an open transaction. (Cached statements are
+    /// reset after every use, so none holds a read lock.) Throws query_error when the
+    /// rollback fails.
     void reset() {
         if (!db_) throw query_error("sqlite: reset on a closed connection");
-        cache_.reset_all();
         if (in_transaction()) execute_script("ROLLBACK");
     }
 
