@@ -11,6 +11,8 @@
 #include <cistern/strategy/maintenance/postgres_maintenance.hpp>
 #include <cistern/strategy/partition/postgres_range_by_id.hpp>
 #include <cistern/strategy/partition/postgres_range_by_time.hpp>
+#include <cistern/strategy/query_rules/analyzer.hpp>
+#include <cistern/strategy/query_rules/postgres_context.hpp>
 
 #include <support/postgres_server.hpp>
 
@@ -376,4 +378,19 @@ BOOST_AUTO_TEST_CASE(maintenance_plans_vacuum_analyze_and_reindex) {
     sm::postgres_maintenance_options bad;
     bad.vacuum_dead_ratio = 0;
     BOOST_CHECK_THROW(sm::postgres_maintenance{bad}, cistern::config_error);
+}
+
+BOOST_AUTO_TEST_CASE(query_rules_read_postgres_plans_through_postgres_context) {
+    namespace qr = cistern::strategy::query_rules;
+    auto c = connect();
+    make_orders(c);
+    const std::string sql = "SELECT id FROM orders WHERE customer_id = $1";
+    auto ctx = qr::postgres_context(c, sql);
+    BOOST_TEST(ctx.plan.find("Seq Scan on orders") != std::string::npos);
+    BOOST_TEST(ctx.rows_of("orders").value_or(0) == 100000);
+    auto f = qr::analyzer().analyze(sql, ctx);
+    BOOST_TEST(std::any_of(f.begin(), f.end(), [](auto& x) { return x.rule == "seq_scan_large_table"; }));
+    c.execute("CREATE INDEX orders_customer ON orders (customer_id)");
+    auto after = qr::analyzer().analyze(sql, qr::postgres_context(c, sql));
+    BOOST_TEST(std::none_of(after.begin(), after.end(), [](auto& x) { return x.rule == "seq_scan_large_table"; }));
 }

@@ -8,6 +8,8 @@
 #include <cistern/strategy/index/sqlite_duplicate.hpp>
 #include <cistern/strategy/index/sqlite_missing_from_workload.hpp>
 #include <cistern/strategy/maintenance/sqlite_maintenance.hpp>
+#include <cistern/strategy/query_rules/analyzer.hpp>
+#include <cistern/strategy/query_rules/sqlite_context.hpp>
 
 #include <algorithm>
 #include <string>
@@ -159,4 +161,19 @@ BOOST_AUTO_TEST_CASE(maintenance_plans_analyze_vacuum_and_optimize) {
                               [](auto& st) { return st.sql == "VACUUM" && !st.transactional; }));
     v.apply(c);
     BOOST_TEST(m.stats(c).freelist_count == 0);
+}
+
+BOOST_AUTO_TEST_CASE(query_rules_read_sqlite_plans_through_sqlite_context) {
+    namespace qr = cistern::strategy::query_rules;
+    auto c = open();
+    make_orders(c);
+    const std::string sql = "SELECT id FROM orders WHERE customer_id = ?";
+    auto ctx = qr::sqlite_context(c, sql);
+    BOOST_TEST(ctx.plan.find("SCAN orders") != std::string::npos);
+    BOOST_TEST(ctx.rows_of("orders").value_or(0) == 100000);
+    auto f = qr::analyzer().analyze(sql, ctx);
+    BOOST_TEST(std::any_of(f.begin(), f.end(), [](auto& x) { return x.rule == "seq_scan_large_table"; }));
+    c.execute("CREATE INDEX orders_customer ON orders (customer_id)");
+    auto after = qr::analyzer().analyze(sql, qr::sqlite_context(c, sql));
+    BOOST_TEST(std::none_of(after.begin(), after.end(), [](auto& x) { return x.rule == "seq_scan_large_table"; }));
 }
