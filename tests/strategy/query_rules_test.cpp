@@ -109,7 +109,9 @@ BOOST_AUTO_TEST_CASE(function_on_column) {
 BOOST_AUTO_TEST_CASE(or_across_columns) {
     BOOST_TEST(fires("or_across_columns", "SELECT id FROM t WHERE a = 1 OR b = 2"));
     BOOST_TEST(fires("or_across_columns", "SELECT id FROM t WHERE x > 0 AND (t.a = 1 OR t.b = 2)"));
+    BOOST_TEST(fires("or_across_columns", "SELECT id FROM t WHERE lower(email) = $1 OR customer_id = $2"));
     BOOST_TEST(!fires("or_across_columns", "SELECT id FROM t WHERE status = 'a' OR status = 'b'"));
+    BOOST_TEST(!fires("or_across_columns", "SELECT id FROM t WHERE lower(email) = $1 OR lower(email) = $2"));
     BOOST_TEST(!fires("or_across_columns", "SELECT id FROM t WHERE a = 1 AND b = 2"));
     BOOST_TEST(!fires("or_across_columns", "SELECT id FROM t WHERE a = 'x OR b = 2'"));
 }

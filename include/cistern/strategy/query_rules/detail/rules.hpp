@@ -192,6 +192,20 @@ inline void or_across_columns(const rule_input& in) {
                 }
                 if (segment_has || t[j].depth != d || !in.s.is_identifier(j)) continue;
                 if (j + 1 < ge && t[j + 1].kind == token_kind::dot) continue; // qualifier
+                if (j + 1 < ge && t[j + 1].kind == token_kind::lparen) {
+                    // f(col) <op> ...: the operand's column is the first one inside the call.
+                    const std::size_t close = in.s.matching(j + 1);
+                    if (close + 1 < ge && is_comparison(t[close + 1]))
+                        for (std::size_t a = j + 2; a < close; ++a)
+                            if (in.s.is_identifier(a) && !(a + 1 < close && (t[a + 1].kind == token_kind::lparen ||
+                                                                             t[a + 1].kind == token_kind::dot))) {
+                                columns.insert(t[a].lower);
+                                segment_has = true;
+                                break;
+                            }
+                    j = close;
+                    continue;
+                }
                 if (j + 1 < ge && is_comparison(t[j + 1])) {
                     columns.insert(t[j].lower);
                     segment_has = true;
