@@ -394,3 +394,36 @@ BOOST_AUTO_TEST_CASE(query_rules_read_postgres_plans_through_postgres_context) {
     auto after = qr::analyzer().analyze(sql, qr::postgres_context(c, sql));
     BOOST_TEST(std::none_of(after.begin(), after.end(), [](auto& x) { return x.rule == "seq_scan_large_table"; }));
 }
+
+BOOST_AUTO_TEST_CASE(weekly_on_a_date_column_and_yearly_on_timestamp) {
+    auto c = connect();
+    sp::range_by_time_options w;
+    w.schema = schema;
+    w.table = "visits";
+    w.column = "day";
+    w.columns = {{"day", "date NOT NULL"}, {"n", "int"}};
+    w.every = sp::period::weekly;
+    w.premake = 2;
+    sp::range_by_time weekly(w);
+    weekly.create(c, at(2024, 3, 14)).apply(c); // a Thursday: the week starts Monday 2024-03-11
+    auto parts = weekly.analyze(c);
+    BOOST_REQUIRE_EQUAL(parts.size(), 3u);
+    BOOST_TEST(parts[0].name == "visits_p20240311");
+    BOOST_TEST(parts[2].name == "visits_p20240325");
+    c.execute("INSERT INTO visits VALUES ('2024-03-17', 1), ('2024-03-18', 2)");
+    BOOST_TEST(count(c, "SELECT count(*) FROM visits_p20240311") == 1);
+    BOOST_TEST(count(c, "SELECT count(*) FROM visits_p20240318") == 1);
+
+    sp::range_by_time_options y;
+    y.schema = schema;
+    y.table = "ledger";
+    y.column = "at";
+    y.columns = {{"at", "timestamp NOT NULL"}, {"amount", "numeric"}};
+    y.every = sp::period::yearly;
+    y.premake = 1;
+    sp::range_by_time yearly(y);
+    yearly.create(c, at(2024, 6, 1)).apply(c);
+    c.execute("INSERT INTO ledger VALUES ('2025-12-31 23:59:59', 1)");
+    BOOST_TEST(count(c, "SELECT count(*) FROM ledger_p2025") == 1);
+    BOOST_CHECK_THROW(c.execute("INSERT INTO ledger VALUES ('2026-01-01 00:00:00', 1)"), cistern::query_error);
+}
