@@ -135,6 +135,48 @@ BOOST_AUTO_TEST_CASE(fills_to_min_idle_in_background_and_respects_max_size) {
     BOOST_TEST(server->max_open.load() <= 4);
 }
 
+BOOST_AUTO_TEST_CASE(connection_attempts_in_flight_are_limited) {
+    auto server = std::make_shared<fake_server>();
+    server->connect_delay = 30ms;
+    auto o = small(0, 10);
+    o.max_concurrent_connects = 2;
+    real_pool p(fake_factory(server), o);
+    std::vector<std::thread> ts;
+    std::vector<real_pool::lease_type> held(8);
+    for (int i = 0; i < 8; ++i) ts.emplace_back([&, i] { held[i] = p.acquire(); });
+    for (auto& t : ts) t.join();
+    BOOST_TEST(server->created.load() == 8);
+    BOOST_TEST(server->max_connecting.load() <= 2); // 8 callers waited, never more than 2 connects at once
+    BOOST_TEST(p.stats().size == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(connect_retries_back_off_exponentially) {
+    auto server = std::make_shared<fake_server>();
+    server->down = true;
+    auto o = small(1, 1);
+    o.connect_retry_initial = 100ms; // with jitter: 1st delay in [50, 100] ms, 2nd in [100, 200] ms
+    o.connect_retry_max = 10s;
+    o.breaker_failure_threshold = 0;
+    timed_pool p(fake_factory(server), o);
+    // Wait for the failure to be recorded (not just the attempt to start): the retry time is
+    // computed from the clock when the attempt ends, and the clock must not move before.
+    auto failures_reach = [&](std::uint64_t n) { return eventually([&] { return p.stats().connect_failures == n; }); };
+    BOOST_REQUIRE(failures_reach(1));
+    std::this_thread::sleep_for(20ms); // time for a wrongful retry to show (the clock has not moved)
+    BOOST_TEST(server->connect_attempts.load() == 1);
+    manual_clock::advance(49ms);
+    std::this_thread::sleep_for(20ms);
+    BOOST_TEST(server->connect_attempts.load() == 1); // below the shortest first delay
+    manual_clock::advance(52ms);
+    BOOST_REQUIRE(failures_reach(2));
+    manual_clock::advance(99ms);
+    std::this_thread::sleep_for(20ms);
+    BOOST_TEST(server->connect_attempts.load() == 2); // the second delay is at least twice the base half
+    manual_clock::advance(102ms);
+    BOOST_TEST(failures_reach(3));
+    BOOST_TEST(server->connect_attempts.load() == 3);
+}
+
 BOOST_AUTO_TEST_CASE(timeout_says_exhausted) {
     auto server = std::make_shared<fake_server>();
     auto o = small(1, 1);

@@ -39,6 +39,8 @@ struct fake_server {
     std::atomic<int> max_open{0};           // high-water mark of `open`
     std::atomic<int> created{0};
     std::atomic<int> connect_attempts{0};
+    std::atomic<int> connecting{0};         // create() calls in flight
+    std::atomic<int> max_connecting{0};     // high-water mark of `connecting`
     std::atomic<int> pings{0};
     std::atomic<int> resets{0};
     std::chrono::milliseconds connect_delay{0};
@@ -106,6 +108,16 @@ public:
     explicit fake_factory(std::shared_ptr<fake_server> s) : server_(std::move(s)) {}
     fake_connection create() {
         ++server_->connect_attempts;
+        struct in_flight {
+            fake_server& s;
+            explicit in_flight(fake_server& srv) : s(srv) {
+                int now = ++s.connecting;
+                int prev = s.max_connecting.load();
+                while (now > prev && !s.max_connecting.compare_exchange_weak(prev, now)) {
+                }
+            }
+            ~in_flight() { --s.connecting; }
+        } guard(*server_);
         if (server_->connect_delay.count() > 0) std::this_thread::sleep_for(server_->connect_delay);
         if (server_->down) throw connect_error("could not connect to fake server: Connection refused", connect_failure::unreachable);
         if (server_->wrong_password)
