@@ -201,3 +201,30 @@ BOOST_AUTO_TEST_CASE(a_failing_plan_rolls_back_its_transaction) {
     c.execute("ROLLBACK");
     BOOST_TEST(v.apply(c) == 1u);
 }
+
+BOOST_AUTO_TEST_CASE(unix_seconds_storage_and_daily_periods) {
+    auto c = open();
+    sp::table_per_period_options o;
+    o.table = "ticks";
+    o.time_column = "t";
+    o.columns = {{"t", "INTEGER NOT NULL"}, {"v", "REAL"}};
+    o.every = sp::period::daily;
+    o.premake = 1;
+    o.storage = sp::time_storage::unix_seconds;
+    o.retention = hours{24};
+    sp::sqlite_table_per_period s(o);
+    s.create(c, at(2024, 3, 1, 12)).apply(c);
+    const auto t0 = at(2024, 3, 1, 5).time_since_epoch().count();
+    const auto t1 = at(2024, 3, 2, 5).time_since_epoch().count();
+    c.execute("INSERT INTO ticks (t, v) VALUES (?, 1.0)", t0);
+    c.execute("INSERT INTO ticks (t, v) VALUES (?, 2.0)", t1);
+    BOOST_TEST(count(c, "SELECT count(*) FROM ticks_p20240301") == 1);
+    BOOST_TEST(count(c, "SELECT count(*) FROM ticks_p20240302") == 1);
+    BOOST_CHECK_THROW(c.execute("INSERT INTO ticks (t, v) VALUES (?, 3.0)", at(2024, 3, 3).time_since_epoch().count()),
+                      cistern::query_error);
+    s.retention(c, at(2024, 3, 2, 23)).apply(c); // cutoff 2024-03-01 23:00: day 1 ends after it, kept
+    BOOST_TEST(s.existing(c).size() == 2u);
+    s.retention(c, at(2024, 3, 3, 0)).apply(c);  // cutoff 2024-03-02 00:00: day 1 goes
+    BOOST_TEST(s.existing(c).size() == 1u);
+    BOOST_TEST(count(c, "SELECT count(*) FROM ticks") == 1);
+}
