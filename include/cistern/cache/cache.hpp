@@ -1,0 +1,626 @@
+#pragma once
+/// \file
+/// `cistern::cache<K, V, Eviction, Expiry, Policies...>`: a bounded, sharded, thread-safe
+/// in-memory cache with pluggable eviction and expiry, weights, tags, statistics and
+/// single-flight loading.
+
+#include <cistern/cache/cache_options.hpp>
+#include <cistern/cache/cache_policies.hpp>
+#include <cistern/cache/cache_stats.hpp>
+#include <cistern/cache/concepts.hpp>
+#include <cistern/cache/detail/entry_store.hpp>
+#include <cistern/cache/detail/hash.hpp>
+#include <cistern/cache/detail/slot_table.hpp>
+#include <cistern/cache/detail/timer_wheel.hpp>
+#include <cistern/cache/eviction/w_tinylfu.hpp>
+#include <cistern/cache/expiry/never.hpp>
+#include <cistern/cache/removal_cause.hpp>
+#include <cistern/error.hpp>
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace cistern {
+
+namespace detail {
+
+/// A mutex that does nothing (single_threaded caches).
+struct null_mutex {
+    void lock() noexcept {}
+    void unlock() noexcept {}
+};
+
+template <bool Weighted>
+struct weight_field {
+    std::uint32_t value = 1;
+    std::uint32_t get() const noexcept { return value; }
+    void set(std::uint64_t w) noexcept { value = static_cast<std::uint32_t>(w); }
+};
+template <>
+struct weight_field<false> {
+    std::uint32_t get() const noexcept { return 1; }
+    void set(std::uint64_t) noexcept {}
+};
+
+struct no_wheel {};
+
+} // namespace detail
+
+/// A bounded in-memory cache from `K` to `V`.
+///
+/// - `Eviction` models EvictionPolicy (eviction::lru, fifo, slru, lfu, sieve, s3fifo,
+///   w_tinylfu; default w_tinylfu).
+/// - `Expiry` models ExpiryPolicy<K, V> (expiry::never, after_write, after_access,
+///   per_entry; default never). An expired entry is never returned.
+/// - `Policies...` (any order, each optional): cache_policy::with_clock<C>,
+///   with_weigher<W>, with_listener<L>, with_hash<H, Eq>, single_threaded.
+///
+/// Values are returned by copy (`std::optional<V>`), so nothing a caller holds can
+/// dangle when another thread evicts; store `std::shared_ptr<const T>` for large values.
+///
+/// Thread safety: with the default locking every member function may be called from
+/// any thread. Keys are spread by hash over N shards; each shard has its own mutex,
+/// hash index, eviction policy instance, timer wheel and counters, so there is no global
+/// lock on the read path and threads touching different shards never contend. Listeners
+/// and loaders run outside every lock. `single_threaded` uses one shard and no lock.
+///
+/// Bound: after any call returns, size() (or weight(), with a weigher) is at most the
+/// bound of cache_options. The bound is split exactly between shards, so eviction is
+/// per shard: with shards = 1 the policy sees the whole cache.
+template <class K, class V, class Eviction = eviction::w_tinylfu, class Expiry = expiry::never, class... Policies>
+class cache {
+    static_assert(detail::check_eviction_policy<Eviction>());
+    static_assert(detail::check_expiry_policy<Expiry, K, V>());
+    using policies = detail::cache_policies<K, Policies...>;
+
+public:
+    using key_type = K;
+    using mapped_type = V;
+    using eviction_type = Eviction;
+    using expiry_type = Expiry;
+    using clock = typename policies::clock;
+    using weigher_type = typename policies::weigher;
+    using listener_type = typename policies::listener;
+    using hasher = typename policies::hash;
+    using key_equal = typename policies::key_equal;
+    static constexpr bool weighted = policies::weighted;
+    static constexpr bool threaded = policies::threaded;
+    static constexpr bool expiring = Expiry::expires;
+
+    /// Validates `opts` (throws config_error) and builds the shards.
+    explicit cache(cache_options opts, Expiry expiry = Expiry{}, weigher_type weigher = weigher_type{},
+                   listener_type listener = listener_type{})
+        : opts_(validated(opts)), expiry_(std::move(expiry)), weigher_(std::move(weigher)),
+          listener_(std::move(listener)) {
+        const std::uint64_t bound = weighted ? opts_.max_weight : opts_.max_size;
+        const std::size_t n = opts_.shards;
+        shards_ = std::make_unique<shard[]>(n);
+        shard_mask_ = n - 1;
+        const std::int64_t now = expiring ? now_ns() : 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            shards_[i].budget = bound / n + (i < bound % n ? 1 : 0);
+            shards_[i].policy.reset(shards_[i].budget);
+            if constexpr (expiring) shards_[i].wheel.clear(now);
+        }
+    }
+
+    cache(const cache&) = delete;
+    cache& operator=(const cache&) = delete;
+
+    ~cache() {
+        for (std::size_t i = 0; i <= shard_mask_; ++i) {
+            shard& s = shards_[i];
+            s.table.for_each([&](std::uint32_t slot) { s.store.destroy(slot); });
+        }
+    }
+
+    /// A copy of the value under `key`, or nothing (absent or expired). A hit counts as
+    /// an access for the eviction and expiry policies. No allocation, one shard lock.
+    std::optional<V> get(const K& key) {
+        const std::uint64_t h = hash_of(key);
+        shard& s = shard_for(h);
+        removals out;
+        std::optional<V> result;
+        {
+            std::lock_guard lock(s.mu);
+            const std::uint32_t slot = find(s, key, h);
+            if (slot != none && live(s, slot, h, out)) {
+                result.emplace(s.store[slot].value);
+                if (opts_.record_stats) ++s.hits;
+            } else if (opts_.record_stats) {
+                ++s.misses;
+            }
+        }
+        notify(out);
+        return result;
+    }
+
+    /// True when a live entry is under `key`; not an access, not counted in stats.
+    bool contains(const K& key) {
+        const std::uint64_t h = hash_of(key);
+        shard& s = shard_for(h);
+        std::lock_guard lock(s.mu);
+        const std::uint32_t slot = find(s, key, h);
+        if (slot == none) return false;
+        if constexpr (expiring) return s.wheel.due(slot) > now_ns();
+        return true;
+    }
+
+    /// Stores `value` under `key` (replacing any value: cause replaced), with the TTL and
+    /// tags of `opts`, then evicts until the shard is within its bound. An entry heavier
+    /// than its shard's bound is not stored (the listener hears `evicted`).
+    void put(const K& key, V value, entry_options opts = {}) {
+        const std::uint64_t h = hash_of(key);
+        const std::uint64_t w = weigh(key, value);
+        shard& s = shard_for(h);
+        removals out;
+        {
+            std::lock_guard lock(s.mu);
+            store_locked(s, key, h, std::move(value), w, opts, out);
+            if (!s.flights.empty())
+                if (auto it = s.flights.find(key); it != s.flights.end()) it->second->stale = true;
+        }
+        notify(out);
+    }
+
+    /// Removes the entry under `key` (cause explicit_); true when there was one. A load
+    /// of `key` in flight still answers its waiters but does not store its result.
+    bool erase(const K& key) {
+        const std::uint64_t h = hash_of(key);
+        shard& s = shard_for(h);
+        removals out;
+        bool found = false;
+        {
+            std::lock_guard lock(s.mu);
+            const std::uint32_t slot = find(s, key, h);
+            if (slot != none) {
+                s.policy.on_erase(slot);
+                remove(s, slot, h, removal_cause::explicit_, out);
+                found = true;
+            }
+            if (!s.flights.empty())
+                if (auto it = s.flights.find(key); it != s.flights.end()) it->second->stale = true;
+        }
+        notify(out);
+        return found;
+    }
+
+    /// Removes every entry (cause explicit_). Loads in flight do not store their results.
+    void clear() {
+        for (std::size_t i = 0; i <= shard_mask_; ++i) {
+            shard& s = shards_[i];
+            removals out;
+            {
+                std::lock_guard lock(s.mu);
+                std::vector<std::uint32_t> slots;
+                slots.reserve(s.table.size());
+                s.table.for_each([&](std::uint32_t slot) { slots.push_back(slot); });
+                for (std::uint32_t slot : slots) {
+                    s.policy.on_erase(slot);
+                    remove(s, slot, hash_of(s.store[slot].key), removal_cause::explicit_, out);
+                }
+                ++s.epoch;
+            }
+            notify(out);
+        }
+    }
+
+    /// Removes every entry tagged `tag` (cause explicit_) and returns how many. Loads in
+    /// flight when it is called do not store their results.
+    std::size_t invalidate_tag(const std::string& tag) {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i <= shard_mask_; ++i) {
+            shard& s = shards_[i];
+            removals out;
+            {
+                std::lock_guard lock(s.mu);
+                ++s.epoch;
+                auto it = s.tag_index.find(tag);
+                if (it == s.tag_index.end()) continue;
+                std::vector<std::uint32_t> slots(it->second.begin(), it->second.end());
+                for (std::uint32_t slot : slots) {
+                    s.policy.on_erase(slot);
+                    remove(s, slot, hash_of(s.store[slot].key), removal_cause::explicit_, out);
+                }
+                n += slots.size();
+            }
+            notify(out);
+        }
+        return n;
+    }
+
+    /// The value under `key`, loading it with `loader` (`V loader(const K&)` or
+    /// `V loader()`) on a miss and storing it with `opts`. Single flight: while a load
+    /// of `key` runs, other callers missing `key` wait for its result instead of loading;
+    /// if the loader throws, every waiter gets the exception and nothing is stored. The
+    /// loader runs without any lock held; it must not load the same key.
+    template <class Loader>
+    V get_or_load(const K& key, Loader&& loader, entry_options opts = {}) {
+        const std::uint64_t h = hash_of(key);
+        shard& s = shard_for(h);
+        removals out;
+        std::shared_ptr<flight> f;
+        {
+            std::unique_lock lock(s.mu);
+            const std::uint32_t slot = find(s, key, h);
+            if (slot != none && live(s, slot, h, out)) {
+                if (opts_.record_stats) ++s.hits;
+                V v = s.store[slot].value;
+                lock.unlock();
+                notify(out);
+                return v;
+            }
+            if (opts_.record_stats) ++s.misses;
+            if (auto it = s.flights.find(key); it != s.flights.end()) {
+                std::shared_future<V> fut = it->second->result;
+                lock.unlock();
+                notify(out);
+                return fut.get();
+            }
+            f = std::make_shared<flight>();
+            f->result = f->promise.get_future().share();
+            f->epoch = s.epoch;
+            s.flights.emplace(key, f);
+        }
+        notify(out);
+        const auto start = opts_.record_stats ? clock::now() : typename clock::time_point{};
+        try {
+            V v = invoke_loader(loader, key);
+            const std::uint64_t w = weigh(key, v);
+            {
+                std::lock_guard lock(s.mu);
+                s.flights.erase(key);
+                if (opts_.record_stats) {
+                    ++s.loads;
+                    s.load_time += clock::now() - start;
+                }
+                if (!f->stale && f->epoch == s.epoch) store_locked(s, key, h, V(v), w, opts, out);
+            }
+            notify(out);
+            f->promise.set_value(v);
+            return v;
+        } catch (...) {
+            {
+                std::lock_guard lock(s.mu);
+                s.flights.erase(key);
+                if (opts_.record_stats) {
+                    ++s.load_failures;
+                    s.load_time += clock::now() - start;
+                }
+            }
+            f->promise.set_exception(std::current_exception());
+            throw;
+        }
+    }
+
+    /// The number of entries (expired ones not yet swept may be counted).
+    std::size_t size() const {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i <= shard_mask_; ++i) {
+            std::lock_guard lock(shards_[i].mu);
+            n += shards_[i].table.size();
+        }
+        return n;
+    }
+    /// The total weight (equals size() without a weigher).
+    std::uint64_t weight() const {
+        std::uint64_t n = 0;
+        for (std::size_t i = 0; i <= shard_mask_; ++i) {
+            std::lock_guard lock(shards_[i].mu);
+            n += shards_[i].weight;
+        }
+        return n;
+    }
+    /// The bound: max_weight with a weigher, else max_size.
+    std::uint64_t bound() const noexcept { return weighted ? opts_.max_weight : opts_.max_size; }
+    std::size_t shard_count() const noexcept { return shard_mask_ + 1; }
+
+    /// Removes expired entries now (they are also removed as time passes during other
+    /// calls, and are never returned either way).
+    void cleanup() {
+        if constexpr (expiring) {
+            const std::int64_t now = now_ns();
+            for (std::size_t i = 0; i <= shard_mask_; ++i) {
+                removals out;
+                {
+                    std::lock_guard lock(shards_[i].mu);
+                    sweep(shards_[i], now, out);
+                }
+                notify(out);
+            }
+        }
+    }
+
+    /// A snapshot of the counters, summed over shards.
+    cache_stats stats() const {
+        cache_stats r;
+        for (std::size_t i = 0; i <= shard_mask_; ++i) {
+            const shard& s = shards_[i];
+            std::lock_guard lock(s.mu);
+            r.hits += s.hits;
+            r.misses += s.misses;
+            r.loads += s.loads;
+            r.load_failures += s.load_failures;
+            r.total_load_time += std::chrono::duration_cast<std::chrono::nanoseconds>(s.load_time);
+            r.evictions += s.removed[static_cast<int>(removal_cause::evicted)];
+            r.expirations += s.removed[static_cast<int>(removal_cause::expired)];
+            r.explicit_removals += s.removed[static_cast<int>(removal_cause::explicit_)];
+            r.replacements += s.removed[static_cast<int>(removal_cause::replaced)];
+        }
+        return r;
+    }
+
+    /// Bytes of the cache's own structures (entries, index, policy, wheel), for
+    /// memory measurements; excludes heap memory owned by keys and values.
+    std::size_t memory_bytes() const {
+        std::size_t n = sizeof(*this) + (shard_mask_ + 1) * sizeof(shard);
+        for (std::size_t i = 0; i <= shard_mask_; ++i) {
+            std::lock_guard lock(shards_[i].mu);
+            n += shards_[i].store.memory_bytes() + shards_[i].table.memory_bytes();
+            if constexpr (expiring) n += shards_[i].wheel.memory_bytes();
+        }
+        return n;
+    }
+
+private:
+    static constexpr std::uint32_t none = 0xffffffffu;
+    using mutex_type = std::conditional_t<threaded, std::mutex, detail::null_mutex>;
+
+    struct node {
+        K key;
+        V value;
+        [[no_unique_address]] detail::weight_field<weighted> w;
+        node(const K& k, V&& v) : key(k), value(std::move(v)) {}
+    };
+    struct flight {
+        std::promise<V> promise;
+        std::shared_future<V> result;
+        std::uint64_t epoch = 0;
+        bool stale = false;
+    };
+    using removal = std::tuple<K, V, removal_cause>;
+    // Removed entries, handed to the listener after the lock is released.
+    struct removals {
+        std::conditional_t<policies::listening, std::vector<removal>, detail::no_wheel> items;
+    };
+
+    struct alignas(64) shard {
+        mutable mutex_type mu;
+        detail::slot_table table;
+        detail::entry_store<node> store;
+        Eviction policy;
+        [[no_unique_address]] std::conditional_t<expiring, detail::timer_wheel, detail::no_wheel> wheel;
+        std::uint64_t weight = 0, budget = 0;
+        std::uint64_t hits = 0, misses = 0, loads = 0, load_failures = 0;
+        typename clock::duration load_time{0};
+        std::uint64_t removed[4] = {0, 0, 0, 0};
+        std::uint64_t epoch = 0;
+        std::unordered_map<std::string, std::unordered_set<std::uint32_t>> tag_index;
+        std::unordered_map<std::uint32_t, std::vector<std::string>> tags_of;
+        std::unordered_map<K, std::shared_ptr<flight>, hasher, key_equal> flights;
+    };
+
+    static cache_options validated(cache_options o) {
+        if constexpr (weighted) {
+            if (o.max_weight == 0)
+                throw config_error("cache_options.max_weight", "0", "a cache with a weigher needs a positive max_weight");
+            if (o.max_size != 0)
+                throw config_error("cache_options.max_size", std::to_string(o.max_size),
+                                   "a cache with a weigher is bounded by max_weight; leave max_size at 0");
+        } else {
+            if (o.max_size == 0)
+                throw config_error("cache_options.max_size", "0", "must be positive (or use a weigher and max_weight)");
+            if (o.max_weight != 0)
+                throw config_error("cache_options.max_weight", std::to_string(o.max_weight),
+                                   "needs cache_policy::with_weigher<W>; use max_size to bound the entry count");
+        }
+        const std::uint64_t bound = weighted ? o.max_weight : o.max_size;
+        if (o.shards != 0) {
+            if (!std::has_single_bit(o.shards) || o.shards > 1024)
+                throw config_error("cache_options.shards", std::to_string(o.shards), "must be 0 or a power of two <= 1024");
+            if (!threaded && o.shards != 1)
+                throw config_error("cache_options.shards", std::to_string(o.shards), "a single_threaded cache has one shard");
+            if (o.shards > bound)
+                throw config_error("cache_options.shards", std::to_string(o.shards), "more shards than the bound");
+        } else if (!threaded) {
+            o.shards = 1;
+        } else {
+            const std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
+            std::size_t n = std::min<std::size_t>(std::bit_ceil(4 * hw), 64);
+            while (n > 1 && bound / n < 32) n /= 2;
+            o.shards = n;
+        }
+        return o;
+    }
+
+    std::uint64_t hash_of(const K& key) const { return detail::mix64(static_cast<std::uint64_t>(hasher{}(key))); }
+    shard& shard_for(std::uint64_t h) const noexcept { return shards_[h & shard_mask_]; }
+    std::uint32_t find(shard& s, const K& key, std::uint64_t h) const {
+        return s.table.find(h, [&](std::uint32_t slot) { return key_equal{}(s.store[slot].key, key); });
+    }
+    std::uint64_t weigh(const K& key, const V& value) const {
+        if constexpr (weighted) {
+            const std::uint64_t w = static_cast<std::uint64_t>(weigher_(key, value));
+            if (w > 0xffffffffULL) throw std::length_error("cistern::cache: an entry's weight must be below 2^32");
+            return w;
+        } else {
+            return 1;
+        }
+    }
+    std::int64_t now_ns() const {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch()).count();
+    }
+    static std::int64_t due_at(std::int64_t now, std::chrono::nanoseconds ttl) noexcept {
+        if (ttl == std::chrono::nanoseconds::max()) return detail::timer_wheel::never;
+        if (ttl.count() <= 0) return now;
+        return ttl.count() > detail::timer_wheel::never - now ? detail::timer_wheel::never - 1 : now + ttl.count();
+    }
+    static std::chrono::nanoseconds remaining(std::int64_t now, std::int64_t due) noexcept {
+        return due == detail::timer_wheel::never ? std::chrono::nanoseconds::max() : std::chrono::nanoseconds(due - now);
+    }
+
+    // A found entry is live unless expired; an expired one is removed. On a live
+    // entry, records the access (eviction and expiry policies).
+    bool live(shard& s, std::uint32_t slot, std::uint64_t h, removals& out) {
+        if constexpr (expiring) {
+            const std::int64_t now = now_ns();
+            const std::int64_t due = s.wheel.due(slot);
+            if (due <= now) {
+                s.policy.on_erase(slot);
+                remove(s, slot, h, removal_cause::expired, out);
+                sweep(s, now, out);
+                return false;
+            }
+            sweep(s, now, out); // cannot remove `slot`: it is due later
+            const node& n = s.store[slot];
+            const std::int64_t next = due_at(now, expiry_.after_read(n.key, n.value, remaining(now, due)));
+            if (next != due) s.wheel.schedule(slot, next);
+        }
+        s.policy.on_access(slot, h);
+        return true;
+    }
+
+    void sweep(shard& s, std::int64_t now, removals& out) {
+        if constexpr (expiring) {
+            s.wheel.advance(now, [&](std::uint32_t slot) {
+                s.policy.on_erase(slot);
+                remove(s, slot, hash_of(s.store[slot].key), removal_cause::expired, out);
+            });
+        }
+    }
+
+    void store_locked(shard& s, const K& key, std::uint64_t h, V&& value, std::uint64_t w, const entry_options& opts,
+                      removals& out) {
+        std::int64_t now = 0;
+        if constexpr (expiring) {
+            now = now_ns();
+            sweep(s, now, out);
+        }
+        std::uint32_t slot = find(s, key, h);
+        if (slot != none) {
+            node& n = s.store[slot];
+            ++s.removed[static_cast<int>(removal_cause::replaced)];
+            if constexpr (policies::listening) {
+                out.items.emplace_back(n.key, std::move(n.value), removal_cause::replaced);
+            }
+            n.value = std::move(value);
+            s.weight = s.weight - n.w.get() + w;
+            n.w.set(w);
+            if (w > s.budget) {
+                s.policy.on_erase(slot);
+                remove(s, slot, h, removal_cause::evicted, out);
+                return;
+            }
+            s.policy.on_update(slot, h, w);
+            if constexpr (expiring) {
+                const std::int64_t due = s.wheel.due(slot);
+                s.wheel.schedule(slot, due_at(now, expiry_.after_update(n.key, n.value, opts.ttl, remaining(now, due))));
+            }
+        } else {
+            if (w > s.budget) {
+                ++s.removed[static_cast<int>(removal_cause::evicted)];
+                if constexpr (policies::listening) out.items.emplace_back(key, std::move(value), removal_cause::evicted);
+                return;
+            }
+            slot = s.store.create(key, std::move(value));
+            try {
+                s.table.insert(h, slot);
+            } catch (...) {
+                s.store.destroy(slot);
+                throw;
+            }
+            node& n = s.store[slot];
+            n.w.set(w);
+            s.weight += w;
+            s.policy.on_insert(slot, h, w);
+            if constexpr (expiring) s.wheel.schedule(slot, due_at(now, expiry_.after_create(n.key, n.value, opts.ttl)));
+        }
+        set_tags(s, slot, opts.tags);
+        while (s.weight > s.budget) {
+            const std::uint32_t victim = s.policy.evict();
+            remove(s, victim, hash_of(s.store[victim].key), removal_cause::evicted, out);
+        }
+        if constexpr (expiring) {
+            // A TTL that is already over: the entry never becomes visible.
+            if (find(s, key, h) == slot && s.wheel.due(slot) <= now) {
+                s.policy.on_erase(slot);
+                remove(s, slot, h, removal_cause::expired, out);
+            }
+        }
+    }
+
+    void set_tags(shard& s, std::uint32_t slot, const std::vector<std::string>& tags) {
+        if (!s.tags_of.empty()) drop_tags(s, slot);
+        if (tags.empty()) return;
+        auto& mine = s.tags_of[slot];
+        for (const std::string& t : tags) {
+            if (std::find(mine.begin(), mine.end(), t) != mine.end()) continue;
+            mine.push_back(t);
+            s.tag_index[t].insert(slot);
+        }
+    }
+    void drop_tags(shard& s, std::uint32_t slot) {
+        auto it = s.tags_of.find(slot);
+        if (it == s.tags_of.end()) return;
+        for (const std::string& t : it->second) {
+            auto ti = s.tag_index.find(t);
+            if (ti == s.tag_index.end()) continue;
+            ti->second.erase(slot);
+            if (ti->second.empty()) s.tag_index.erase(ti);
+        }
+        s.tags_of.erase(it);
+    }
+
+    // Removes `slot` from the index, wheel, tags and storage (the policy has already
+    // forgotten it) and records the removal.
+    void remove(shard& s, std::uint32_t slot, std::uint64_t h, removal_cause cause, removals& out) {
+        node& n = s.store[slot];
+        s.table.erase(h, slot);
+        if constexpr (expiring) s.wheel.deschedule(slot);
+        if (!s.tags_of.empty()) drop_tags(s, slot);
+        s.weight -= n.w.get();
+        ++s.removed[static_cast<int>(cause)];
+        if constexpr (policies::listening) out.items.emplace_back(std::move(n.key), std::move(n.value), cause);
+        s.store.destroy(slot);
+    }
+
+    void notify(removals& out) {
+        if constexpr (policies::listening) {
+            for (auto& [k, v, c] : out.items) listener_(static_cast<const K&>(k), static_cast<const V&>(v), c);
+            out.items.clear();
+        }
+    }
+
+    template <class Loader>
+    static V invoke_loader(Loader& loader, const K& key) {
+        if constexpr (std::is_invocable_v<Loader&, const K&>) return static_cast<V>(std::invoke(loader, key));
+        else return static_cast<V>(std::invoke(loader));
+    }
+
+    cache_options opts_;
+    [[no_unique_address]] Expiry expiry_;
+    [[no_unique_address]] weigher_type weigher_;
+    [[no_unique_address]] listener_type listener_;
+    std::unique_ptr<shard[]> shards_;
+    std::size_t shard_mask_ = 0;
+};
+
+} // namespace cistern

@@ -1,0 +1,33 @@
+#pragma once
+/// \file
+/// cistern::eviction::fifo: first in, first out.
+
+#include <cistern/cache/detail/slot_lists.hpp>
+
+#include <cstdint>
+
+namespace cistern::eviction {
+
+/// Evicts the entry inserted longest ago; reads and replacements do not move it.
+/// 8 bytes per entry.
+class fifo {
+public:
+    void reset(std::uint64_t /*capacity*/) { lists_.clear(); }
+    void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
+        lists_.ensure(slot);
+        lists_.push_back(0, slot);
+    }
+    void on_access(std::uint32_t /*slot*/, std::uint64_t /*hash*/) noexcept {}
+    void on_update(std::uint32_t /*slot*/, std::uint64_t /*hash*/, std::uint64_t /*weight*/) noexcept {}
+    void on_erase(std::uint32_t slot) noexcept { lists_.unlink(0, slot); }
+    std::uint32_t evict() noexcept {
+        const std::uint32_t s = lists_.front(0);
+        lists_.unlink(0, s);
+        return s;
+    }
+
+private:
+    detail::slot_lists<1> lists_;
+};
+
+} // namespace cistern::eviction

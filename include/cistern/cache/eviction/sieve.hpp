@@ -1,0 +1,54 @@
+#pragma once
+/// \file
+/// cistern::eviction::sieve: SIEVE (Zhang et al., NSDI 2024).
+
+#include <cistern/cache/detail/slot_lists.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace cistern::eviction {
+
+/// A FIFO queue with one "visited" bit per entry and a hand that sweeps from the oldest
+/// entry towards the newest: a visited entry under the hand is spared (its bit cleared),
+/// the first unvisited one is evicted, and the hand stays where it stopped. A hit only
+/// sets a bit, so reads never reorder the queue. 9 bytes per entry.
+class sieve {
+public:
+    void reset(std::uint64_t /*capacity*/) {
+        lists_.clear();
+        visited_.clear();
+        hand_ = none;
+    }
+    void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
+        lists_.ensure(slot);
+        if (slot >= visited_.size()) visited_.resize(slot + 1 < visited_.size() * 2 ? visited_.size() * 2 : slot + 1);
+        visited_[slot] = 0;
+        lists_.push_back(0, slot);
+    }
+    void on_access(std::uint32_t slot, std::uint64_t /*hash*/) noexcept { visited_[slot] = 1; }
+    void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t /*weight*/) noexcept { on_access(slot, hash); }
+    void on_erase(std::uint32_t slot) noexcept {
+        if (hand_ == slot) hand_ = lists_.next(slot);
+        lists_.unlink(0, slot);
+    }
+    std::uint32_t evict() noexcept {
+        std::uint32_t h = hand_ == none ? lists_.front(0) : hand_;
+        while (visited_[h]) {
+            visited_[h] = 0;
+            h = lists_.next(h);
+            if (h == none) h = lists_.front(0);
+        }
+        hand_ = lists_.next(h);
+        lists_.unlink(0, h);
+        return h;
+    }
+
+private:
+    static constexpr std::uint32_t none = detail::slot_lists<1>::none;
+    detail::slot_lists<1> lists_;
+    std::vector<std::uint8_t> visited_;
+    std::uint32_t hand_ = none;
+};
+
+} // namespace cistern::eviction

@@ -1,0 +1,78 @@
+#pragma once
+/// \file
+/// cistern::eviction::slru: segmented LRU.
+
+#include <cistern/cache/detail/slot_lists.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace cistern::eviction {
+
+/// Two LRU segments: new entries enter "probation"; a hit there promotes the entry to
+/// "protected" (80 % of the bound), whose overflow is demoted back to probation's
+/// newest end. Victims come from probation's oldest end. One-hit wonders never
+/// displace entries that were hit twice. 13 bytes per entry.
+class slru {
+public:
+    void reset(std::uint64_t capacity) {
+        lists_.clear();
+        weight_.clear();
+        seg_.clear();
+        protected_budget_ = capacity - capacity / 5;
+        protected_weight_ = 0;
+    }
+    void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t weight) {
+        lists_.ensure(slot);
+        if (slot >= weight_.size()) {
+            const std::size_t n = slot + 1 < weight_.size() * 2 ? weight_.size() * 2 : slot + 1;
+            weight_.resize(n);
+            seg_.resize(n);
+        }
+        weight_[slot] = static_cast<std::uint32_t>(weight);
+        seg_[slot] = probation;
+        lists_.push_back(probation, slot);
+    }
+    void on_access(std::uint32_t slot, std::uint64_t /*hash*/) noexcept {
+        if (seg_at(slot) == protected_) {
+            lists_.move_to_back(protected_, protected_, slot);
+            return;
+        }
+        lists_.move_to_back(probation, protected_, slot);
+        seg_[slot] = protected_;
+        protected_weight_ += weight_[slot];
+        while (protected_weight_ > protected_budget_ && lists_.size(protected_) > 1) {
+            const std::uint32_t d = lists_.front(protected_);
+            lists_.move_to_back(protected_, probation, d);
+            seg_[d] = probation;
+            protected_weight_ -= weight_[d];
+        }
+    }
+    void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) noexcept {
+        if (seg_at(slot) == protected_) protected_weight_ = protected_weight_ - weight_[slot] + weight;
+        weight_[slot] = static_cast<std::uint32_t>(weight);
+        on_access(slot, hash);
+    }
+    void on_erase(std::uint32_t slot) noexcept {
+        if (seg_at(slot) == protected_) protected_weight_ -= weight_[slot];
+        lists_.unlink(seg_at(slot), slot);
+    }
+    std::uint32_t evict() noexcept {
+        std::uint32_t s = lists_.front(probation);
+        if (s == detail::slot_lists<2>::none) s = lists_.front(protected_);
+        on_erase(s);
+        return s;
+    }
+
+private:
+    static constexpr std::uint32_t probation = 0, protected_ = 1;
+    std::uint32_t seg_at(std::uint32_t slot) const noexcept { return seg_[slot]; }
+
+    detail::slot_lists<2> lists_;
+    std::vector<std::uint32_t> weight_;
+    std::vector<std::uint8_t> seg_;
+    std::uint64_t protected_budget_ = 0, protected_weight_ = 0;
+};
+
+} // namespace cistern::eviction

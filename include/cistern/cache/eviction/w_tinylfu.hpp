@@ -1,0 +1,184 @@
+#pragma once
+/// \file
+/// cistern::eviction::w_tinylfu: adaptive Window-TinyLFU (Einziger, Friedman, Manes), the default.
+
+#include <cistern/cache/detail/count_min_sketch.hpp>
+#include <cistern/cache/detail/slot_lists.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace cistern::eviction {
+
+/// A small LRU admission window (1 % of the bound to start) in front of a segmented LRU
+/// main region (probation + protected, protected 80 % of main). An entry leaving the
+/// window competes with main's probation victim: the one a 4-bit count-min sketch
+/// (halved every 10 × capacity increments) has seen more often stays. A hill climber
+/// resizes the window every 10 × capacity requests, moving it in the direction that
+/// raised the hit ratio (step 6.25 %, decaying 2 % per step, restarting on a 5 % swing),
+/// so recency-heavy workloads get a large window and frequency-heavy ones a small one.
+/// Per entry: 8 bytes of links, 4 of hash, 4 of weight, 1 of segment, and 4 bytes of
+/// sketch per unit of capacity.
+class w_tinylfu {
+public:
+    void reset(std::uint64_t capacity) {
+        lists_.clear();
+        meta_.clear();
+        capacity_ = std::max<std::uint64_t>(capacity, 1);
+        sketch_.resize(capacity_);
+        window_budget_ = std::max<std::uint64_t>(1, capacity_ / 100);
+        protected_budget_ = (capacity_ - window_budget_) - (capacity_ - window_budget_) / 5;
+        window_weight_ = protected_weight_ = 0;
+        hits_ = misses_ = 0;
+        previous_hit_rate_ = 0;
+        step_ = -0.0625 * static_cast<double>(capacity_);
+        random_ = 0x2545f4914f6cdd1dULL;
+    }
+    void on_insert(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {
+        lists_.ensure(slot);
+        if (slot >= meta_.size()) meta_.resize(slot + 1 < meta_.size() * 2 ? meta_.size() * 2 : slot + 1);
+        sketch_.increment(hash >> 32);
+        meta_[slot] = entry_meta{static_cast<std::uint32_t>(hash >> 32), static_cast<std::uint32_t>(weight), window, 0};
+        lists_.push_back(window, slot);
+        window_weight_ += weight;
+        ++misses_;
+        spill_window();
+        climb();
+    }
+    void on_access(std::uint32_t slot, std::uint64_t hash) noexcept {
+        sketch_.increment(hash >> 32);
+        ++hits_;
+        touch(slot);
+        climb();
+    }
+    void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) noexcept {
+        entry_meta& m = meta_[slot];
+        if (m.seg == window) window_weight_ = window_weight_ - m.weight + weight;
+        else if (m.seg == protected_) protected_weight_ = protected_weight_ - m.weight + weight;
+        m.weight = static_cast<std::uint32_t>(weight);
+        sketch_.increment(hash >> 32);
+        touch(slot);
+        spill_window();
+    }
+    void on_erase(std::uint32_t slot) noexcept {
+        entry_meta& m = meta_[slot];
+        if (m.seg == window) window_weight_ -= m.weight;
+        else if (m.seg == protected_) protected_weight_ -= m.weight;
+        lists_.unlink(m.seg, slot);
+    }
+    std::uint32_t evict() noexcept {
+        std::uint32_t victim = lists_.front(probation);
+        if (victim == none) victim = lists_.front(protected_);
+        if (victim == none) victim = lists_.front(window);
+        const std::uint32_t candidate = lists_.back(probation);
+        std::uint32_t loser = victim;
+        if (candidate != none && candidate != victim && meta_[candidate].candidate) {
+            if (!admit(meta_[candidate].hash, meta_[victim].hash)) loser = candidate;
+            else meta_[candidate].candidate = 0;
+        }
+        on_erase(loser);
+        return loser;
+    }
+
+    /// The current window bound, in weight units (for tests and benchmarks).
+    std::uint64_t window_budget() const noexcept { return window_budget_; }
+
+private:
+    static constexpr std::uint32_t none = detail::slot_lists<3>::none;
+    static constexpr std::uint8_t window = 0, probation = 1, protected_ = 2;
+    struct entry_meta {
+        std::uint32_t hash = 0, weight = 0;
+        std::uint8_t seg = 0, candidate = 0;
+    };
+
+    void touch(std::uint32_t slot) noexcept {
+        entry_meta& m = meta_[slot];
+        if (m.seg == probation) {
+            lists_.move_to_back(probation, protected_, slot);
+            m.seg = protected_;
+            m.candidate = 0;
+            protected_weight_ += m.weight;
+            demote_protected();
+        } else {
+            lists_.move_to_back(m.seg, m.seg, slot);
+        }
+    }
+    void demote_protected() noexcept {
+        while (protected_weight_ > protected_budget_ && lists_.size(protected_) > 0) {
+            const std::uint32_t d = lists_.front(protected_);
+            lists_.move_to_back(protected_, probation, d);
+            meta_[d].seg = probation;
+            meta_[d].candidate = 0;
+            protected_weight_ -= meta_[d].weight;
+        }
+    }
+    // Moves the window's oldest entries to probation's newest end as admission candidates.
+    void spill_window() noexcept {
+        while (window_weight_ > window_budget_ && lists_.size(window) > 0) {
+            const std::uint32_t s = lists_.front(window);
+            lists_.move_to_back(window, probation, s);
+            meta_[s].seg = probation;
+            meta_[s].candidate = 1;
+            window_weight_ -= meta_[s].weight;
+        }
+    }
+    bool admit(std::uint32_t candidate_hash, std::uint32_t victim_hash) noexcept {
+        const std::uint32_t fc = sketch_.frequency(candidate_hash), fv = sketch_.frequency(victim_hash);
+        if (fc > fv) return true;
+        if (fc <= 5) return false;
+        // Against hash flooding: a warm candidate occasionally wins a tie.
+        random_ ^= random_ << 13;
+        random_ ^= random_ >> 7;
+        random_ ^= random_ << 17;
+        return (random_ & 127) == 0;
+    }
+    // Hill climbing on the window size (as Caffeine's simple climber).
+    void climb() noexcept {
+        const std::uint64_t requests = hits_ + misses_;
+        if (requests < sketch_.sample_size()) return;
+        const double hit_rate = static_cast<double>(hits_) / static_cast<double>(requests);
+        const double change = hit_rate - previous_hit_rate_;
+        const double amount = change >= 0 ? step_ : -step_;
+        step_ = std::abs(change) >= 0.05 ? 0.0625 * static_cast<double>(capacity_) * (amount >= 0 ? 1 : -1)
+                                         : 0.98 * amount;
+        previous_hit_rate_ = hit_rate;
+        hits_ = misses_ = 0;
+        const auto quota = static_cast<std::uint64_t>(std::llround(std::abs(amount)));
+        if (quota == 0) return;
+        if (amount > 0) {
+            const std::uint64_t q = std::min(quota, protected_budget_);
+            window_budget_ += q;
+            protected_budget_ -= q;
+            demote_protected();
+            // Refill the larger window from probation's oldest entries.
+            std::uint64_t moved = 0;
+            while (moved < q && window_weight_ < window_budget_ && lists_.size(probation) > 0) {
+                const std::uint32_t s = lists_.front(probation);
+                lists_.move_to_back(probation, window, s);
+                meta_[s].seg = window;
+                meta_[s].candidate = 0;
+                window_weight_ += meta_[s].weight;
+                moved += meta_[s].weight;
+            }
+        } else {
+            const std::uint64_t q = std::min(quota, window_budget_ > 1 ? window_budget_ - 1 : 0);
+            window_budget_ -= q;
+            protected_budget_ += q;
+            spill_window();
+        }
+    }
+
+    detail::slot_lists<3> lists_;
+    std::vector<entry_meta> meta_;
+    detail::count_min_sketch sketch_;
+    std::uint64_t capacity_ = 1, window_budget_ = 1, protected_budget_ = 0;
+    std::uint64_t window_weight_ = 0, protected_weight_ = 0;
+    std::uint64_t hits_ = 0, misses_ = 0;
+    double previous_hit_rate_ = 0, step_ = 0;
+    std::uint64_t random_ = 0x2545f4914f6cdd1dULL;
+};
+
+} // namespace cistern::eviction

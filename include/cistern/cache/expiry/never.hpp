@@ -1,0 +1,28 @@
+#pragma once
+/// \file
+/// cistern::expiry::never: entries do not expire (the default).
+
+#include <chrono>
+#include <optional>
+
+namespace cistern::expiry {
+
+/// Entries live until evicted or removed; the cache keeps no time per entry.
+struct never {
+    static constexpr bool expires = false;
+    template <class K, class V>
+    std::chrono::nanoseconds after_create(const K&, const V&, std::optional<std::chrono::nanoseconds>) const noexcept {
+        return std::chrono::nanoseconds::max();
+    }
+    template <class K, class V>
+    std::chrono::nanoseconds after_update(const K&, const V&, std::optional<std::chrono::nanoseconds>,
+                                          std::chrono::nanoseconds) const noexcept {
+        return std::chrono::nanoseconds::max();
+    }
+    template <class K, class V>
+    std::chrono::nanoseconds after_read(const K&, const V&, std::chrono::nanoseconds) const noexcept {
+        return std::chrono::nanoseconds::max();
+    }
+};
+
+} // namespace cistern::expiry
