@@ -68,8 +68,10 @@ bool wait_until(std::condition_variable& cv, Lock& lk, typename Clock::time_poin
 }
 
 /// How long a waiter spins for a handoff before it sleeps on its condition variable:
-/// 64 pause rounds, then yields (about 10-50 us in all on current hardware).
-inline constexpr int spin_rounds = 256;
+/// 64 pause instructions (a few microseconds). Yielding in the spin was measured to hurt:
+/// on an oversubscribed machine it steals time from the thread the connection was just
+/// handed to (bench/pool_bench fairness case).
+inline constexpr int spin_rounds = 64;
 
 inline void spin_pause(int round) noexcept {
     if (round < 64) {
