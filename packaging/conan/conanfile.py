@@ -10,7 +10,7 @@ from conan.tools.files import copy
 class CisternConan(ConanFile):
     name = "cistern"
     version = "0.1.0"
-    license = "MIT"
+    license = "LicenseRef-unspecified"  # the project has not chosen a license yet
     description = "Policy-based connection pools, caches and monitors for databases (C++20, header-only)"
     topics = ("database", "connection-pool", "cache", "postgresql", "sqlite", "header-only")
     settings = "os", "arch", "compiler", "build_type"
