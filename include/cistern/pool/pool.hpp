@@ -319,7 +319,8 @@ private:
         // Spin briefly before sleeping: a handoff usually comes within microseconds, and
         // a futex sleep + wake costs more than that.
         lk.unlock();
-        for (int i = 0; i < detail::spin_rounds && w.outcome.load(std::memory_order_acquire) == waiter::pending; ++i)
+        const int rounds = clock::now() < deadline ? detail::spin_rounds : 0; // try_acquire() does not spin
+        for (int i = 0; i < rounds && w.outcome.load(std::memory_order_acquire) == waiter::pending; ++i)
             detail::spin_pause(i);
         if (w.outcome.load(std::memory_order_acquire) == waiter::handed) {
             handed = true;
