@@ -273,22 +273,9 @@ private:
         waiter w;
         std::unique_lock lk(mu_);
         if (closed_) throw pool_closed();
-        if (breaker_open(clock::now())) {
-            ++timed_out_;
-            auto e = make_timeout(timeout_reason::circuit_open);
-            lk.unlock();
-            notify_timeout(e);
-            if (throw_on_timeout) throw e;
-            return none;
-        }
-        if (waiters_.size() >= opts_.max_waiters) {
-            ++timed_out_;
-            auto e = make_timeout(timeout_reason::too_many_waiters);
-            lk.unlock();
-            notify_timeout(e);
-            if (throw_on_timeout) throw e;
-            return none;
-        }
+        if (breaker_open(clock::now())) return give_up(lk, timeout_reason::circuit_open, throw_on_timeout);
+        if (waiters_.size() >= opts_.max_waiters)
+            return give_up(lk, timeout_reason::too_many_waiters, throw_on_timeout);
         waiters_.push_back(&w);
         waiting_.fetch_add(1);
         if (wants_connection()) work_cv_.notify_one();
@@ -333,20 +320,20 @@ private:
         switch (w.outcome.load(std::memory_order_relaxed)) {
         case waiter::handed: handed = true; return w.slot;
         case waiter::closed: throw pool_closed();
-        case waiter::breaker: {
-            ++timed_out_;
-            auto e = make_timeout(timeout_reason::circuit_open);
-            lk.unlock();
-            notify_timeout(e);
-            if (throw_on_timeout) throw e;
-            return none;
-        }
+        case waiter::breaker: return give_up(lk, timeout_reason::circuit_open, throw_on_timeout);
         case waiter::pending: break;
         }
         waiters_.remove(&w);
         waiting_.fetch_sub(1);
+        return give_up(lk, consecutive_failures_ > 0 ? timeout_reason::unreachable : timeout_reason::exhausted,
+                       throw_on_timeout);
+    }
+
+    /// Counts a failed acquire, tells the listener, and throws pool_timeout or returns
+    /// `none`. Called with mu_ held; releases it.
+    std::uint32_t give_up(std::unique_lock<std::mutex>& lk, timeout_reason why, bool throw_on_timeout) {
         ++timed_out_;
-        auto e = make_timeout(consecutive_failures_ > 0 ? timeout_reason::unreachable : timeout_reason::exhausted);
+        auto e = make_timeout(why);
         lk.unlock();
         notify_timeout(e);
         if (throw_on_timeout) throw e;
