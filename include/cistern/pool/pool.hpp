@@ -73,8 +73,13 @@ public:
     pool(const pool&) = delete;
     pool& operator=(const pool&) = delete;
 
-    /// Closes the pool. Precondition: every lease has been returned.
-    ~pool() { close(); }
+    /// Closes the pool. Precondition: every lease has been returned (checked by an
+    /// assertion in debug builds: a lease that outlives its pool would return into freed
+    /// memory).
+    ~pool() {
+        close();
+        assert(outstanding_leases() == 0 && "cistern::pool destroyed while leases are still held");
+    }
 
     /// A connection, waiting up to acquire_timeout. Throws pool_timeout (saying whether
     /// the pool was exhausted or the database unreachable, with the last connect error),
@@ -157,6 +162,14 @@ public:
         s.max_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(duration(max_wait_.load(std::memory_order_relaxed)));
         s.closed = closed_by_;
         return s;
+    }
+
+    /// Leases handed out and not yet returned.
+    std::size_t outstanding_leases() const noexcept {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < opts_.max_size; ++i)
+            n += slots_[i].state.load(std::memory_order_relaxed) == slot::in_use;
+        return n;
     }
 
     /// The most recent connect failure, if the last attempt failed.
