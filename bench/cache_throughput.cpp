@@ -1,0 +1,200 @@
+// Throughput of cistern::cache against a classic std::mutex + std::list + std::unordered_map
+// LRU in the same binary: Zipf(0.99) over 2^20 uint64 keys, capacity 2^16, read-only and
+// 90 % reads, on 1 and 2 threads. Also: bytes per entry at 1M entries.
+#include <cistern/cache/cache.hpp>
+#include <cistern/cache/eviction/lru.hpp>
+#include <cistern/cache/eviction/w_tinylfu.hpp>
+#include <cistern/cache/expiry/after_write.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <unordered_map>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::uint64_t key_space = 1u << 20, capacity = 1u << 16, trace_len = 1u << 22;
+
+// Zipf(alpha) ranks over n keys, by inverse CDF; rank r maps to a scrambled key.
+std::vector<std::uint64_t> zipf_trace(double alpha, std::uint64_t n, std::size_t len, std::uint32_t seed) {
+    std::vector<double> cdf(n);
+    double sum = 0;
+    for (std::uint64_t i = 0; i < n; ++i) cdf[i] = (sum += 1.0 / std::pow(double(i + 1), alpha));
+    for (auto& c : cdf) c /= sum;
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    std::vector<std::uint64_t> out(len);
+    for (auto& k : out) {
+        const auto r = std::uint64_t(std::lower_bound(cdf.begin(), cdf.end(), u(rng)) - cdf.begin());
+        k = cistern::detail::mix64(r + 1); // popular keys spread over the key range
+    }
+    return out;
+}
+const std::vector<std::uint64_t>& trace() {
+    static const auto t = zipf_trace(0.99, key_space, trace_len, 42);
+    return t;
+}
+
+// The peer: one mutex around a list and a hash map.
+class mutex_lru {
+public:
+    explicit mutex_lru(std::size_t cap) : cap_(cap) { map_.reserve(cap * 2); }
+    std::optional<std::uint64_t> get(std::uint64_t k) {
+        std::lock_guard lock(mu_);
+        auto it = map_.find(k);
+        if (it == map_.end()) return std::nullopt;
+        order_.splice(order_.end(), order_, it->second);
+        return it->second->second;
+    }
+    void put(std::uint64_t k, std::uint64_t v) {
+        std::lock_guard lock(mu_);
+        if (auto it = map_.find(k); it != map_.end()) {
+            it->second->second = v;
+            order_.splice(order_.end(), order_, it->second);
+            return;
+        }
+        order_.emplace_back(k, v);
+        map_.emplace(k, std::prev(order_.end()));
+        if (map_.size() > cap_) {
+            map_.erase(order_.front().first);
+            order_.pop_front();
+        }
+    }
+
+private:
+    std::mutex mu_;
+    std::size_t cap_;
+    std::list<std::pair<std::uint64_t, std::uint64_t>> order_;
+    std::unordered_map<std::uint64_t, std::list<std::pair<std::uint64_t, std::uint64_t>>::iterator> map_;
+};
+
+using tinylfu_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu, cistern::expiry::after_write>;
+using lru_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::lru>;
+
+template <class C>
+C& instance();
+template <>
+mutex_lru& instance<mutex_lru>() {
+    static mutex_lru c(capacity);
+    return c;
+}
+template <>
+tinylfu_cache& instance<tinylfu_cache>() {
+    static tinylfu_cache c(cistern::cache_options{.max_size = capacity, .record_stats = true},
+                           cistern::expiry::after_write(1h));
+    return c;
+}
+template <>
+lru_cache& instance<lru_cache>() {
+    static lru_cache c(cistern::cache_options{.max_size = capacity});
+    return c;
+}
+
+template <class C>
+void warm(C& c) {
+    const auto& t = trace();
+    for (std::size_t i = 0; i < t.size(); ++i) c.put(t[i], t[i]);
+}
+
+// read_percent: 100 = read-only, 90 = 90 % get / 10 % put.
+template <class C, int ReadPercent>
+void bm_cache(benchmark::State& state) {
+    C& c = instance<C>();
+    if (state.thread_index() == 0) {
+        static bool warmed = false;
+        if (!warmed) {
+            warm(c);
+            warmed = true;
+        }
+    }
+    const auto& t = trace();
+    std::size_t i = (trace_len / 4) * static_cast<std::size_t>(state.thread_index());
+    std::uint64_t hits = 0;
+    for (auto _ : state) {
+        const std::uint64_t k = t[i++ & (trace_len - 1)];
+        if (ReadPercent == 100 || (i % 10) != 0) {
+            auto v = c.get(k);
+            hits += v.has_value();
+            benchmark::DoNotOptimize(v);
+        } else {
+            c.put(k, k);
+        }
+    }
+    state.SetItemsProcessed(state.iterations());
+    state.counters["hit_ratio"] = benchmark::Counter(double(hits), benchmark::Counter::kAvgIterations);
+}
+
+} // namespace
+
+BENCHMARK(bm_cache<mutex_lru, 100>)->Name("read_only/mutex_list_lru")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(bm_cache<tinylfu_cache, 100>)->Name("read_only/cistern_w_tinylfu_expiry_stats")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(bm_cache<lru_cache, 100>)->Name("read_only/cistern_lru")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(bm_cache<mutex_lru, 90>)->Name("read_90/mutex_list_lru")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(bm_cache<tinylfu_cache, 90>)->Name("read_90/cistern_w_tinylfu_expiry_stats")->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(bm_cache<lru_cache, 90>)->Name("read_90/cistern_lru")->Threads(1)->Threads(2)->UseRealTime();
+
+// Stats on versus off, single thread, w_tinylfu without expiry.
+template <bool Stats>
+void bm_stats(benchmark::State& state) {
+    static cistern::cache<std::uint64_t, std::uint64_t> c(cistern::cache_options{.max_size = capacity, .record_stats = Stats});
+    static bool warmed = false;
+    if (!warmed) {
+        warm(c);
+        warmed = true;
+    }
+    const auto& t = trace();
+    std::size_t i = 0;
+    for (auto _ : state) benchmark::DoNotOptimize(c.get(t[i++ & (trace_len - 1)]));
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(bm_stats<true>)->Name("read_only/cistern_w_tinylfu_stats_on");
+BENCHMARK(bm_stats<false>)->Name("read_only/cistern_w_tinylfu_stats_off");
+
+// Bytes per entry beyond the 16 bytes of key and value, at 1M entries: heap growth
+// (mallinfo2) divided by the entry count.
+template <class C>
+void bm_memory(benchmark::State& state) {
+    constexpr std::uint64_t n = 1u << 20;
+    double per_entry = 0;
+    for (auto _ : state) {
+        const auto before = mallinfo2().uordblks;
+        auto c = std::make_unique<C>(cistern::cache_options{.max_size = n, .shards = 16});
+        for (std::uint64_t k = 0; k < n; ++k) c->put(k, k);
+        const auto after = mallinfo2().uordblks;
+        per_entry = double(after - before) / double(c->size()) - 16.0;
+        benchmark::DoNotOptimize(c);
+    }
+    state.counters["bytes_per_entry_overhead"] = per_entry;
+}
+BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu>>)
+    ->Name("memory_1M/cistern_w_tinylfu")->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::lru>>)
+    ->Name("memory_1M/cistern_lru")->Iterations(1)->Unit(benchmark::kMillisecond);
+
+void bm_memory_peer(benchmark::State& state) {
+    constexpr std::uint64_t n = 1u << 20;
+    double per_entry = 0;
+    for (auto _ : state) {
+        const auto before = mallinfo2().uordblks;
+        auto c = std::make_unique<mutex_lru>(n);
+        for (std::uint64_t k = 0; k < n; ++k) c->put(k, k);
+        per_entry = double(mallinfo2().uordblks - before) / double(n) - 16.0;
+        benchmark::DoNotOptimize(c);
+    }
+    state.counters["bytes_per_entry_overhead"] = per_entry;
+}
+BENCHMARK(bm_memory_peer)->Name("memory_1M/mutex_list_lru")->Iterations(1)->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();
