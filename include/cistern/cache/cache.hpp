@@ -11,6 +11,7 @@
 #include <cistern/cache/detail/entry_store.hpp>
 #include <cistern/cache/detail/hash.hpp>
 #include <cistern/cache/detail/slot_table.hpp>
+#include <cistern/cache/detail/spin_mutex.hpp>
 #include <cistern/cache/detail/timer_wheel.hpp>
 #include <cistern/cache/eviction/w_tinylfu.hpp>
 #include <cistern/cache/expiry/never.hpp>
@@ -77,7 +78,7 @@ struct no_wheel {};
 /// dangle when another thread evicts; store `std::shared_ptr<const T>` for large values.
 ///
 /// Thread safety: with the default locking every member function may be called from
-/// any thread. Keys are spread by hash over N shards; each shard has its own mutex,
+/// any thread. Keys are spread by hash over N shards; each shard has its own spin lock,
 /// hash index, eviction policy instance, timer wheel and counters, so there is no global
 /// lock on the read path and threads touching different shards never contend. Listeners
 /// and loaders run outside every lock. `single_threaded` uses one shard and no lock.
@@ -382,7 +383,7 @@ public:
 
 private:
     static constexpr std::uint32_t none = 0xffffffffu;
-    using mutex_type = std::conditional_t<threaded, std::mutex, detail::null_mutex>;
+    using mutex_type = std::conditional_t<threaded, detail::spin_mutex, detail::null_mutex>;
 
     struct node {
         K key;
@@ -444,7 +445,7 @@ private:
             o.shards = 1;
         } else {
             const std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
-            std::size_t n = std::min<std::size_t>(std::bit_ceil(4 * hw), 64);
+            std::size_t n = std::min<std::size_t>(std::bit_ceil(32 * hw), 64);
             while (n > 1 && bound / n < 32) n /= 2;
             o.shards = n;
         }

@@ -18,9 +18,9 @@ struct cache_options {
     std::uint64_t max_size = 0;
     /// Bound on the total weight; required (and only allowed) with cache_policy::with_weigher.
     std::uint64_t max_weight = 0;
-    /// Number of independently locked shards: 0 chooses (1 for single_threaded, else a
-    /// power of two up to 4 × hardware threads, at most 64, each with at least 32 units
-    /// of the bound). Otherwise a power of two ≤ 1024. The bound is split exactly
+    /// Number of independently locked shards: 0 chooses (1 for single_threaded, else
+    /// 32 × hardware threads rounded up to a power of two, at most 64, fewer while a shard
+    /// would get less than 32 units of the bound). Otherwise a power of two ≤ 1024. The bound is split exactly
     /// between shards, and each shard runs its own eviction policy instance.
     std::size_t shards = 0;
     /// Count hits, misses, loads and load time.

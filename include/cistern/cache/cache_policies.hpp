@@ -47,7 +47,7 @@ struct single_threaded {
     static constexpr bool threaded = false;
 };
 
-/// A std::mutex per shard (the default).
+/// A spin lock per shard (the default).
 struct multi_threaded {
     using locking_tag = void;
     static constexpr bool threaded = true;

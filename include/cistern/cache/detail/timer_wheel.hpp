@@ -4,6 +4,7 @@
 /// entries when they expire in amortized O(1) per entry.
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -35,7 +36,7 @@ public:
     /// Makes room for `slot`.
     void ensure(std::uint32_t slot) {
         const std::size_t need = std::size_t{sentinels} + slot + 1;
-        if (need > nodes_.size()) nodes_.resize(need < nodes_.size() * 2 ? nodes_.size() * 2 : need, node{});
+        if (need > nodes_.size()) nodes_.resize(std::size_t{sentinels} + std::bit_ceil(std::size_t{slot} + 1), node{});
     }
     /// The time `slot` is due, or `never`.
     std::int64_t due(std::uint32_t slot) const noexcept {

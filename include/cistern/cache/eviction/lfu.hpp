@@ -2,6 +2,8 @@
 /// \file
 /// cistern::eviction::lfu: least frequently used, O(1).
 
+#include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -18,7 +20,7 @@ public:
         free_.clear();
     }
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
-        if (slot >= items_.size()) items_.resize(slot + 1 < items_.size() * 2 ? items_.size() * 2 : slot + 1);
+        if (slot >= items_.size()) items_.resize(std::bit_ceil(std::size_t{slot} + 1));
         std::uint32_t b = buckets_[0].next;
         if (b == 0 || buckets_[b].freq != 1) b = new_bucket(1, 0);
         append(b, slot);

@@ -4,6 +4,7 @@
 
 #include <cistern/cache/detail/slot_lists.hpp>
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -34,7 +35,7 @@ public:
     void on_insert(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {
         lists_.ensure(slot);
         if (slot >= freq_.size()) {
-            const std::size_t n = slot + 1 < freq_.size() * 2 ? freq_.size() * 2 : slot + 1;
+            const std::size_t n = std::bit_ceil(std::size_t{slot} + 1);
             freq_.resize(n);
             weight_.resize(n);
         }

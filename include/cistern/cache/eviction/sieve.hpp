@@ -4,6 +4,8 @@
 
 #include <cistern/cache/detail/slot_lists.hpp>
 
+#include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -22,7 +24,7 @@ public:
     }
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
         lists_.ensure(slot);
-        if (slot >= visited_.size()) visited_.resize(slot + 1 < visited_.size() * 2 ? visited_.size() * 2 : slot + 1);
+        if (slot >= visited_.size()) visited_.resize(std::bit_ceil(std::size_t{slot} + 1));
         visited_[slot] = 0;
         lists_.push_back(0, slot);
     }

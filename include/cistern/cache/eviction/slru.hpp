@@ -4,6 +4,7 @@
 
 #include <cistern/cache/detail/slot_lists.hpp>
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -26,7 +27,7 @@ public:
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t weight) {
         lists_.ensure(slot);
         if (slot >= weight_.size()) {
-            const std::size_t n = slot + 1 < weight_.size() * 2 ? weight_.size() * 2 : slot + 1;
+            const std::size_t n = std::bit_ceil(std::size_t{slot} + 1);
             weight_.resize(n);
             seg_.resize(n);
         }

@@ -6,6 +6,7 @@
 #include <cistern/cache/detail/slot_lists.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -39,7 +40,7 @@ public:
     }
     void on_insert(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {
         lists_.ensure(slot);
-        if (slot >= meta_.size()) meta_.resize(slot + 1 < meta_.size() * 2 ? meta_.size() * 2 : slot + 1);
+        if (slot >= meta_.size()) meta_.resize(std::bit_ceil(std::size_t{slot} + 1));
         sketch_.increment(hash >> 32);
         meta_[slot] = entry_meta{static_cast<std::uint32_t>(hash >> 32), static_cast<std::uint32_t>(weight), window, 0};
         lists_.push_back(window, slot);
