@@ -3,8 +3,9 @@
 /// detail::slot_lists<N>: N intrusive doubly linked lists over 32-bit slot indices, in one
 /// array of links (8 bytes per slot). The eviction policies build their queues from it.
 
+#include <cistern/cache/detail/grow.hpp>
+
 #include <array>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -29,9 +30,7 @@ public:
     /// Makes room for `slot`.
     void ensure(std::uint32_t slot) {
         const std::size_t need = std::size_t{N} + slot + 1;
-        // Slots are dense from 0: grow to a power of two of slots, so a full power-of-two
-        // bound wastes nothing.
-        if (need > links_.size()) links_.resize(std::size_t{N} + std::bit_ceil(std::size_t{slot} + 1), link{none, none});
+        grow_to(links_, need, link{none, none});
     }
     void push_back(std::uint32_t list, std::uint32_t slot) noexcept {
         const std::uint32_t i = N + slot, s = list, last = links_[s].prev;

@@ -3,8 +3,9 @@
 /// detail::timer_wheel: a hierarchical timing wheel over slot indices, for removing
 /// entries when they expire in amortized O(1) per entry.
 
+#include <cistern/cache/detail/grow.hpp>
+
 #include <array>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -36,7 +37,7 @@ public:
     /// Makes room for `slot`.
     void ensure(std::uint32_t slot) {
         const std::size_t need = std::size_t{sentinels} + slot + 1;
-        if (need > nodes_.size()) nodes_.resize(std::size_t{sentinels} + std::bit_ceil(std::size_t{slot} + 1), node{});
+        grow_to(nodes_, need, node{});
     }
     /// The time `slot` is due, or `never`.
     std::int64_t due(std::uint32_t slot) const noexcept {

@@ -2,7 +2,8 @@
 /// \file
 /// cistern::eviction::lfu: least frequently used, O(1).
 
-#include <bit>
+#include <cistern/cache/detail/grow.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -20,7 +21,7 @@ public:
         free_.clear();
     }
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
-        if (slot >= items_.size()) items_.resize(std::bit_ceil(std::size_t{slot} + 1));
+        detail::grow_to(items_, std::size_t{slot} + 1);
         std::uint32_t b = buckets_[0].next;
         if (b == 0 || buckets_[b].freq != 1) b = new_bucket(1, 0);
         append(b, slot);

@@ -2,9 +2,9 @@
 /// \file
 /// cistern::eviction::s3fifo: S3-FIFO (Yang et al., SOSP 2023).
 
+#include <cistern/cache/detail/grow.hpp>
 #include <cistern/cache/detail/slot_lists.hpp>
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -35,9 +35,9 @@ public:
     void on_insert(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {
         lists_.ensure(slot);
         if (slot >= freq_.size()) {
-            const std::size_t n = std::bit_ceil(std::size_t{slot} + 1);
-            freq_.resize(n);
-            weight_.resize(n);
+            const std::size_t n = std::size_t{slot} + 1;
+            detail::grow_to(freq_, n);
+            detail::grow_to(weight_, n);
         }
         freq_[slot] = 0;
         hash_of(slot, hash);

@@ -2,9 +2,9 @@
 /// \file
 /// cistern::eviction::sieve: SIEVE (Zhang et al., NSDI 2024).
 
+#include <cistern/cache/detail/grow.hpp>
 #include <cistern/cache/detail/slot_lists.hpp>
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -24,7 +24,7 @@ public:
     }
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
         lists_.ensure(slot);
-        if (slot >= visited_.size()) visited_.resize(std::bit_ceil(std::size_t{slot} + 1));
+        detail::grow_to(visited_, std::size_t{slot} + 1);
         visited_[slot] = 0;
         lists_.push_back(0, slot);
     }

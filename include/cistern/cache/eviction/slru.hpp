@@ -2,9 +2,9 @@
 /// \file
 /// cistern::eviction::slru: segmented LRU.
 
+#include <cistern/cache/detail/grow.hpp>
 #include <cistern/cache/detail/slot_lists.hpp>
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -27,9 +27,9 @@ public:
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t weight) {
         lists_.ensure(slot);
         if (slot >= weight_.size()) {
-            const std::size_t n = std::bit_ceil(std::size_t{slot} + 1);
-            weight_.resize(n);
-            seg_.resize(n);
+            const std::size_t n = std::size_t{slot} + 1;
+            detail::grow_to(weight_, n);
+            detail::grow_to(seg_, n);
         }
         weight_[slot] = static_cast<std::uint32_t>(weight);
         seg_[slot] = probation;

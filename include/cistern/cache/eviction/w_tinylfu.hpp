@@ -3,10 +3,10 @@
 /// cistern::eviction::w_tinylfu: adaptive Window-TinyLFU (Einziger, Friedman, Manes), the default.
 
 #include <cistern/cache/detail/count_min_sketch.hpp>
+#include <cistern/cache/detail/grow.hpp>
 #include <cistern/cache/detail/slot_lists.hpp>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -40,7 +40,7 @@ public:
     }
     void on_insert(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {
         lists_.ensure(slot);
-        if (slot >= meta_.size()) meta_.resize(std::bit_ceil(std::size_t{slot} + 1));
+        detail::grow_to(meta_, std::size_t{slot} + 1);
         sketch_.increment(hash >> 32);
         meta_[slot] = entry_meta{static_cast<std::uint32_t>(hash >> 32), static_cast<std::uint32_t>(weight), window, 0};
         lists_.push_back(window, slot);
