@@ -81,7 +81,9 @@ enum class timeout_reason {
     exhausted,     ///< every connection stayed in use until the deadline
     unreachable,   ///< the pool could not open connections (see last_connect_error)
     circuit_open,  ///< too many consecutive connect failures: failing fast during the cool-down
-    too_many_waiters ///< max_waiters callers were already waiting: failed at once
+    too_many_waiters, ///< max_waiters callers were already waiting: failed at once
+    rejected         ///< the server refused the connection (authentication, no such
+                     ///< database): waiting callers fail at once, see last_connect_error
 };
 
 inline const char* to_string(timeout_reason r) noexcept {
@@ -90,6 +92,7 @@ inline const char* to_string(timeout_reason r) noexcept {
     case timeout_reason::unreachable: return "database unreachable";
     case timeout_reason::circuit_open: return "circuit breaker open";
     case timeout_reason::too_many_waiters: return "too many waiters";
+    case timeout_reason::rejected: return "connection rejected by the server";
     }
     return "unknown";
 }

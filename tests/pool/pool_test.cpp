@@ -256,12 +256,13 @@ BOOST_AUTO_TEST_CASE(wrong_password_is_reported_as_authentication) {
     auto server = std::make_shared<fake_server>();
     server->wrong_password = true;
     auto o = small(0, 1);
-    o.acquire_timeout = 100ms;
+    o.acquire_timeout = 1h; // the caller must be told after the first rejected attempt, not at the timeout
     real_pool p(fake_factory(server), o);
     try {
         p.acquire();
         BOOST_FAIL("acquire returned");
     } catch (const cistern::pool_timeout& e) {
+        BOOST_TEST(static_cast<int>(e.reason()) == static_cast<int>(cistern::timeout_reason::rejected));
         BOOST_REQUIRE(e.last_connect_error().has_value());
         BOOST_TEST(static_cast<int>(e.last_connect_error()->kind()) == static_cast<int>(cistern::connect_failure::authentication));
         BOOST_TEST(e.last_connect_error()->sqlstate() == "28P01");

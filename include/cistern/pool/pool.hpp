@@ -108,12 +108,7 @@ public:
         {
             std::unique_lock lk(mu_);
             if (!closed_.exchange(true)) {
-                for (waiter* w = waiters_.front(); w; w = w->next) {
-                    w->cv.notify_one();
-                    w->outcome.store(waiter::closed, std::memory_order_release);
-                }
-                waiters_.clear();
-                waiting_.store(0);
+                release_waiters(waiter::closed);
                 for (std::size_t i = 0; i < opts_.max_size; ++i) {
                     auto expected = slot::idle;
                     if (slots_[i].state.compare_exchange_strong(expected, slot::reserved)) {
@@ -199,7 +194,7 @@ private:
     };
 
     struct waiter {
-        enum outcome_t { pending, handed, closed, breaker };
+        enum outcome_t { pending, handed, closed, breaker, rejected };
         std::condition_variable cv;
         std::uint32_t slot = 0;
         std::atomic<outcome_t> outcome{pending}; // written under mu_, last; read spinning
@@ -334,6 +329,7 @@ private:
         case waiter::handed: handed = true; return w.slot;
         case waiter::closed: throw pool_closed();
         case waiter::breaker: return give_up(lk, timeout_reason::circuit_open, throw_on_timeout);
+        case waiter::rejected: return give_up(lk, timeout_reason::rejected, throw_on_timeout);
         case waiter::pending: break;
         }
         waiters_.remove(&w);
@@ -583,13 +579,21 @@ private:
                     consecutive_failures_ >= opts_.breaker_failure_threshold) {
                     breaker_until_ = t1 + to_clock(opts_.breaker_cooldown);
                     retry_at_ = std::max(retry_at_, breaker_until_);
-                    while (waiter* w = waiters_.pop_front()) {
-                        waiting_.fetch_sub(1);
-                        w->cv.notify_one();
-                        w->outcome.store(waiter::breaker, std::memory_order_release);
-                    }
+                    release_waiters(waiter::breaker);
+                } else if (failure->kind() == connect_failure::authentication ||
+                           failure->kind() == connect_failure::bad_target) {
+                    // Retrying will not help the callers waiting now: tell them at once.
+                    release_waiters(waiter::rejected);
                 }
             }
+        }
+    }
+
+    void release_waiters(typename waiter::outcome_t why) noexcept { // mu_ held
+        while (waiter* w = waiters_.pop_front()) {
+            waiting_.fetch_sub(1);
+            w->cv.notify_one();
+            w->outcome.store(why, std::memory_order_release); // last touch
         }
     }
 
