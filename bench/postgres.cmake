@@ -1,0 +1,12 @@
+# bench/postgres_bench: pooled vs unpooled, cistern::pool vs soci::connection_pool (postgresql).
+find_path(SOCI_INCLUDE_DIR soci/connection-pool.h)
+find_library(SOCI_CORE_LIBRARY soci_core)
+find_library(SOCI_POSTGRESQL_LIBRARY soci_postgresql)
+if(TARGET cistern::postgres AND SOCI_INCLUDE_DIR AND SOCI_CORE_LIBRARY AND SOCI_POSTGRESQL_LIBRARY)
+  add_executable(postgres_bench "${CMAKE_CURRENT_LIST_DIR}/postgres_bench.cpp" "${CMAKE_CURRENT_LIST_DIR}/postgres_bench_soci.cpp")
+  target_include_directories(postgres_bench PRIVATE "${PROJECT_SOURCE_DIR}/tests")
+  target_include_directories(postgres_bench SYSTEM PRIVATE "${SOCI_INCLUDE_DIR}" "${PostgreSQL_INCLUDE_DIRS}")
+  target_link_libraries(postgres_bench PRIVATE cistern::postgres "${SOCI_POSTGRESQL_LIBRARY}" "${SOCI_CORE_LIBRARY}" ${CMAKE_DL_LIBS})
+else()
+  message(STATUS "cistern: soci's postgresql backend not found; postgres_bench is not built")
+endif()
