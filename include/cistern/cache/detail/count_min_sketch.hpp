@@ -15,7 +15,8 @@ namespace cistern::detail {
 /// Estimates how often a key (given by its 64-bit hash) was seen recently. Four
 /// counters per key, each 4 bits (saturating at 15), packed 16 to a 64-bit word; the
 /// estimate is the least of the four. After `10 × capacity` increments every counter is
-/// halved. Memory: 4 bytes per entry of capacity (rounded up to a power of two).
+/// halved. Memory: 8 bytes (16 counters) per entry of capacity, rounded up to a power
+/// of two, as in Caffeine.
 class count_min_sketch {
 public:
     count_min_sketch() { resize(16); }
@@ -23,7 +24,7 @@ public:
     /// Sizes the sketch for `capacity` entries and clears it.
     void resize(std::uint64_t capacity) {
         const std::uint64_t c = std::max<std::uint64_t>(capacity, 16);
-        const std::uint64_t words = std::bit_ceil(c) / 2;
+        const std::uint64_t words = std::bit_ceil(c);
         table_.assign(static_cast<std::size_t>(words), 0);
         mask_ = words - 1;
         sample_ = 10 * c;

@@ -21,8 +21,8 @@ namespace cistern::eviction {
 /// resizes the window every 10 × capacity requests, moving it in the direction that
 /// raised the hit ratio (step 6.25 %, decaying 2 % per step, restarting on a 5 % swing),
 /// so recency-heavy workloads get a large window and frequency-heavy ones a small one.
-/// Per entry: 8 bytes of links, 4 of hash, 4 of weight, 1 of segment, and 4 bytes of
-/// sketch per unit of capacity.
+/// Per entry: 8 bytes of links, 12 of hash/weight/segment, and 8 bytes of sketch per
+/// unit of capacity.
 class w_tinylfu {
 public:
     void reset(std::uint64_t capacity) {
