@@ -63,6 +63,20 @@ struct weight_field<false> {
 
 struct no_wheel {};
 
+// The due time of an entry, kept beside its key so that a read checks expiry without
+// touching the timer wheel's arrays.
+template <bool Expiring>
+struct due_field {
+    std::int64_t value = 0;
+    std::int64_t get() const noexcept { return value; }
+    void set(std::int64_t d) noexcept { value = d; }
+};
+template <>
+struct due_field<false> {
+    std::int64_t get() const noexcept { return 0; }
+    void set(std::int64_t) noexcept {}
+};
+
 } // namespace detail
 
 /// A bounded in-memory cache from `K` to `V`.
@@ -161,7 +175,7 @@ public:
         std::lock_guard lock(s.mu);
         const std::uint32_t slot = find(s, key, h);
         if (slot == none) return false;
-        if constexpr (expiring) return s.wheel.due(slot) > now_ns();
+        if constexpr (expiring) return s.store[slot].due.get() > now_ns();
         return true;
     }
 
@@ -389,6 +403,7 @@ private:
         K key;
         V value;
         [[no_unique_address]] detail::weight_field<weighted> w;
+        [[no_unique_address]] detail::due_field<expiring> due;
         node(const K& k, V&& v) : key(k), value(std::move(v)) {}
     };
     struct flight {
@@ -483,7 +498,7 @@ private:
     bool live(shard& s, std::uint32_t slot, std::uint64_t h, removals& out) {
         if constexpr (expiring) {
             const std::int64_t now = now_ns();
-            const std::int64_t due = s.wheel.due(slot);
+            const std::int64_t due = s.store[slot].due.get();
             if (due <= now) {
                 s.policy.on_erase(slot);
                 remove(s, slot, h, removal_cause::expired, out);
@@ -493,7 +508,7 @@ private:
             sweep(s, now, out); // cannot remove `slot`: it is due later
             const node& n = s.store[slot];
             const std::int64_t next = due_at(now, expiry_.after_read(n.key, n.value, remaining(now, due)));
-            if (next != due) s.wheel.schedule(slot, next);
+            if (next != due) schedule(s, slot, next);
         }
         s.policy.on_access(slot, h);
         return true;
@@ -532,8 +547,7 @@ private:
             }
             s.policy.on_update(slot, h, w);
             if constexpr (expiring) {
-                const std::int64_t due = s.wheel.due(slot);
-                s.wheel.schedule(slot, due_at(now, expiry_.after_update(n.key, n.value, opts.ttl, remaining(now, due))));
+                schedule(s, slot, due_at(now, expiry_.after_update(n.key, n.value, opts.ttl, remaining(now, n.due.get()))));
             }
         } else {
             if (w > s.budget) {
@@ -552,7 +566,7 @@ private:
             n.w.set(w);
             s.weight += w;
             s.policy.on_insert(slot, h, w);
-            if constexpr (expiring) s.wheel.schedule(slot, due_at(now, expiry_.after_create(n.key, n.value, opts.ttl)));
+            if constexpr (expiring) schedule(s, slot, due_at(now, expiry_.after_create(n.key, n.value, opts.ttl)));
         }
         set_tags(s, slot, opts.tags);
         while (s.weight > s.budget) {
@@ -561,11 +575,16 @@ private:
         }
         if constexpr (expiring) {
             // A TTL that is already over: the entry never becomes visible.
-            if (find(s, key, h) == slot && s.wheel.due(slot) <= now) {
+            if (find(s, key, h) == slot && s.store[slot].due.get() <= now) {
                 s.policy.on_erase(slot);
                 remove(s, slot, h, removal_cause::expired, out);
             }
         }
+    }
+
+    void schedule(shard& s, std::uint32_t slot, std::int64_t due) {
+        s.store[slot].due.set(due);
+        s.wheel.schedule(slot, due);
     }
 
     void set_tags(shard& s, std::uint32_t slot, const std::vector<std::string>& tags) {
