@@ -1,0 +1,150 @@
+#pragma once
+/// \file
+/// A log-linear latency histogram in the style of HdrHistogram: 3 significant digits,
+/// fixed memory, lock-free recording, mergeable.
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace cistern {
+
+/// Records non-negative integer values (the monitor uses nanoseconds) in buckets whose
+/// width is at most 1/1024 of their lowest value, so every reported value is within
+/// 0.098 % of a recorded one (3 significant digits). Values 0..2047 are exact.
+///
+/// Range: 0 .. 2^40-1 (about 18 minutes in nanoseconds); larger values are counted in
+/// the last bucket and still set max(). Memory: 31 744 counters (about 248 KiB), fixed.
+///
+/// Thread safety: record() may be called from any number of threads at once (relaxed
+/// atomic increments, no lock). Readers (percentile, count, merge_from) see a value
+/// that is consistent per counter but may miss records in flight.
+class histogram {
+public:
+    static constexpr int sub_bucket_half_magnitude = 10;                        ///< 1024
+    static constexpr std::uint64_t sub_bucket_count = 2048;                     ///< 2 * 10^3 rounded up
+    static constexpr std::uint64_t sub_bucket_half = sub_bucket_count / 2;
+    static constexpr int max_magnitude = 40;                                    ///< highest trackable: 2^40 - 1
+    static constexpr std::uint64_t highest_trackable = (std::uint64_t{1} << max_magnitude) - 1;
+    static constexpr int bucket_count = max_magnitude - sub_bucket_half_magnitude; ///< 30
+    static constexpr std::size_t counts_length = static_cast<std::size_t>(bucket_count + 1) * sub_bucket_half;
+
+    histogram() : counts_(std::make_unique<std::atomic<std::uint64_t>[]>(counts_length)) {}
+    histogram(const histogram&) = delete;
+    histogram& operator=(const histogram&) = delete;
+
+    /// Records one value (negative values count as 0). Lock-free, wait-free on x86.
+    void record(std::int64_t value) noexcept {
+        const std::uint64_t v = value < 0 ? 0 : static_cast<std::uint64_t>(value);
+        counts_[index_of(std::min(v, highest_trackable))].fetch_add(1, std::memory_order_relaxed);
+        total_.fetch_add(1, std::memory_order_relaxed);
+        sum_.fetch_add(v, std::memory_order_relaxed);
+        std::uint64_t cur = max_.load(std::memory_order_relaxed);
+        while (v > cur && !max_.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {}
+        cur = min_.load(std::memory_order_relaxed);
+        while (v < cur && !min_.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {}
+    }
+    void record(std::chrono::nanoseconds d) noexcept { record(static_cast<std::int64_t>(d.count())); }
+
+    /// Adds every count of `other` into this histogram (both may be recorded into meanwhile).
+    void merge_from(const histogram& other) noexcept {
+        std::uint64_t n = 0;
+        for (std::size_t i = 0; i < counts_length; ++i) {
+            const auto c = other.counts_[i].load(std::memory_order_relaxed);
+            if (c) { counts_[i].fetch_add(c, std::memory_order_relaxed); n += c; }
+        }
+        total_.fetch_add(n, std::memory_order_relaxed);
+        sum_.fetch_add(other.sum_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        const auto omax = other.max_.load(std::memory_order_relaxed);
+        std::uint64_t cur = max_.load(std::memory_order_relaxed);
+        while (omax > cur && !max_.compare_exchange_weak(cur, omax, std::memory_order_relaxed)) {}
+        const auto omin = other.min_.load(std::memory_order_relaxed);
+        cur = min_.load(std::memory_order_relaxed);
+        while (omin < cur && !min_.compare_exchange_weak(cur, omin, std::memory_order_relaxed)) {}
+    }
+
+    /// Sets every counter to zero (not atomic with respect to concurrent record()).
+    void reset() noexcept {
+        for (std::size_t i = 0; i < counts_length; ++i) counts_[i].store(0, std::memory_order_relaxed);
+        total_.store(0, std::memory_order_relaxed);
+        sum_.store(0, std::memory_order_relaxed);
+        max_.store(0, std::memory_order_relaxed);
+        min_.store(UINT64_MAX, std::memory_order_relaxed);
+    }
+
+    std::uint64_t count() const noexcept { return total_.load(std::memory_order_relaxed); }
+    std::uint64_t sum() const noexcept { return sum_.load(std::memory_order_relaxed); }
+    /// The largest value recorded, exact (0 when empty).
+    std::uint64_t max() const noexcept { return max_.load(std::memory_order_relaxed); }
+    /// The smallest value recorded, exact (0 when empty).
+    std::uint64_t min() const noexcept {
+        const auto m = min_.load(std::memory_order_relaxed);
+        return m == UINT64_MAX ? 0 : m;
+    }
+    double mean() const noexcept {
+        const auto n = count();
+        return n ? static_cast<double>(sum()) / static_cast<double>(n) : 0.0;
+    }
+
+    /// The value at percentile `p` (0..100): the highest value equivalent (same bucket) to
+    /// the sample of rank ceil(p/100 * count) in sorted order, capped by max(). 0 when empty.
+    std::uint64_t percentile(double p) const noexcept {
+        std::uint64_t n = 0;
+        for (std::size_t i = 0; i < counts_length; ++i) n += counts_[i].load(std::memory_order_relaxed);
+        if (n == 0) return 0;
+        p = std::clamp(p, 0.0, 100.0);
+        auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(n)));
+        rank = std::clamp<std::uint64_t>(rank, 1, n);
+        std::uint64_t seen = 0;
+        for (std::size_t i = 0; i < counts_length; ++i) {
+            seen += counts_[i].load(std::memory_order_relaxed);
+            if (seen >= rank) return std::min(highest_equivalent(value_at_index(i)), std::max(max(), value_at_index(i)));
+        }
+        return max();
+    }
+
+    /// How many recorded values are <= `v` (counting whole buckets whose highest
+    /// equivalent value is <= v; used for Prometheus `le` buckets).
+    std::uint64_t count_at_or_below(std::uint64_t v) const noexcept {
+        std::uint64_t n = 0;
+        for (std::size_t i = 0; i < counts_length; ++i) {
+            if (value_at_index(i) > v) break;
+            n += counts_[i].load(std::memory_order_relaxed);
+        }
+        return n;
+    }
+
+    /// The counter index of a value (public for tests).
+    static std::size_t index_of(std::uint64_t v) noexcept {
+        const int bucket = 64 - std::countl_zero(v | (sub_bucket_count - 1)) - (sub_bucket_half_magnitude + 1);
+        const auto sub = static_cast<std::size_t>(v >> bucket);
+        return (static_cast<std::size_t>(bucket + 1) << sub_bucket_half_magnitude) + (sub - sub_bucket_half);
+    }
+    /// The lowest value that lands in counter `i`.
+    static std::uint64_t value_at_index(std::size_t i) noexcept {
+        int bucket = static_cast<int>(i >> sub_bucket_half_magnitude) - 1;
+        std::uint64_t sub = (i & (sub_bucket_half - 1)) + sub_bucket_half;
+        if (bucket < 0) { sub -= sub_bucket_half; bucket = 0; }
+        return sub << bucket;
+    }
+    /// The highest value that lands in the same counter as `v`.
+    static std::uint64_t highest_equivalent(std::uint64_t v) noexcept {
+        const int bucket = 64 - std::countl_zero(v | (sub_bucket_count - 1)) - (sub_bucket_half_magnitude + 1);
+        const std::uint64_t lowest = (v >> bucket) << bucket;
+        return lowest + (std::uint64_t{1} << bucket) - 1;
+    }
+
+private:
+    std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+    std::atomic<std::uint64_t> total_{0};
+    std::atomic<std::uint64_t> sum_{0};
+    std::atomic<std::uint64_t> max_{0};
+    std::atomic<std::uint64_t> min_{UINT64_MAX};
+};
+
+} // namespace cistern

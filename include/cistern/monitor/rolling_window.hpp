@@ -1,0 +1,84 @@
+#pragma once
+/// \file
+/// The last N statements with their times.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <cistern/monitor/statement_stats.hpp>
+
+namespace cistern {
+
+/// One statement in the rolling window.
+struct window_entry {
+    const statement_stats* statement = nullptr; ///< its fingerprint's counters
+    std::chrono::nanoseconds duration{};
+    std::chrono::system_clock::time_point finished{};
+    bool ok = true;
+};
+
+/// A ring of the last `capacity` statements. record() is lock-free (one fetch_add on a
+/// ticket, relaxed stores, one release store); entries() copies the ring, skipping slots
+/// being overwritten at that moment.
+class rolling_window {
+public:
+    explicit rolling_window(std::size_t capacity = 1000)
+        : cap_(capacity ? capacity : 1), slots_(std::make_unique<slot[]>(cap_)) {}
+
+    std::size_t capacity() const noexcept { return cap_; }
+
+    void record(const statement_stats* s, std::chrono::nanoseconds d, bool ok) noexcept {
+        const auto t = next_.fetch_add(1, std::memory_order_relaxed);
+        auto& sl = slots_[t % cap_];
+        sl.seq.store(0, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_release);
+        sl.stats.store(s, std::memory_order_relaxed);
+        sl.ns.store(d.count(), std::memory_order_relaxed);
+        sl.finished.store(std::chrono::system_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+        sl.ok.store(ok, std::memory_order_relaxed);
+        sl.seq.store(t + 1, std::memory_order_release);
+    }
+
+    /// Total statements ever recorded.
+    std::uint64_t recorded() const noexcept { return next_.load(std::memory_order_relaxed); }
+
+    /// The entries in the ring, oldest first (at most capacity()).
+    std::vector<window_entry> entries() const {
+        const auto end = next_.load(std::memory_order_acquire);
+        const auto begin = end > cap_ ? end - cap_ : 0;
+        std::vector<window_entry> v;
+        v.reserve(static_cast<std::size_t>(end - begin));
+        for (auto t = begin; t < end; ++t) {
+            const auto& sl = slots_[t % cap_];
+            if (sl.seq.load(std::memory_order_acquire) != t + 1) continue;
+            window_entry e;
+            e.statement = sl.stats.load(std::memory_order_relaxed);
+            e.duration = std::chrono::nanoseconds(sl.ns.load(std::memory_order_relaxed));
+            e.finished = std::chrono::system_clock::time_point(
+                std::chrono::system_clock::duration(sl.finished.load(std::memory_order_relaxed)));
+            e.ok = sl.ok.load(std::memory_order_relaxed);
+            std::atomic_thread_fence(std::memory_order_acquire);
+            if (sl.seq.load(std::memory_order_relaxed) != t + 1) continue;
+            v.push_back(e);
+        }
+        return v;
+    }
+
+private:
+    struct slot {
+        std::atomic<std::uint64_t> seq{0};
+        std::atomic<const statement_stats*> stats{nullptr};
+        std::atomic<std::int64_t> ns{0};
+        std::atomic<std::int64_t> finished{0};
+        std::atomic<bool> ok{true};
+    };
+    std::size_t cap_;
+    std::unique_ptr<slot[]> slots_;
+    std::atomic<std::uint64_t> next_{0};
+};
+
+} // namespace cistern

@@ -1,0 +1,65 @@
+#pragma once
+/// \file
+/// Slow statements, each reported once.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace cistern {
+
+/// How slow a statement was.
+enum class slow_level : std::uint8_t { warning, critical };
+inline const char* to_string(slow_level l) noexcept { return l == slow_level::critical ? "critical" : "warning"; }
+
+/// One slow execution. Carries the fingerprint and the number of parameters, never
+/// their values.
+struct slow_query {
+    std::string fingerprint;
+    std::size_t parameters = 0;
+    std::chrono::nanoseconds duration{};
+    slow_level level = slow_level::warning;
+    bool ok = true;
+    std::chrono::system_clock::time_point finished{};
+};
+
+/// Pending slow statements: add() appends (under a mutex: only slow statements get
+/// here), take() hands each entry out exactly once. At most `capacity` entries wait;
+/// older ones are dropped and counted.
+class slow_query_log {
+public:
+    explicit slow_query_log(std::size_t capacity = 1000) : cap_(capacity ? capacity : 1) {}
+
+    void add(slow_query q) {
+        std::lock_guard lk(mu_);
+        ++(q.level == slow_level::critical ? critical_ : warning_);
+        if (pending_.size() == cap_) { pending_.pop_front(); ++dropped_; }
+        pending_.push_back(std::move(q));
+    }
+    /// Removes and returns every pending entry, oldest first.
+    std::vector<slow_query> take() {
+        std::lock_guard lk(mu_);
+        std::vector<slow_query> v(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
+        pending_.clear();
+        return v;
+    }
+    /// A copy of the pending entries (not consumed).
+    std::vector<slow_query> peek() const {
+        std::lock_guard lk(mu_);
+        return {pending_.begin(), pending_.end()};
+    }
+    std::uint64_t warnings() const { std::lock_guard lk(mu_); return warning_; }
+    std::uint64_t criticals() const { std::lock_guard lk(mu_); return critical_; }
+    std::uint64_t dropped() const { std::lock_guard lk(mu_); return dropped_; }
+
+private:
+    std::size_t cap_;
+    mutable std::mutex mu_;
+    std::deque<slow_query> pending_;
+    std::uint64_t warning_ = 0, critical_ = 0, dropped_ = 0;
+};
+
+} // namespace cistern

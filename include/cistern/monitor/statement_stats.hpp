@@ -1,0 +1,40 @@
+#pragma once
+/// \file
+/// Per-fingerprint counters: calls, errors, rows, total time and a latency histogram.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <cistern/monitor/histogram.hpp>
+
+namespace cistern {
+
+/// The live counters of one statement fingerprint. Updated with relaxed atomics by any
+/// number of threads; never moved once created (the registry hands out stable pointers).
+struct statement_stats {
+    explicit statement_stats(std::string fp, std::uint64_t h, std::size_t params)
+        : fingerprint(std::move(fp)), hash(h), parameters(params) {}
+
+    const std::string fingerprint;       ///< normalized text
+    const std::uint64_t hash;            ///< hash of `fingerprint`
+    const std::size_t parameters;        ///< placeholders in the statement
+    std::atomic<std::uint64_t> calls{0};
+    std::atomic<std::uint64_t> errors{0};
+    std::atomic<std::uint64_t> rows{0};
+    std::atomic<std::uint64_t> total_ns{0};
+    histogram latency;                   ///< nanoseconds
+
+    /// Records one execution. Lock-free.
+    void record(std::chrono::nanoseconds took, std::uint64_t row_count, bool ok) noexcept {
+        const auto ns = took.count() < 0 ? 0 : static_cast<std::uint64_t>(took.count());
+        calls.fetch_add(1, std::memory_order_relaxed);
+        if (!ok) errors.fetch_add(1, std::memory_order_relaxed);
+        if (row_count) rows.fetch_add(row_count, std::memory_order_relaxed);
+        total_ns.fetch_add(ns, std::memory_order_relaxed);
+        latency.record(static_cast<std::int64_t>(ns));
+    }
+};
+
+} // namespace cistern
