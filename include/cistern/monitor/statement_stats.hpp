@@ -24,6 +24,7 @@ struct statement_stats {
     std::atomic<std::uint64_t> errors{0};
     std::atomic<std::uint64_t> rows{0};
     std::atomic<std::uint64_t> total_ns{0};
+    std::atomic<std::uint64_t> slow{0};  ///< executions the monitor logged as slow
     histogram latency;                   ///< nanoseconds
 
     /// Records one execution. Lock-free.

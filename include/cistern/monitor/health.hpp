@@ -1,0 +1,44 @@
+#pragma once
+/// \file
+/// What monitor::health() returns: a status, the reasons and what to do about them.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cistern {
+
+/// Overall state, ordered: a report's status is the worst of its findings.
+enum class health_status : std::uint8_t { healthy, degraded, unhealthy };
+
+inline const char* to_string(health_status s) noexcept {
+    switch (s) {
+    case health_status::healthy: return "healthy";
+    case health_status::degraded: return "degraded";
+    case health_status::unhealthy: return "unhealthy";
+    }
+    return "unknown";
+}
+
+/// One rule that fired.
+struct health_finding {
+    health_status severity = health_status::degraded;
+    std::string rule;           ///< short name: "pool_saturation", "pool_wait", "connect_failures",
+                                ///< "slow_statements", "cache_hit_ratio", "error_rate"
+    std::string reason;         ///< what was observed, with the numbers
+    std::string recommendation; ///< a concrete next step
+};
+
+/// The result of evaluating the health rules over the recorded data.
+struct health_report {
+    health_status status = health_status::healthy;
+    std::vector<health_finding> findings;
+
+    /// Adds a finding and raises the status to its severity.
+    void add(health_finding f) {
+        if (f.severity > status) status = f.severity;
+        findings.push_back(std::move(f));
+    }
+};
+
+} // namespace cistern

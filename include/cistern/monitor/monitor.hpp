@@ -1,0 +1,333 @@
+#pragma once
+/// \file
+/// `cistern::monitor<Sinks...>`: per-statement latency, slow-query log, pool and cache
+/// metrics, health with recommendations, pushed to metric sinks.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <cistern/monitor/cache_figures.hpp>
+#include <cistern/monitor/concepts.hpp>
+#include <cistern/monitor/detail/health_rules.hpp>
+#include <cistern/monitor/health.hpp>
+#include <cistern/monitor/options.hpp>
+#include <cistern/monitor/pool_listener.hpp>
+#include <cistern/monitor/pool_metrics.hpp>
+#include <cistern/monitor/rolling_window.hpp>
+#include <cistern/monitor/slow_query_log.hpp>
+#include <cistern/monitor/snapshot.hpp>
+#include <cistern/monitor/statement_registry.hpp>
+#include <cistern/pool/stats.hpp>
+
+namespace cistern {
+
+/// Records statements, pool and cache events and pushes snapshots to `Sinks...`.
+///
+/// Hot path, record(): a lock-free lookup of the statement text (statement_registry),
+/// relaxed atomic increments of its counters and histogram, one slot of the rolling
+/// window; only a slow statement takes a mutex (to queue it for the slow log). The
+/// first call with a new text fingerprints it under a mutex.
+///
+/// Snapshots go to every sink on the background thread every `push_interval` (when
+/// non-zero) and on flush(). Sinks are called under one mutex, so a sink never runs
+/// concurrently with itself. A sink that throws is skipped for that snapshot and
+/// counted (sink_failures()); the others still get it.
+///
+/// Thread safety: every member function may be called from any thread.
+template <class... Sinks>
+class monitor {
+    static_assert((detail::check_metric_sink<Sinks>() && ... && true), "cistern::monitor: every sink must be a MetricSink");
+
+public:
+    /// Times one statement from construction to finish() (or destruction) and records
+    /// it. Counts as failed if fail() was called or an exception is propagating when it
+    /// is destroyed. The statement text must outlive the timer.
+    class scoped_timer {
+    public:
+        scoped_timer(monitor& m, std::string_view sql) noexcept
+            : m_(&m), sql_(sql), uncaught_(std::uncaught_exceptions()), start_(std::chrono::steady_clock::now()) {}
+        scoped_timer(const scoped_timer&) = delete;
+        scoped_timer& operator=(const scoped_timer&) = delete;
+        ~scoped_timer() {
+            if (m_) {
+                if (std::uncaught_exceptions() > uncaught_) ok_ = false;
+                finish();
+            }
+        }
+        /// Rows returned or affected.
+        void rows(std::uint64_t n) noexcept { rows_ = n; }
+        /// Marks the statement as failed.
+        void fail() noexcept { ok_ = false; }
+        /// Records now (later calls and the destructor do nothing).
+        void finish() noexcept {
+            if (!m_) return;
+            const auto d = std::chrono::steady_clock::now() - start_;
+            try {
+                m_->record(sql_, std::chrono::duration_cast<std::chrono::nanoseconds>(d), rows_, ok_);
+            } catch (...) {}
+            m_ = nullptr;
+        }
+
+    private:
+        monitor* m_;
+        std::string_view sql_;
+        int uncaught_;
+        std::chrono::steady_clock::time_point start_;
+        std::uint64_t rows_ = 0;
+        bool ok_ = true;
+    };
+
+    /// Throws config_error for invalid options. Starts the push thread when
+    /// options.push_interval is non-zero.
+    explicit monitor(monitor_options options = {}, Sinks... sinks)
+        : opts_((options.validate(), std::move(options))),
+          registry_(opts_.max_fingerprints, opts_.max_texts),
+          window_(opts_.window),
+          slow_(opts_.slow_log_capacity),
+          sinks_(std::move(sinks)...) {
+        if (opts_.push_interval > std::chrono::milliseconds::zero()) pusher_ = std::thread([this] { push_loop(); });
+    }
+    monitor(const monitor&) = delete;
+    monitor& operator=(const monitor&) = delete;
+
+    /// Stops the push thread, then pushes a last snapshot if options.flush_on_shutdown.
+    ~monitor() {
+        {
+            std::lock_guard lk(stop_mu_);
+            stop_ = true;
+        }
+        stop_cv_.notify_all();
+        if (pusher_.joinable()) pusher_.join();
+        if (opts_.flush_on_shutdown) {
+            try { flush(); } catch (...) {}
+        }
+    }
+
+    const monitor_options& options() const noexcept { return opts_; }
+
+    /// Records one executed statement. `rows`: returned or affected; `ok`: false if it failed.
+    void record(std::string_view sql, std::chrono::nanoseconds duration, std::uint64_t rows = 0, bool ok = true) {
+        statement_stats& s = registry_.find(sql);
+        s.record(duration, rows, ok);
+        window_.record(&s, duration, ok);
+        if (duration >= opts_.slow_warning) [[unlikely]] record_slow(s, duration, ok);
+    }
+
+    /// A timer for one statement; see scoped_timer.
+    [[nodiscard]] scoped_timer time(std::string_view sql) noexcept { return scoped_timer(*this, sql); }
+
+    /// A listener for `pool<F, with_listener<cistern::pool_listener>>`.
+    cistern::pool_listener pool_listener() noexcept { return cistern::pool_listener{&pool_}; }
+    pool_metrics& pool_events() noexcept { return pool_; }
+
+    /// One pool utilization sample (call it periodically with `pool.stats()`). An alert
+    /// is raised when utilization stays at or above a threshold on every sample for
+    /// options.utilization_period; a single high sample raises nothing. `now` is for tests.
+    void observe_pool(const pool_stats& st,
+                      std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
+        std::lock_guard lk(mu_);
+        pool_observed_ = true;
+        last_pool_ = st;
+        const double u = st.utilization();
+        auto track = [&](std::optional<std::chrono::steady_clock::time_point>& since, double threshold) {
+            if (u >= threshold) {
+                if (!since) since = now;
+            } else {
+                since.reset();
+            }
+        };
+        track(warn_since_, opts_.utilization_warning);
+        track(crit_since_, opts_.utilization_critical);
+        auto level = utilization_level::normal;
+        std::chrono::nanoseconds held{};
+        if (crit_since_ && now - *crit_since_ >= opts_.utilization_period) {
+            level = utilization_level::critical;
+            held = now - *crit_since_;
+        } else if (warn_since_ && now - *warn_since_ >= opts_.utilization_period) {
+            level = utilization_level::warning;
+            held = now - *warn_since_;
+        }
+        if (level > level_) {
+            pending_alerts_.push_back({level, u,
+                                       level == utilization_level::critical ? opts_.utilization_critical
+                                                                            : opts_.utilization_warning,
+                                       held});
+            ++alerts_[static_cast<std::size_t>(level) - 1];
+        }
+        level_ = level;
+    }
+
+    /// The current sustained utilization level.
+    utilization_level pool_level() const {
+        std::lock_guard lk(mu_);
+        return level_;
+    }
+    /// Alerts raised so far at `level` (warning or critical).
+    std::uint64_t pool_alerts(utilization_level level) const {
+        std::lock_guard lk(mu_);
+        return level == utilization_level::normal ? 0 : alerts_[static_cast<std::size_t>(level) - 1];
+    }
+
+    /// The cache's cumulative counters (replaces the previous figures).
+    void observe_cache(const cache_figures& f) {
+        std::lock_guard lk(mu_);
+        cache_ = f;
+    }
+    /// Anything with hits/misses/loads/evictions members, e.g. cistern::cache_stats.
+    template <class S>
+        requires requires(const S& s) { cache_figures::from(s); } && (!std::same_as<S, cache_figures>)
+    void observe_cache(const S& s) { observe_cache(cache_figures::from(s)); }
+
+    /// The figures now, without consuming the slow log or pending alerts.
+    monitor_snapshot snapshot() const { return make_snapshot(false); }
+
+    /// Evaluates the health rules over the recorded data.
+    health_report health() const { return make_snapshot(false).health; }
+
+    /// Builds a snapshot (consuming slow-log entries and alerts, so each is reported
+    /// once) and hands it to every sink. Returns the snapshot.
+    monitor_snapshot flush() {
+        std::lock_guard flk(flush_mu_);
+        auto snap = make_snapshot(true);
+        flushes_.fetch_add(1, std::memory_order_relaxed);
+        std::apply([&](auto&... s) { (publish_to(s, snap), ...); }, sinks_);
+        snap.sink_failures = sink_failures_.load(std::memory_order_relaxed);
+        return snap;
+    }
+
+    /// Publishes that threw, over all sinks.
+    std::uint64_t sink_failures() const noexcept { return sink_failures_.load(std::memory_order_relaxed); }
+    /// Snapshots pushed (by flush() or the push thread).
+    std::uint64_t flushes() const noexcept { return flushes_.load(std::memory_order_relaxed); }
+
+    /// The sink of type S (call only while no flush runs, e.g. before or after use).
+    template <class S> S& sink() noexcept { return std::get<S>(sinks_); }
+    template <std::size_t I> auto& sink() noexcept { return std::get<I>(sinks_); }
+
+    /// The rolling window's entries, oldest first.
+    std::vector<window_entry> recent() const { return window_.entries(); }
+
+private:
+    void record_slow(statement_stats& s, std::chrono::nanoseconds d, bool ok) {
+        s.slow.fetch_add(1, std::memory_order_relaxed);
+        slow_.add({s.fingerprint, s.parameters, d,
+                   d >= opts_.slow_critical ? slow_level::critical : slow_level::warning, ok,
+                   std::chrono::system_clock::now()});
+    }
+
+    template <class S>
+    void publish_to(S& sink, const monitor_snapshot& snap) noexcept {
+        try {
+            sink.publish(snap);
+        } catch (...) {
+            sink_failures_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+
+    monitor_snapshot make_snapshot(bool consume) const {
+        monitor_snapshot s;
+        s.taken = std::chrono::system_clock::now();
+        s.db_system = opts_.db_system;
+        for (const statement_stats* st : registry_.all()) {
+            statement_summary x;
+            x.fingerprint = st->fingerprint;
+            x.parameters = st->parameters;
+            x.calls = st->calls.load(std::memory_order_relaxed);
+            if (x.calls == 0) continue;
+            x.errors = st->errors.load(std::memory_order_relaxed);
+            x.rows = st->rows.load(std::memory_order_relaxed);
+            x.slow = st->slow.load(std::memory_order_relaxed);
+            x.total = std::chrono::nanoseconds(static_cast<std::int64_t>(st->total_ns.load(std::memory_order_relaxed)));
+            x.latency = latency_summary::of(st->latency);
+            s.calls += x.calls;
+            s.errors += x.errors;
+            s.statements.push_back(std::move(x));
+        }
+        std::sort(s.statements.begin(), s.statements.end(),
+                  [](const statement_summary& a, const statement_summary& b) { return a.total > b.total; });
+        const auto recent = window_.entries();
+        s.window.statements = recent.size();
+        std::chrono::nanoseconds sum{};
+        for (const auto& e : recent) {
+            if (!e.ok) ++s.window.errors;
+            sum += e.duration;
+            s.window.max = std::max(s.window.max, e.duration);
+        }
+        if (!recent.empty()) s.window.mean = sum / static_cast<std::int64_t>(recent.size());
+        s.slow = consume ? slow_.take() : slow_.peek();
+        s.slow_warnings = slow_.warnings();
+        s.slow_criticals = slow_.criticals();
+        s.slow_dropped = slow_.dropped();
+
+        auto& p = s.pool;
+        p.timeouts = pool_.timeouts();
+        p.connect_failures = pool_.connect_failures();
+        p.leaks = pool_.leaks();
+        for (std::size_t i = 0; i < close_reason_count; ++i) p.closes[i] = pool_.closes(static_cast<close_reason>(i));
+        p.acquire_wait = latency_summary::of(pool_.acquire_wait);
+        p.usage = latency_summary::of(pool_.usage);
+        p.creation = latency_summary::of(pool_.creation);
+        p.leak_reports = pool_.leak_reports();
+        p.last_connect_error = pool_.last_connect_error();
+        {
+            std::lock_guard lk(mu_);
+            p.observed = pool_observed_;
+            p.stats = last_pool_;
+            p.level = level_;
+            s.cache = cache_;
+            s.pool_alerts = pending_alerts_;
+            if (consume) pending_alerts_.clear();
+        }
+        s.sink_failures = sink_failures_.load(std::memory_order_relaxed);
+        s.health = detail::evaluate_health(s, opts_);
+        return s;
+    }
+
+    void push_loop() {
+        std::unique_lock lk(stop_mu_);
+        while (!stop_) {
+            if (stop_cv_.wait_for(lk, opts_.push_interval, [this] { return stop_; })) break;
+            lk.unlock();
+            try { flush(); } catch (...) {}
+            lk.lock();
+        }
+    }
+
+    monitor_options opts_;
+    statement_registry registry_;
+    rolling_window window_;
+    mutable slow_query_log slow_; // take() on a const snapshot path is guarded by `consume`
+    pool_metrics pool_;
+
+    mutable std::mutex mu_; // pool samples, alerts, cache figures
+    bool pool_observed_ = false;
+    pool_stats last_pool_{};
+    std::optional<std::chrono::steady_clock::time_point> warn_since_, crit_since_;
+    utilization_level level_ = utilization_level::normal;
+    std::array<std::uint64_t, 2> alerts_{};
+    mutable std::vector<pool_alert> pending_alerts_;
+    std::optional<cache_figures> cache_;
+
+    std::tuple<Sinks...> sinks_;
+    std::mutex flush_mu_;
+    std::atomic<std::uint64_t> sink_failures_{0};
+    std::atomic<std::uint64_t> flushes_{0};
+
+    std::mutex stop_mu_;
+    std::condition_variable stop_cv_;
+    bool stop_ = false;
+    std::thread pusher_;
+};
+
+} // namespace cistern
