@@ -342,6 +342,38 @@ BOOST_AUTO_TEST_CASE(unused_and_duplicate_indexes) {
     BOOST_TEST(si::postgres_duplicate{schema}.advise(c).items.empty());
 }
 
+BOOST_AUTO_TEST_CASE(unused_and_duplicate_indexes_of_partitioned_tables_are_dropped_through_the_parent) {
+    auto c = connect();
+    c.execute("DROP TABLE IF EXISTS pt CASCADE");
+    c.execute("CREATE TABLE pt (id bigint NOT NULL, a int, b int) PARTITION BY RANGE (id)");
+    c.execute("CREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (1000)");
+    c.execute("CREATE TABLE pt_2 PARTITION OF pt FOR VALUES FROM (1000) TO (2000)");
+    c.execute("INSERT INTO pt SELECT i, i % 10, i % 3 FROM generate_series(0, 1999) AS i");
+    c.execute("CREATE INDEX pt_a ON pt (a)");
+    c.execute("CREATE INDEX pt_ab ON pt (a, b)");
+    c.execute("ANALYZE pt");
+    si::postgres_unused_options uo;
+    uo.schema = schema;
+    auto u = si::postgres_unused{uo}.advise(c);
+    std::vector<std::string> unused;
+    for (auto& r : u.items) {
+        unused.push_back(r.index_name);
+        if (r.index_name == "pt_a") {
+            BOOST_TEST(r.sql.find("CONCURRENTLY") == std::string::npos); // not possible on a partitioned index
+            BOOST_TEST(*r.size_bytes > 0);                                  // its partitions' sizes, summed
+        }
+    }
+    BOOST_TEST(std::count(unused.begin(), unused.end(), "pt_a") == 1);
+    for (auto& n : unused) BOOST_TEST(n.rfind("pt_1", 0) != 0); // no attached partition index on its own
+    auto d = si::postgres_duplicate{schema}.advise(c);
+    BOOST_REQUIRE(d.items.size() == 1u);
+    BOOST_TEST(d.items[0].index_name == "pt_a");
+    BOOST_TEST(d.items[0].sql.find("CONCURRENTLY") == std::string::npos);
+    d.to_plan().apply(c); // runs on the real server
+    BOOST_TEST(count(c, "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'pt_1%'") == 1);
+    BOOST_TEST(si::postgres_duplicate{schema}.advise(c).items.empty());
+}
+
 BOOST_AUTO_TEST_CASE(maintenance_plans_vacuum_analyze_and_reindex) {
     auto c = connect();
     c.execute("DROP TABLE IF EXISTS m1, m2 CASCADE");

@@ -36,7 +36,7 @@ public:
         };
         for (std::size_t a = 0; a < all.size(); ++a) {
             const auto& x = all[a];
-            if (x.unique || x.primary || x.constraint || !x.valid) continue;
+            if (x.unique || x.primary || x.constraint || !x.valid || x.attached) continue; // attached: see its parent
             if (std::find(x.columns.begin(), x.columns.end(), "<expression>") != x.columns.end()) continue;
             for (std::size_t b = 0; b < all.size(); ++b) {
                 const auto& y = all[b];
@@ -50,7 +50,8 @@ public:
                 r.columns = x.columns;
                 r.index_name = x.name;
                 r.size_bytes = x.size_bytes;
-                r.sql = std::string("DROP INDEX ") + (concurrently_ ? "CONCURRENTLY " : "") + "IF EXISTS " +
+                // PostgreSQL cannot drop a partitioned index CONCURRENTLY.
+                r.sql = std::string("DROP INDEX ") + (concurrently_ && !x.partitioned ? "CONCURRENTLY " : "") + "IF EXISTS " +
                         quote_postgres_identifier(c.native(), schema_) + "." + quote_postgres_identifier(c.native(), x.name);
                 r.reason = (identical ? "same columns (" + list(x.columns) + ") as " + y.name
                                       : "its columns (" + list(x.columns) + ") lead " + y.name + " (" + list(y.columns) + ")") +

@@ -42,7 +42,7 @@ public:
         std::stable_sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.size_bytes > b.size_bytes; });
         for (auto& e : all) {
             if (e.unique || e.primary || e.constraint || e.scans > o_.max_scans || e.size_bytes < o_.min_size_bytes) continue;
-            if (e.size_bytes == 0) continue; // partitioned parent: its partitions' indexes carry the figures
+            if (e.attached) continue; // judged, and dropped, through its partitioned parent index
             recommendation r;
             r.what = recommendation::action::drop;
             r.table = e.table;
@@ -50,7 +50,8 @@ public:
             r.index_name = e.name;
             r.size_bytes = e.size_bytes;
             r.scans = e.scans;
-            r.sql = std::string("DROP INDEX ") + (o_.concurrently ? "CONCURRENTLY " : "") + "IF EXISTS " +
+            // PostgreSQL cannot drop a partitioned index CONCURRENTLY.
+            r.sql = std::string("DROP INDEX ") + (o_.concurrently && !e.partitioned ? "CONCURRENTLY " : "") + "IF EXISTS " +
                     quote_postgres_identifier(c.native(), o_.schema) + "." + quote_postgres_identifier(c.native(), e.name);
             r.reason = "index " + e.name + " on " + e.table + " was scanned " + std::to_string(e.scans) +
                        " time(s) since the statistics reset and takes " + std::to_string(e.size_bytes) + " bytes";

@@ -20,6 +20,12 @@ struct postgres_index : existing_index {
     std::int64_t scans = 0;
     bool valid = true;
     bool constraint = false; ///< backs a constraint (unique, primary key, exclusion)
+    /// A partitioned index (on a partitioned table): size and scans are its partitions'
+    /// sums; it can only be dropped as a whole and never CONCURRENTLY.
+    bool partitioned = false;
+    /// An index of one partition attached to a partitioned index: it cannot be dropped
+    /// on its own (drop the partitioned index instead).
+    bool attached = false;
 };
 
 /// Every index on tables of `schema` (partitioned parents' indexes included), key columns
@@ -34,8 +40,12 @@ std::vector<postgres_index> postgres_indexes(C& c, const std::string& schema) {
         "  FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) "
         "  LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum "
         "  WHERE k.ord <= x.indnkeyatts), ''), "
-        "pg_relation_size(x.indexrelid)::bigint, coalesce(s.idx_scan, 0)::bigint, x.indisvalid, "
-        "EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid) "
+        "CASE WHEN ci.relkind = 'I' THEN (SELECT coalesce(sum(pg_relation_size(t.relid)), 0) "
+        "  FROM pg_partition_tree(x.indexrelid) t WHERE t.isleaf) ELSE pg_relation_size(x.indexrelid) END::bigint, "
+        "CASE WHEN ci.relkind = 'I' THEN (SELECT coalesce(sum(s2.idx_scan), 0) FROM pg_partition_tree(x.indexrelid) t "
+        "  JOIN pg_stat_user_indexes s2 ON s2.indexrelid = t.relid) ELSE coalesce(s.idx_scan, 0) END::bigint, x.indisvalid, "
+        "EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid), "
+        "ci.relkind = 'I', EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = x.indexrelid) "
         "FROM pg_index x JOIN pg_class ci ON ci.oid = x.indexrelid JOIN pg_class ct ON ct.oid = x.indrelid "
         "JOIN pg_namespace ns ON ns.oid = ct.relnamespace JOIN pg_am am ON am.oid = ci.relam "
         "LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = x.indexrelid "
@@ -62,6 +72,8 @@ std::vector<postgres_index> postgres_indexes(C& c, const std::string& schema) {
         e.scans = r.template get<std::int64_t>(8);
         e.valid = r.template get<bool>(9);
         e.constraint = r.template get<bool>(10);
+        e.partitioned = r.template get<bool>(11);
+        e.attached = r.template get<bool>(12);
         out.push_back(std::move(e));
     }
     return out;
