@@ -1,0 +1,160 @@
+#define BOOST_TEST_MODULE cistern monitored connections (SQLite)
+#include <boost/test/unit_test.hpp>
+
+#include <cistern/adapter/sqlite/factory.hpp>
+#include <cistern/error.hpp>
+#include <cistern/monitor/monitored.hpp>
+#include <cistern/monitor/monitored_factory.hpp>
+#include <cistern/monitor/statement_recorder.hpp>
+#include <cistern/monitor/statement_registry.hpp>
+#include <cistern/pool/pool.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Records into a statement_registry (the monitor's per-fingerprint table) and keeps
+/// every call, so the tests can check exactly what a monitored connection reported.
+struct test_recorder {
+    struct call {
+        std::string sql;
+        std::chrono::nanoseconds duration;
+        std::uint64_t rows;
+        bool ok;
+    };
+    cistern::statement_registry registry;
+    std::mutex mu;
+    std::vector<call> calls;
+
+    void record(std::string_view sql, std::chrono::nanoseconds d, std::uint64_t rows, bool ok) {
+        registry.find(sql).record(d, rows, ok);
+        std::lock_guard lk(mu);
+        calls.push_back({std::string(sql), d, rows, ok});
+    }
+};
+
+/// A recorder that always throws: recording must never change a statement's outcome.
+struct throwing_recorder {
+    int attempts = 0;
+    void record(std::string_view, std::chrono::nanoseconds, std::uint64_t, bool) {
+        ++attempts;
+        throw std::runtime_error("recorder failure");
+    }
+};
+
+static_assert(cistern::StatementRecorder<test_recorder>);
+static_assert(cistern::Connection<cistern::monitored<cistern::sqlite::connection>>);
+static_assert(cistern::ConnectionFactory<cistern::monitored_factory<cistern::sqlite::factory>>);
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(query_and_execute_are_timed_with_rows_and_outcome) {
+    test_recorder rec;
+    cistern::monitored_factory f(cistern::sqlite::factory(":memory:"), rec);
+    BOOST_TEST(f.describe() == "sqlite::memory:");
+    auto c = f.create();
+    BOOST_TEST(c.is_open());
+    BOOST_TEST(c.ping());
+
+    c.execute_script("CREATE TABLE kv (id INTEGER PRIMARY KEY, v TEXT)");
+    BOOST_TEST(c.execute("INSERT INTO kv (id, v) VALUES (?, ?)", 1, "one") == 1);
+    BOOST_TEST(c.execute("INSERT INTO kv (id, v) VALUES (?, ?)", 2, "two") == 1);
+    BOOST_TEST(c.execute("UPDATE kv SET v = 'x'") == 2);
+    const auto rs = c.query("SELECT id, v FROM kv WHERE id >= ?", 1);
+    BOOST_TEST(rs.size() == 2u);
+    BOOST_CHECK_THROW(c.query("SELECT nope FROM missing_table"), cistern::query_error);
+
+    std::lock_guard lk(rec.mu);
+    BOOST_REQUIRE(rec.calls.size() == 6u);
+    BOOST_TEST(rec.calls[0].sql == "CREATE TABLE kv (id INTEGER PRIMARY KEY, v TEXT)");
+    BOOST_TEST(rec.calls[0].ok);
+    BOOST_TEST(rec.calls[1].rows == 1u);
+    BOOST_TEST(rec.calls[3].rows == 2u);  // UPDATE affected both rows
+    BOOST_TEST(rec.calls[4].rows == 2u);  // SELECT returned two rows
+    BOOST_TEST(rec.calls[4].ok);
+    BOOST_TEST(!rec.calls[5].ok);         // the failing SELECT
+    BOOST_TEST(rec.calls[5].rows == 0u);
+    for (const auto& call : rec.calls) BOOST_TEST(call.duration.count() > 0);
+    // Parameter values never reach the recorder: only the statement text.
+    for (const auto& call : rec.calls) BOOST_TEST(call.sql.find("one") == std::string::npos);
+
+    // The two INSERTs are one fingerprint with two calls.
+    auto& ins = rec.registry.find("insert into kv (id, v) values (?, ?)");
+    BOOST_TEST(ins.calls.load() == 2u);
+    BOOST_TEST(ins.rows.load() == 2u);
+    auto& bad = rec.registry.find("SELECT nope FROM missing_table");
+    BOOST_TEST(bad.errors.load() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(span_overloads_and_base_access) {
+    test_recorder rec;
+    cistern::monitored<cistern::sqlite::connection> c(cistern::sqlite::factory(":memory:").create(), rec);
+    c.execute_script("CREATE TABLE t (a INTEGER)");
+    const std::vector<cistern::value> params{cistern::value(std::int64_t{5})};
+    BOOST_TEST(c.execute("INSERT INTO t (a) VALUES (?)", std::span<const cistern::value>(params)) == 1);
+    BOOST_TEST(c.query("SELECT a FROM t", std::span<const cistern::value>{}).scalar<std::int64_t>() == 5);
+    BOOST_TEST(!c.in_transaction());
+    c.base().execute("INSERT INTO t (a) VALUES (6)");  // through base(): not recorded
+    BOOST_TEST(c->query("SELECT count(*) FROM t").scalar<std::int64_t>() == 2);  // not recorded
+    std::lock_guard lk(rec.mu);
+    BOOST_TEST(rec.calls.size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_throwing_recorder_never_changes_the_outcome) {
+    throwing_recorder rec;
+    cistern::monitored_factory f(cistern::sqlite::factory(":memory:"), rec);
+    auto c = f.create();
+    c.execute_script("CREATE TABLE t (a INTEGER)");
+    BOOST_TEST(c.execute("INSERT INTO t (a) VALUES (1)") == 1);
+    BOOST_TEST(c.query("SELECT a FROM t").size() == 1u);
+    BOOST_CHECK_THROW(c.query("SELECT * FROM missing"), cistern::query_error);  // the query's error, not the recorder's
+    BOOST_TEST(rec.attempts == 4);
+}
+
+BOOST_AUTO_TEST_CASE(pool_of_monitored_sqlite_connections) {
+    test_recorder rec;
+    cistern::pool p(cistern::monitored_factory(cistern::sqlite::factory(":memory:"), rec),
+                    cistern::pool_options{.max_size = 2});
+    {
+        auto c = p.acquire();
+        c->execute_script("CREATE TABLE kv (id INTEGER PRIMARY KEY, v INTEGER)");
+        for (int i = 0; i < 10; ++i) c->execute("INSERT INTO kv (id, v) VALUES (?, ?)", i, i * i);
+        BOOST_TEST(c->query("SELECT v FROM kv WHERE id = ?", 3).scalar<std::int64_t>() == 9);
+        BOOST_TEST(c->query("select v from kv where id=4").scalar<std::int64_t>() == 16);
+    }
+    const auto st = p.stats();
+    BOOST_TEST(st.in_use == 0u);
+    auto& sel = rec.registry.find("SELECT v FROM kv WHERE id = 1");
+    BOOST_TEST(sel.calls.load() == 2u);  // `id = ?` and `id=4` are one fingerprint
+    BOOST_TEST(sel.fingerprint == "SELECT v FROM kv WHERE id = ?");
+    auto& ins = rec.registry.find("INSERT INTO kv (id, v) VALUES (?, ?)");
+    BOOST_TEST(ins.calls.load() == 10u);
+    BOOST_TEST(ins.latency.count() == 10u);
+}
+
+BOOST_AUTO_TEST_CASE(several_threads_share_one_recorder_through_a_pool) {
+    test_recorder rec;
+    cistern::pool p(cistern::monitored_factory(cistern::sqlite::factory(":memory:"), rec),
+                    cistern::pool_options{.max_size = 3});
+    constexpr int threads = 3, per_thread = 50;
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t)
+        ts.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                auto c = p.acquire();
+                BOOST_TEST(c->query("SELECT ? + ?", t, i).scalar<std::int64_t>() == t + i);
+            }
+        });
+    for (auto& th : ts) th.join();
+    auto& s = rec.registry.find("SELECT ? + ?");
+    BOOST_TEST(s.calls.load() == std::uint64_t{threads * per_thread});
+    BOOST_TEST(s.errors.load() == 0u);
+}
