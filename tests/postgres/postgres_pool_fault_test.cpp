@@ -28,6 +28,15 @@ cistern::test::postgres_server& server() {
     return s;
 }
 
+// Tests that stop, restart or reconfigure the throwaway server, or that need its roles'
+// passwords, cannot run against CISTERN_TEST_PG_URL: Boost.Test skips them and says why.
+boost::test_tools::assertion_result owns_server(boost::unit_test::test_unit_id) {
+    boost::test_tools::assertion_result r(server().can_control());
+    r.message() << "skipped: CISTERN_TEST_PG_URL is set, and this test needs the throwaway server "
+                   "(it stops, restarts or fills the server, or uses its roles' passwords)";
+    return r;
+}
+
 cistern::pool_options opts(std::size_t min_idle, std::size_t max_size) {
     cistern::pool_options o;
     o.name = "pg-faults";
@@ -62,8 +71,7 @@ int kill_app_backends() {
 
 } // namespace
 
-BOOST_AUTO_TEST_CASE(killed_backends_are_discarded_and_replaced) {
-    BOOST_REQUIRE(server().can_control());
+BOOST_AUTO_TEST_CASE(killed_backends_are_discarded_and_replaced, *boost::unit_test::precondition(owns_server)) {
     auto o = opts(4, 4);
     o.validation_skip_window = 0ms; // validate on every borrow
     pg_pool p(app_factory(), o);
@@ -100,8 +108,7 @@ BOOST_AUTO_TEST_CASE(killed_backends_are_discarded_and_replaced) {
     BOOST_TEST(q.stats().closed_by(cistern::close_reason::broken) == static_cast<std::uint64_t>(failures));
 }
 
-BOOST_AUTO_TEST_CASE(restart_under_load) {
-    BOOST_REQUIRE(server().can_control());
+BOOST_AUTO_TEST_CASE(restart_under_load, *boost::unit_test::precondition(owns_server)) {
     auto o = opts(2, 4);
     o.validation_skip_window = 0ms;
     pg_pool p(app_factory(), o);
@@ -145,8 +152,7 @@ BOOST_AUTO_TEST_CASE(restart_under_load) {
     BOOST_TEST(c->query("SELECT 1").scalar<int>() == 1);
 }
 
-BOOST_AUTO_TEST_CASE(stopped_server_times_out_as_unreachable_then_breaker_fails_fast) {
-    BOOST_REQUIRE(server().can_control());
+BOOST_AUTO_TEST_CASE(stopped_server_times_out_as_unreachable_then_breaker_fails_fast, *boost::unit_test::precondition(owns_server)) {
     auto o = opts(0, 2);
     o.acquire_timeout = 1s;
     o.breaker_failure_threshold = 3;
@@ -180,7 +186,7 @@ BOOST_AUTO_TEST_CASE(stopped_server_times_out_as_unreachable_then_breaker_fails_
     }
 }
 
-BOOST_AUTO_TEST_CASE(wrong_password_is_an_authentication_error_at_once) {
+BOOST_AUTO_TEST_CASE(wrong_password_is_an_authentication_error_at_once, *boost::unit_test::precondition(owns_server)) {
     auto o = opts(0, 2);
     o.acquire_timeout = 1h; // "at once": after one attempt, not at the timeout
     pg_pool p(cistern::postgres::factory(server().conninfo_with_password("not-the-password")), o);
@@ -196,7 +202,7 @@ BOOST_AUTO_TEST_CASE(wrong_password_is_an_authentication_error_at_once) {
     }
 }
 
-BOOST_AUTO_TEST_CASE(max_connections_reached_then_recovers) {
+BOOST_AUTO_TEST_CASE(max_connections_reached_then_recovers, *boost::unit_test::precondition(owns_server)) {
     // 20 connections, 3 reserved for superusers: 17 for the application role.
     std::vector<cistern::postgres::connection> hogs;
     try {

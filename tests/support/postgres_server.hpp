@@ -9,7 +9,22 @@
 // process does the same if the test process dies without running destructors.
 //
 // With CISTERN_TEST_PG_URL set, that server is used instead and nothing is started;
-// can_control() is then false and tests that must stop or restart a server say so.
+// can_control() is then false, conninfo()/url()/superuser_conninfo() all return that URL,
+// and start()/stop()/restart()/psql()/conninfo_with_password() throw std::logic_error:
+// skip such tests with a Boost.Test precondition on can_control() that says why.
+//
+// Use: one server per test process, created on first use and destroyed at exit, e.g.
+//
+//     cistern::test::postgres_server& server() {
+//         static cistern::test::postgres_server s;   // or s(20) for max_connections = 20
+//         return s;
+//     }
+//
+// or as a global fixture (`struct pg : postgres_server { pg() : postgres_server(20) {} };
+// BOOST_TEST_GLOBAL_FIXTURE(pg);` with access through a static pointer). A failing test
+// still reaches the destructor (Boost.Test returns from main). If the process is killed
+// (SIGTERM, SIGKILL, abort) the watchdog — a detached shell polling this pid once a
+// second — stops the cluster and removes its directory.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -30,6 +45,10 @@ public:
     static constexpr const char* app_password = "s3cret-pa55";
     static constexpr const char* database = "cistern";
 
+    /// Creates and starts a cluster with this max_connections (3 of them reserved for
+    /// superusers), the role app_user (password app_password) and the database `database`;
+    /// or, with CISTERN_TEST_PG_URL set, starts nothing. Throws std::runtime_error naming
+    /// the failed command and the server log.
     explicit postgres_server(int max_connections = 40) {
         if (const char* url = std::getenv("CISTERN_TEST_PG_URL"); url && *url) {
             external_url_ = url;
@@ -90,6 +109,7 @@ public:
     }
     /// The application role with a wrong password.
     std::string conninfo_with_password(const std::string& pw) const {
+        require_control("conninfo_with_password");
         return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=" + database + " user=" + app_user +
                " password=" + pw;
     }
@@ -99,20 +119,28 @@ public:
         return "host=" + (dir_ / "sock").string() + " port=" + std::to_string(port_) + " dbname=" + database +
                " user=postgres";
     }
+    /// The TCP port on 127.0.0.1 (0 with CISTERN_TEST_PG_URL).
     int port() const noexcept { return port_; }
-    std::string socket_dir() const { return (dir_ / "sock").string(); }
+    /// The directory holding the Unix socket (empty with CISTERN_TEST_PG_URL).
+    std::string socket_dir() const { return can_control() ? (dir_ / "sock").string() : std::string(); }
 
-    void start() { run_pg(bin_ + "/pg_ctl -D " + data() + " -l " + log() + " -w -t 60 start > /dev/null"); }
-    void stop() { run_pg(bin_ + "/pg_ctl -D " + data() + " -m fast -w -t 60 stop > /dev/null"); }
-    void restart() { run_pg(bin_ + "/pg_ctl -D " + data() + " -l " + log() + " -m fast -w -t 60 restart > /dev/null"); }
+    void start() { require_control("start"); run_pg(bin_ + "/pg_ctl -D " + data() + " -l " + log() + " -w -t 60 start > /dev/null"); }
+    void stop() { require_control("stop"); run_pg(bin_ + "/pg_ctl -D " + data() + " -m fast -w -t 60 stop > /dev/null"); }
+    void restart() { require_control("restart"); run_pg(bin_ + "/pg_ctl -D " + data() + " -l " + log() + " -m fast -w -t 60 restart > /dev/null"); }
 
     /// Runs SQL as the superuser through psql.
     void psql(const std::string& sql) const {
+        require_control("psql");
         run_pg(bin_ + "/psql -X -q -v ON_ERROR_STOP=1 -h " + (dir_ / "sock").string() + " -p " +
                std::to_string(port_) + " -U postgres -d postgres -c \"" + sql + "\" > /dev/null");
     }
 
 private:
+    void require_control(const char* what) const {
+        if (!can_control())
+            throw std::logic_error(std::string("postgres_server::") + what +
+                                   ": not available with CISTERN_TEST_PG_URL (the server is not ours)");
+    }
     static std::string find_bin() {
         for (const char* v : {"15", "16", "17", "14", "13"}) {
             std::string b = std::string("/usr/lib/postgresql/") + v + "/bin";
