@@ -1,0 +1,24 @@
+#pragma once
+/// \file
+/// A sink that hands each snapshot to a function.
+
+#include <functional>
+#include <utility>
+
+#include <cistern/monitor/snapshot.hpp>
+
+namespace cistern {
+
+/// Calls `fn(snapshot)` for every snapshot. The function may throw; the monitor counts it.
+class callback_sink {
+public:
+    explicit callback_sink(std::function<void(const monitor_snapshot&)> fn) : fn_(std::move(fn)) {}
+    void publish(const monitor_snapshot& s) {
+        if (fn_) fn_(s);
+    }
+
+private:
+    std::function<void(const monitor_snapshot&)> fn_;
+};
+
+} // namespace cistern
