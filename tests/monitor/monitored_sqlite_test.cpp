@@ -3,10 +3,13 @@
 
 #include <cistern/adapter/sqlite/factory.hpp>
 #include <cistern/error.hpp>
+#include <cistern/monitor/fingerprint.hpp>
+#include <cistern/monitor/monitor.hpp>
 #include <cistern/monitor/monitored.hpp>
 #include <cistern/monitor/monitored_factory.hpp>
 #include <cistern/monitor/statement_recorder.hpp>
 #include <cistern/monitor/statement_registry.hpp>
+#include <cistern/pool/policies.hpp>
 #include <cistern/pool/pool.hpp>
 
 #include <atomic>
@@ -157,4 +160,54 @@ BOOST_AUTO_TEST_CASE(several_threads_share_one_recorder_through_a_pool) {
     auto& s = rec.registry.find("SELECT ? + ?");
     BOOST_TEST(s.calls.load() == std::uint64_t{threads * per_thread});
     BOOST_TEST(s.errors.load() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(pool_of_monitored_connections_feeds_a_real_monitor) {
+    cistern::monitor_options o;
+    o.flush_on_shutdown = false;
+    o.slow_warning = std::chrono::nanoseconds(1);  // every statement counts as slow here
+    o.slow_critical = std::chrono::hours(1);
+    cistern::monitor<> mon(o);
+    using factory = cistern::monitored_factory<cistern::sqlite::factory>;
+    cistern::pool<factory, cistern::with_listener<cistern::pool_listener>> p(
+        factory(cistern::sqlite::factory(":memory:"), mon), cistern::pool_options{.max_size = 1},
+        mon.pool_listener());
+    {
+        auto c = p.acquire();
+        c->execute_script("CREATE TABLE kv (id INTEGER PRIMARY KEY, v TEXT)");
+        for (int i = 0; i < 5; ++i) c->execute("INSERT INTO kv (id, v) VALUES (?, ?)", i, "secret-value");
+        BOOST_TEST(c->query("SELECT v FROM kv WHERE id IN (1, 2, 3)").size() == 3u);
+        BOOST_TEST(c->query("SELECT v FROM kv WHERE id IN (4)").size() == 1u);
+        BOOST_CHECK_THROW(c->execute("INSERT INTO kv (id, v) VALUES (?, ?)", 1, "dup"), cistern::query_error);
+    }
+    p.close();
+    const auto snap = mon.flush();
+    BOOST_TEST(snap.calls == 9u);
+    BOOST_TEST(snap.errors == 1u);
+    const cistern::statement_summary* ins = nullptr;
+    const cistern::statement_summary* sel = nullptr;
+    const auto ins_fp = cistern::fingerprint("INSERT INTO kv (id, v) VALUES (1, 'x')").text;
+    for (const auto& s : snap.statements) {
+        if (s.fingerprint == ins_fp) ins = &s;
+        if (s.fingerprint.starts_with("SELECT v FROM kv WHERE id IN")) sel = &s;
+    }
+    BOOST_REQUIRE(ins != nullptr);
+    BOOST_TEST(ins->calls == 6u);
+    BOOST_TEST(ins->errors == 1u);
+    BOOST_TEST(ins->rows == 5u);
+    BOOST_TEST(ins->parameters == 2u);
+    BOOST_TEST(ins->latency.count == 6u);
+    BOOST_REQUIRE(sel != nullptr);  // both IN lists collapse to one fingerprint
+    BOOST_TEST(sel->calls == 2u);
+    BOOST_TEST(sel->rows == 4u);
+    // Every statement was logged as slow, once, with its fingerprint; values never appear.
+    BOOST_TEST(snap.slow.size() == 9u);
+    for (const auto& q : snap.slow) {
+        BOOST_TEST(q.fingerprint.find("secret") == std::string::npos);
+        BOOST_TEST(q.fingerprint.find("dup") == std::string::npos);
+        BOOST_TEST((q.level == cistern::slow_level::warning));
+    }
+    BOOST_TEST(mon.flush().slow.empty());  // reported once
+    BOOST_TEST(snap.pool.creation.count >= 1u);  // the pool listener fed the same monitor
+    BOOST_TEST(snap.pool.usage.count >= 1u);
 }
