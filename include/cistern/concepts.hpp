@@ -89,3 +89,12 @@ consteval bool check_connection_factory() {
 
 } // namespace detail
 } // namespace cistern
+
+// The other public concepts live beside the templates that use them; this header
+// gathers them so that one include shows every contract cistern asks of user types:
+//   EvictionPolicy, ExpiryPolicy                    (cache/concepts.hpp)
+//   MetricSink                                      (monitor/concepts.hpp)
+//   PartitionStrategy, IndexStrategy                (strategy/concepts.hpp)
+#include <cistern/cache/concepts.hpp>
+#include <cistern/monitor/concepts.hpp>
+#include <cistern/strategy/concepts.hpp>
