@@ -1,7 +1,8 @@
 #pragma once
 /// \file
-/// Umbrella header for cistern's core (no database adapter: include
-/// <cistern/adapter/sqlite/factory.hpp> or <cistern/adapter/postgres/factory.hpp> for those).
+/// Umbrella header for cistern's core: pool, cache, query cache, monitor and their
+/// concepts. No database adapter: include <cistern/adapter/sqlite/factory.hpp> or
+/// <cistern/adapter/postgres/factory.hpp> for those, and the strategy headers you use.
 
 #include <cistern/version.hpp>
 #include <cistern/concepts.hpp>
@@ -9,3 +10,6 @@
 #include <cistern/value.hpp>
 #include <cistern/row_set.hpp>
 #include <cistern/pool/pool.hpp>
+#include <cistern/cache/cache.hpp>
+#include <cistern/cache/query_cache.hpp>
+#include <cistern/monitor/monitor.hpp>
