@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <time.h>
+
 #include <cistern/monitor/statement_stats.hpp>
 
 namespace cistern {
@@ -17,7 +19,7 @@ namespace cistern {
 struct window_entry {
     const statement_stats* statement = nullptr; ///< its fingerprint's counters
     std::chrono::nanoseconds duration{};
-    std::chrono::system_clock::time_point finished{};
+    std::chrono::system_clock::time_point finished{}; ///< coarse wall time (a few ms resolution on Linux)
     bool ok = true;
 };
 
@@ -38,7 +40,7 @@ public:
         std::atomic_thread_fence(std::memory_order_release);
         sl.stats.store(s, std::memory_order_relaxed);
         sl.ns.store(d.count(), std::memory_order_relaxed);
-        sl.finished.store(std::chrono::system_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+        sl.finished.store(coarse_now_ns(), std::memory_order_relaxed);
         sl.ok.store(ok, std::memory_order_relaxed);
         sl.seq.store(t + 1, std::memory_order_release);
     }
@@ -58,8 +60,8 @@ public:
             window_entry e;
             e.statement = sl.stats.load(std::memory_order_relaxed);
             e.duration = std::chrono::nanoseconds(sl.ns.load(std::memory_order_relaxed));
-            e.finished = std::chrono::system_clock::time_point(
-                std::chrono::system_clock::duration(sl.finished.load(std::memory_order_relaxed)));
+            e.finished = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                std::chrono::nanoseconds(sl.finished.load(std::memory_order_relaxed))));
             e.ok = sl.ok.load(std::memory_order_relaxed);
             std::atomic_thread_fence(std::memory_order_acquire);
             if (sl.seq.load(std::memory_order_relaxed) != t + 1) continue;
@@ -69,6 +71,18 @@ public:
     }
 
 private:
+    /// Wall time in ns since the epoch. Linux's CLOCK_REALTIME_COARSE reads the last tick
+    /// (no counter read, a few ns); the window only needs to place statements in time.
+    static std::int64_t coarse_now_ns() noexcept {
+#ifdef CLOCK_REALTIME_COARSE
+        timespec ts{};
+        if (::clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0)
+            return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+#endif
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+    }
+
     struct slot {
         std::atomic<std::uint64_t> seq{0};
         std::atomic<const statement_stats*> stats{nullptr};
