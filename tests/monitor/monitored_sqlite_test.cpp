@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(query_and_execute_are_timed_with_rows_and_outcome) {
 
     // The two INSERTs are one fingerprint with two calls.
     auto& ins = rec.registry.find("insert into kv (id, v) values (?, ?)");
-    BOOST_TEST(ins.calls.load() == 2u);
+    BOOST_TEST(ins.calls() == 2u);
     BOOST_TEST(ins.rows.load() == 2u);
     auto& bad = rec.registry.find("SELECT nope FROM missing_table");
     BOOST_TEST(bad.errors.load() == 1u);
@@ -136,10 +136,10 @@ BOOST_AUTO_TEST_CASE(pool_of_monitored_sqlite_connections) {
     const auto st = p.stats();
     BOOST_TEST(st.in_use == 0u);
     auto& sel = rec.registry.find("SELECT v FROM kv WHERE id = 1");
-    BOOST_TEST(sel.calls.load() == 2u);  // `id = ?` and `id=4` are one fingerprint
+    BOOST_TEST(sel.calls() == 2u);  // `id = ?` and `id=4` are one fingerprint
     BOOST_TEST(sel.fingerprint == "SELECT v FROM kv WHERE id = ?");
     auto& ins = rec.registry.find("INSERT INTO kv (id, v) VALUES (?, ?)");
-    BOOST_TEST(ins.calls.load() == 10u);
+    BOOST_TEST(ins.calls() == 10u);
     BOOST_TEST(ins.latency.count() == 10u);
 }
 
@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(several_threads_share_one_recorder_through_a_pool) {
         });
     for (auto& th : ts) th.join();
     auto& s = rec.registry.find("SELECT ? + ?");
-    BOOST_TEST(s.calls.load() == std::uint64_t{threads * per_thread});
+    BOOST_TEST(s.calls() == std::uint64_t{threads * per_thread});
     BOOST_TEST(s.errors.load() == 0u);
 }
 

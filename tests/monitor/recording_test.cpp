@@ -21,10 +21,10 @@ BOOST_AUTO_TEST_CASE(registry_groups_texts_by_fingerprint) {
     BOOST_TEST(&a != &d);
     a.record(10us, 1, true);
     b.record(30us, 2, false);
-    BOOST_TEST(a.calls.load() == 2u);
+    BOOST_TEST(a.calls() == 2u);
     BOOST_TEST(a.errors.load() == 1u);
     BOOST_TEST(a.rows.load() == 3u);
-    BOOST_TEST(a.total_ns.load() == 40'000u);
+    BOOST_TEST(a.total_ns() == 40'000u);
     BOOST_TEST(a.latency.count() == 2u);
     BOOST_TEST(a.fingerprint == "SELECT v FROM kv WHERE id = ?");
     BOOST_TEST(reg.all().size() == 2u);

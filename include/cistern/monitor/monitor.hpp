@@ -243,12 +243,12 @@ private:
             statement_summary x;
             x.fingerprint = st->fingerprint;
             x.parameters = st->parameters;
-            x.calls = st->calls.load(std::memory_order_relaxed);
+            x.calls = st->calls();
             if (x.calls == 0) continue;
             x.errors = st->errors.load(std::memory_order_relaxed);
             x.rows = st->rows.load(std::memory_order_relaxed);
             x.slow = st->slow.load(std::memory_order_relaxed);
-            x.total = std::chrono::nanoseconds(static_cast<std::int64_t>(st->total_ns.load(std::memory_order_relaxed)));
+            x.total = std::chrono::nanoseconds(static_cast<std::int64_t>(st->total_ns()));
             x.latency = latency_summary::of(st->latency);
             s.calls += x.calls;
             s.errors += x.errors;

@@ -81,7 +81,7 @@ public:
         std::vector<const statement_stats*> v;
         v.reserve(by_fp_.size() + 1);
         for (auto& s : owned_) v.push_back(s.get());
-        if (other_->calls.load(std::memory_order_relaxed)) v.push_back(other_.get());
+        if (other_->calls()) v.push_back(other_.get());
         return v;
     }
     /// Calls that found no cached text because the text table was full.
