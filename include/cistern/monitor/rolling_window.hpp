@@ -36,12 +36,14 @@ public:
     void record(const statement_stats* s, std::chrono::nanoseconds d, bool ok) noexcept {
         const auto t = next_.fetch_add(1, std::memory_order_relaxed);
         auto& sl = slots_[t % cap_];
+        // A seqlock without fences (ThreadSanitizer does not model fences): each field
+        // store is a release, so a reader that sees any new field also sees seq = 0 (or
+        // a later ticket) when it re-checks. On x86 these are plain stores.
         sl.seq.store(0, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_release);
-        sl.stats.store(s, std::memory_order_relaxed);
-        sl.ns.store(d.count(), std::memory_order_relaxed);
-        sl.finished.store(coarse_now_ns(), std::memory_order_relaxed);
-        sl.ok.store(ok, std::memory_order_relaxed);
+        sl.stats.store(s, std::memory_order_release);
+        sl.ns.store(d.count(), std::memory_order_release);
+        sl.finished.store(coarse_now_ns(), std::memory_order_release);
+        sl.ok.store(ok, std::memory_order_release);
         sl.seq.store(t + 1, std::memory_order_release);
     }
 
@@ -58,13 +60,12 @@ public:
             const auto& sl = slots_[t % cap_];
             if (sl.seq.load(std::memory_order_acquire) != t + 1) continue;
             window_entry e;
-            e.statement = sl.stats.load(std::memory_order_relaxed);
-            e.duration = std::chrono::nanoseconds(sl.ns.load(std::memory_order_relaxed));
+            e.statement = sl.stats.load(std::memory_order_acquire);
+            e.duration = std::chrono::nanoseconds(sl.ns.load(std::memory_order_acquire));
             e.finished = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                std::chrono::nanoseconds(sl.finished.load(std::memory_order_relaxed))));
-            e.ok = sl.ok.load(std::memory_order_relaxed);
-            std::atomic_thread_fence(std::memory_order_acquire);
-            if (sl.seq.load(std::memory_order_relaxed) != t + 1) continue;
+                std::chrono::nanoseconds(sl.finished.load(std::memory_order_acquire))));
+            e.ok = sl.ok.load(std::memory_order_acquire);
+            if (sl.seq.load(std::memory_order_relaxed) != t + 1) continue; // overwritten meanwhile
             v.push_back(e);
         }
         return v;
