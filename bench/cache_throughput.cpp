@@ -6,6 +6,8 @@
 #include <cistern/cache/eviction/w_tinylfu.hpp>
 #include <cistern/cache/expiry/after_write.hpp>
 
+#include "paired.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <malloc.h>
@@ -18,6 +20,9 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <cstdlib>
+#include <cstring>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -201,4 +206,72 @@ void bm_memory_peer(benchmark::State& state) {
 }
 BENCHMARK(bm_memory_peer)->Name("memory_1M/mutex_list_lru")->Iterations(1)->Unit(benchmark::kMillisecond);
 
-BENCHMARK_MAIN();
+// --paired: the targets of issue 4 as interleaved A/B rounds (see paired.hpp), which a
+// noisy machine disturbs far less than back-to-back Google Benchmark runs.
+namespace {
+
+// A contender: its own instance and its own position in the trace per thread.
+template <class C>
+struct contender {
+    C& cache;
+    int read_percent;
+    std::size_t pos[8] = {};
+    void operator()(int t, std::uint64_t ops) {
+        const auto& tr = trace();
+        std::size_t i = pos[t] ? pos[t] : (trace_len / 4) * static_cast<std::size_t>(t);
+        std::uint64_t hits = 0;
+        for (std::uint64_t n = 0; n < ops; ++n) {
+            const std::uint64_t k = tr[i++ & (trace_len - 1)];
+            if (read_percent == 100 || (i % 10) != 0) {
+                auto v = cache.get(k);
+                hits += v.has_value();
+                benchmark::DoNotOptimize(v);
+            } else {
+                cache.put(k, k);
+            }
+        }
+        pos[t] = i;
+        benchmark::DoNotOptimize(hits);
+    }
+};
+
+int run_paired_suite(int rounds) {
+    using cistern_bench::print_paired;
+    using cistern_bench::run_paired;
+    constexpr std::uint64_t ops = 200'000;
+    auto& peer = instance<mutex_lru>();
+    auto& ours = instance<tinylfu_cache>();
+    warm(peer);
+    warm(ours);
+    for (int read_percent : {100, 90}) {
+        for (int threads : {1, 2}) {
+            contender<mutex_lru> a{peer, read_percent};
+            contender<tinylfu_cache> b{ours, read_percent};
+            print_paired((read_percent == 100 ? "read_only/threads:" : "read_90/threads:") + std::to_string(threads),
+                         "mutex_list_lru", "cistern_w_tinylfu_expiry_stats", run_paired(rounds, threads, ops, a, b));
+        }
+    }
+    // Statistics on versus off: the same configuration (w_tinylfu, after_write, 1 thread).
+    static tinylfu_cache off(cistern::cache_options{.max_size = capacity, .record_stats = false},
+                             cistern::expiry::after_write(1h));
+    static tinylfu_cache on(cistern::cache_options{.max_size = capacity, .record_stats = true},
+                            cistern::expiry::after_write(1h));
+    warm(off);
+    warm(on);
+    contender<tinylfu_cache> a{off, 100}, b{on, 100};
+    print_paired("stats_cost/read_only/threads:1", "stats_off", "stats_on", run_paired(rounds, 1, ops, a, b));
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i)
+        if (std::strncmp(argv[i], "--paired", 8) == 0)
+            return run_paired_suite(argv[i][8] == '=' ? std::atoi(argv[i] + 9) : 15);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cistern/cache/cache.hpp>
+#include <cistern/cache/coarse_clock.hpp>
 #include <cistern/cache/eviction/fifo.hpp>
 #include <cistern/cache/eviction/lfu.hpp>
 #include <cistern/cache/eviction/lru.hpp>
@@ -23,6 +24,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -366,4 +368,22 @@ BOOST_AUTO_TEST_CASE(count_min_sketch_counts_and_halves) {
     // Fill up to the sample size with other keys: the halving brings 42 down.
     for (std::uint64_t i = 0; i < s.sample_size(); ++i) s.increment(1000 + i);
     BOOST_TEST(s.frequency(42) <= 8u);
+}
+
+// The default clock: monotonic, never ahead of steady_clock (it is steady_clock's time
+// as of the last scheduler tick), and loads are timed with the precise clock.
+BOOST_AUTO_TEST_CASE(coarse_clock_is_monotonic_and_lags_steady_clock) {
+    static_assert(std::is_same_v<cache<int, int>::clock, cistern::coarse_steady_clock>);
+    static_assert(std::is_same_v<cache<int, int>::load_clock, std::chrono::steady_clock>);
+    static_assert(std::is_same_v<cache<int, int, ev::lru, cistern::expiry::never,
+                                       cistern::cache_policy::with_clock<manual_clock>>::load_clock,
+                                 manual_clock>);
+    auto previous = cistern::coarse_steady_clock::now();
+    for (int i = 0; i < 100000; ++i) {
+        const auto c = cistern::coarse_steady_clock::now();
+        const auto s = std::chrono::steady_clock::now();
+        BOOST_REQUIRE(c >= previous);
+        BOOST_REQUIRE_LE(c.time_since_epoch().count(), s.time_since_epoch().count());
+        previous = c;
+    }
 }

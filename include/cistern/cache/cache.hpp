@@ -112,6 +112,8 @@ public:
     using eviction_type = Eviction;
     using expiry_type = Expiry;
     using clock = typename policies::clock;
+    /// Times loads: clock::precise_clock when the clock names one, else clock.
+    using load_clock = typename policies::load_clock;
     using weigher_type = typename policies::weigher;
     using listener_type = typename policies::listener;
     using hasher = typename policies::hash;
@@ -152,6 +154,7 @@ public:
     std::optional<V> get(const K& key) {
         const std::uint64_t h = hash_of(key);
         shard& s = shard_for(h);
+        prefetch(s, h);
         removals out;
         std::optional<V> result;
         {
@@ -271,6 +274,7 @@ public:
     V get_or_load(const K& key, Loader&& loader, entry_options opts = {}) {
         const std::uint64_t h = hash_of(key);
         shard& s = shard_for(h);
+        prefetch(s, h);
         removals out;
         std::shared_ptr<flight> f;
         {
@@ -296,7 +300,7 @@ public:
             s.flights.emplace(key, f);
         }
         notify(out);
-        const auto start = opts_.record_stats ? clock::now() : typename clock::time_point{};
+        const auto start = opts_.record_stats ? load_clock::now() : typename load_clock::time_point{};
         try {
             V v = invoke_loader(loader, key);
             const std::uint64_t w = weigh(key, v);
@@ -305,7 +309,7 @@ public:
                 s.flights.erase(key);
                 if (opts_.record_stats) {
                     ++s.loads;
-                    s.load_time += clock::now() - start;
+                    s.load_time += load_clock::now() - start;
                 }
                 if (!f->stale && f->epoch == s.epoch) store_locked(s, key, h, V(v), w, opts, out);
             }
@@ -318,7 +322,7 @@ public:
                 s.flights.erase(key);
                 if (opts_.record_stats) {
                     ++s.load_failures;
-                    s.load_time += clock::now() - start;
+                    s.load_time += load_clock::now() - start;
                 }
             }
             f->promise.set_exception(std::current_exception());
@@ -426,7 +430,7 @@ private:
         [[no_unique_address]] std::conditional_t<expiring, detail::timer_wheel, detail::no_wheel> wheel;
         std::uint64_t weight = 0, budget = 0;
         std::uint64_t hits = 0, misses = 0, loads = 0, load_failures = 0;
-        typename clock::duration load_time{0};
+        typename load_clock::duration load_time{0};
         std::uint64_t removed[4] = {0, 0, 0, 0};
         std::uint64_t epoch = 0;
         std::unordered_map<std::string, std::unordered_set<std::uint32_t>> tag_index;
@@ -470,7 +474,17 @@ private:
     std::uint64_t hash_of(const K& key) const { return detail::mix64(static_cast<std::uint64_t>(hasher{}(key))); }
     shard& shard_for(std::uint64_t h) const noexcept { return shards_[h & shard_mask_]; }
     std::uint32_t find(shard& s, const K& key, std::uint64_t h) const {
-        return s.table.find(h, [&](std::uint32_t slot) { return key_equal{}(s.store[slot].key, key); });
+        return s.table.find(h, [&](std::uint32_t slot) {
+            // The key, the entry and the policy's links are independent loads: start
+            // them together rather than one after the other.
+            if constexpr (detail::ev_prefetches_slot<Eviction>) s.policy.prefetch_slot(slot);
+            return key_equal{}(s.store[slot].key, key);
+        });
+    }
+    // Before the lock: starts loading the index bucket and the policy's line for `h`.
+    static void prefetch(const shard& s, std::uint64_t h) noexcept {
+        s.table.prefetch(h);
+        if constexpr (detail::ev_prefetches<Eviction>) s.policy.prefetch(h);
     }
     std::uint64_t weigh(const K& key, const V& value) const {
         if constexpr (weighted) {
@@ -514,7 +528,13 @@ private:
         return true;
     }
 
+    // Expires what the wheel holds due by `now`. The wheel has work only when time
+    // entered a new tick (about once a millisecond), so the rest is out of line.
     void sweep(shard& s, std::int64_t now, removals& out) {
+        if constexpr (expiring)
+            if (s.wheel.ticked(now)) [[unlikely]] sweep_ticked(s, now, out);
+    }
+    [[gnu::noinline, gnu::cold]] void sweep_ticked(shard& s, std::int64_t now, removals& out) {
         if constexpr (expiring) {
             s.wheel.advance(now, [&](std::uint32_t slot) {
                 s.policy.on_erase(slot);

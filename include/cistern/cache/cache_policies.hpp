@@ -3,6 +3,8 @@
 /// Template policies of cistern::cache besides eviction and expiry: clock, weigher,
 /// removal listener, hash and locking. Pass them in any order after the expiry policy.
 
+#include <cistern/cache/coarse_clock.hpp>
+
 #include <chrono>
 #include <concepts>
 #include <cstdint>
@@ -12,8 +14,10 @@
 
 namespace cistern::cache_policy {
 
-/// Read time from `Clock` (default std::chrono::steady_clock); a test clock may be
-/// advanced by hand. It must be monotonic.
+/// Read time from `Clock` (default cistern::coarse_steady_clock: a few ns per read, one
+/// scheduler tick of resolution; std::chrono::steady_clock for precise TTLs); a test
+/// clock may be advanced by hand. It must be monotonic. Loads are timed with
+/// `Clock::precise_clock` when the clock names one, else with `Clock`.
 template <class Clock>
 struct with_clock {
     using clock_type = Clock;
@@ -87,6 +91,12 @@ template <class P> struct is_cache_listener : std::bool_constant<cache_listener_
 template <class P> struct is_cache_hash : std::bool_constant<cache_hash_policy<P>> {};
 template <class P> struct is_cache_locking : std::bool_constant<cache_locking_policy<P>> {};
 
+template <class C>
+struct cache_load_clock { using type = C; };
+template <class C>
+    requires requires { typename C::precise_clock; }
+struct cache_load_clock<C> { using type = typename C::precise_clock; };
+
 template <class K, class... P>
 struct cache_policies {
     static_assert(((cache_clock_policy<P> || cache_weigher_policy<P> || cache_listener_policy<P> ||
@@ -99,7 +109,8 @@ struct cache_policies {
     static_assert((int(cache_hash_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one with_hash<> policy");
     static_assert((int(cache_locking_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one locking policy");
 
-    using clock = typename cache_pick<is_cache_clock, cache_policy::with_clock<std::chrono::steady_clock>, P...>::type::clock_type;
+    using clock = typename cache_pick<is_cache_clock, cache_policy::with_clock<coarse_steady_clock>, P...>::type::clock_type;
+    using load_clock = typename cache_load_clock<clock>::type;
     static constexpr bool weighted = (cache_weigher_policy<P> || ...);
     using weigher = typename cache_pick<is_cache_weigher, cache_policy::with_weigher<cache_policy::unit_weigher>, P...>::type::weigher_type;
     static constexpr bool listening = (cache_listener_policy<P> || ...);

@@ -25,6 +25,12 @@ namespace cistern {
 ///    one entry, forgets it and returns its slot. Refusing admission is returning the
 ///    slot just inserted.
 /// The policy must be default-constructible; it owns no keys or values.
+/// Optional: `p.prefetch(hash)` (const, noexcept), called *without* the lock before a
+/// lookup, to start loading memory the access will touch (W-TinyLFU's sketch line); it
+/// may only read state that reset() alone changes.
+/// Optional: `p.prefetch_slot(slot)` (const, noexcept), called under the lock when a
+/// lookup finds a candidate slot, before the key comparison, to start loading what
+/// on_access(slot) will touch.
 template <class P>
 concept EvictionPolicy = std::default_initializable<P> &&
     requires(P& p, std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {
@@ -56,6 +62,10 @@ concept ExpiryPolicy = requires(const P& p, const K& k, const V& v, std::optiona
 
 namespace detail {
 
+/// A policy with the optional prefetch(hash) hook.
+template <class P> concept ev_prefetches = requires(const P& p, std::uint64_t h) { p.prefetch(h); };
+/// A policy with the optional prefetch_slot(slot) hook.
+template <class P> concept ev_prefetches_slot = requires(const P& p, std::uint32_t s) { p.prefetch_slot(s); };
 template <class P> concept ev_has_reset = requires(P& p, std::uint64_t c) { p.reset(c); };
 template <class P> concept ev_has_insert = requires(P& p, std::uint32_t s, std::uint64_t h, std::uint64_t w) { p.on_insert(s, h, w); };
 template <class P> concept ev_has_access = requires(P& p, std::uint32_t s, std::uint64_t h) { p.on_access(s, h); };

@@ -50,6 +50,12 @@ public:
         if (added && ++additions_ >= sample_) halve();
     }
 
+    /// Starts loading the cache line of `hash`'s counters. Reads only what resize() sets,
+    /// so it may run without the owner's lock.
+    void prefetch(std::uint64_t hash) const noexcept {
+        __builtin_prefetch(&table_[static_cast<std::size_t>((spread(hash) & mask_) * 8)], 1, 3);
+    }
+
     /// The estimated count of `hash`, 0..15.
     std::uint32_t frequency(std::uint64_t hash) const noexcept {
         std::uint32_t f = 15;

@@ -57,6 +57,10 @@ public:
         unlink(from, slot);
         push_back(to, slot);
     }
+    /// Starts loading the links of `slot` (an access will unlink it). Under the owner's lock.
+    void prefetch(std::uint32_t slot) const noexcept {
+        if (std::size_t{N} + slot < links_.size()) __builtin_prefetch(&links_[N + slot], 1, 3);
+    }
     /// Oldest slot of `list`, or none.
     std::uint32_t front(std::uint32_t list) const noexcept { return to_slot(links_[list].next); }
     /// Newest slot of `list`, or none.

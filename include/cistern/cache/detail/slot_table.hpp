@@ -4,6 +4,7 @@
 /// 8 bytes per bucket, linear probing with backward-shift deletion (no tombstones).
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -17,7 +18,11 @@ class slot_table {
 public:
     static constexpr std::uint32_t none = 0xffffffffu;
 
-    slot_table() { buckets_.assign(8, 0); mask_ = 7; }
+    slot_table() {
+        buckets_.assign(8, 0);
+        mask_ = 7;
+        publish();
+    }
 
     /// The slot whose key `eq` accepts among those with this hash, or none.
     template <class Eq>
@@ -29,6 +34,14 @@ public:
             if (static_cast<std::uint32_t>(b >> 32) == fp && eq(static_cast<std::uint32_t>(b) - 1))
                 return static_cast<std::uint32_t>(b) - 1;
         }
+    }
+    /// Starts loading the bucket where a lookup of `hash` begins. Safe without the owner's
+    /// lock: it reads only an atomic copy of the bucket array's address and mask, and a
+    /// prefetch of a stale address does no harm (it never faults and changes nothing).
+    void prefetch(std::uint64_t hash) const noexcept {
+        const std::uintptr_t base = base_.load(std::memory_order_relaxed);
+        const std::uintptr_t mask = pmask_.load(std::memory_order_relaxed);
+        __builtin_prefetch(reinterpret_cast<const void*>(base + (fingerprint(hash) & mask) * sizeof(std::uint64_t)), 0, 3);
     }
     /// Adds `slot` under `hash` (the key must not be present).
     void insert(std::uint64_t hash, std::uint32_t slot) {
@@ -88,11 +101,17 @@ private:
         mask_ = buckets_.size() - 1;
         for (std::uint64_t b : old)
             if (b != 0) place(b);
+        publish();
+    }
+    void publish() noexcept {
+        base_.store(reinterpret_cast<std::uintptr_t>(buckets_.data()), std::memory_order_relaxed);
+        pmask_.store(mask_, std::memory_order_relaxed);
     }
 
     std::vector<std::uint64_t> buckets_;
     std::size_t mask_ = 0;
     std::size_t size_ = 0;
+    std::atomic<std::uintptr_t> base_{0}, pmask_{0}; // for prefetch() without the lock
 };
 
 } // namespace cistern::detail

@@ -64,6 +64,8 @@ public:
 
     /// Moves time to `now` and calls `expire(slot)` for every scheduled slot due at or
     /// before it (the slot is descheduled before the call).
+    /// True when advance(now) may have work: time entered a new level-0 tick.
+    bool ticked(std::int64_t now) const noexcept { return (now >> shift(0)) != (now_ >> shift(0)); }
     template <class F>
     void advance(std::int64_t now, F&& expire) {
         if (now <= now_) return;

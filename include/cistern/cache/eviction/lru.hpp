@@ -19,6 +19,8 @@ public:
     void on_access(std::uint32_t slot, std::uint64_t /*hash*/) noexcept { lists_.move_to_back(0, 0, slot); }
     void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t /*weight*/) noexcept { on_access(slot, hash); }
     void on_erase(std::uint32_t slot) noexcept { lists_.unlink(0, slot); }
+    /// Starts loading the links on_access(slot) rewrites.
+    void prefetch_slot(std::uint32_t slot) const noexcept { lists_.prefetch(slot); }
     std::uint32_t evict() noexcept {
         const std::uint32_t s = lists_.front(0);
         lists_.unlink(0, s);

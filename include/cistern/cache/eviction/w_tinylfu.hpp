@@ -84,6 +84,16 @@ public:
         return loser;
     }
 
+    /// Starts loading the sketch counters of `hash` (called before the shard's lock).
+    void prefetch(std::uint64_t hash) const noexcept { sketch_.prefetch(hash >> 32); }
+
+    /// Starts loading what on_access(slot) reads (its segment and links); under the lock,
+    /// while the cache compares the slot's key.
+    void prefetch_slot(std::uint32_t slot) const noexcept {
+        if (slot < meta_.size()) __builtin_prefetch(&meta_[slot], 1, 3);
+        lists_.prefetch(slot);
+    }
+
     /// The current window bound, in weight units (for tests and benchmarks).
     std::uint64_t window_budget() const noexcept { return window_budget_; }
 
