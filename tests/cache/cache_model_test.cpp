@@ -7,6 +7,8 @@
 // for every policy (bound respected, values are the last ones written, stats add up).
 
 #include <cistern/cache/cache.hpp>
+#include <cistern/cache/detail/count_min_sketch.hpp>
+#include <cistern/cache/detail/hash.hpp>
 #include <cistern/cache/eviction/fifo.hpp>
 #include <cistern/cache/eviction/lfu.hpp>
 #include <cistern/cache/eviction/lru.hpp>
@@ -18,12 +20,16 @@
 #include <boost/mpl/list.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <iterator>
 #include <list>
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <vector>
 
 namespace ev = cistern::eviction;
@@ -164,10 +170,327 @@ struct ref_lfu {
     bool has(int k) const { return entries.count(k) != 0; }
 };
 
+// Removes `k` from `l`; true when it was there.
+bool take(std::list<int>& l, int k) {
+    auto it = std::find(l.begin(), l.end(), k);
+    if (it == l.end()) return false;
+    l.erase(it);
+    return true;
+}
+
+// Segmented LRU: new keys enter probation; a hit (or an update) in probation promotes the
+// key to protected's newest end; protected holds at most cap - cap/5 keys (80 %, rounded
+// up) and its oldest keys overflow back to probation's newest end. A hit in protected
+// moves the key to protected's newest end. The victim is probation's oldest key, or
+// protected's oldest when probation is empty.
+struct ref_slru {
+    std::size_t cap = 0;
+    std::list<int> probation, protected_; // front = oldest
+    std::map<int, int> values;
+    std::size_t protected_cap() const { return cap - cap / 5; }
+    void hit(int k) {
+        if (take(protected_, k)) {
+            protected_.push_back(k);
+            return;
+        }
+        take(probation, k);
+        protected_.push_back(k);
+        while (protected_.size() > protected_cap()) {
+            probation.push_back(protected_.front());
+            protected_.pop_front();
+        }
+    }
+    std::optional<int> get(int k) {
+        auto it = values.find(k);
+        if (it == values.end()) return std::nullopt;
+        hit(k);
+        return it->second;
+    }
+    std::vector<int> put(int k, int v) {
+        if (values.count(k)) {
+            values[k] = v;
+            hit(k);
+            return {};
+        }
+        values[k] = v;
+        probation.push_back(k);
+        std::vector<int> out;
+        while (values.size() > cap) {
+            std::list<int>& from = probation.empty() ? protected_ : probation;
+            const int victim = from.front();
+            from.pop_front();
+            values.erase(victim);
+            out.push_back(victim);
+        }
+        return out;
+    }
+    void erase(int k) {
+        if (!values.erase(k)) return;
+        if (!take(probation, k)) take(protected_, k);
+    }
+};
+
+// S3-FIFO: a small FIFO (max(1, cap/10) keys), a main FIFO and a ghost of keys recently
+// evicted from small. Each resident key counts its hits (a get hit or an update), up to 3.
+// A new key enters main if the ghost remembers it (and the ghost forgets it), else small.
+// To evict: while small holds at least its share (or main is empty), its oldest key
+// leaves small: with more than one hit it goes to main's newest end with its count reset,
+// otherwise it is the victim and the ghost remembers it. Otherwise main's oldest key
+// leaves: with hits it goes back to main's newest end with one hit fewer, otherwise it is
+// the victim. The ghost is the window of the last N remembered keys, N being the number
+// of keys the cache holds counting the victim; remembering a key again, or inserting it,
+// cancels its older ghost record.
+struct ref_s3fifo {
+    std::size_t cap = 0;
+    std::list<int> small, main; // front = oldest
+    std::map<int, int> values, hits;
+    struct ghost_record {
+        int key;
+        bool live;
+    };
+    std::deque<ghost_record> ghost; // oldest first
+    std::size_t small_cap() const { return std::max<std::size_t>(1, cap / 10); }
+    bool forget_ghost(int k) {
+        for (auto& g : ghost)
+            if (g.live && g.key == k) {
+                g.live = false;
+                return true;
+            }
+        return false;
+    }
+    void remember(int k) {
+        forget_ghost(k);
+        ghost.push_back({k, true});
+        while (ghost.size() > small.size() + main.size() + 1) ghost.pop_front();
+    }
+    void hit(int k) { hits[k] = std::min(hits[k] + 1, 3); }
+    std::optional<int> get(int k) {
+        auto it = values.find(k);
+        if (it == values.end()) return std::nullopt;
+        hit(k);
+        return it->second;
+    }
+    int evict_one() {
+        for (;;) {
+            if (!small.empty() && (small.size() >= small_cap() || main.empty())) {
+                const int k = small.front();
+                small.pop_front();
+                if (hits[k] > 1) {
+                    hits[k] = 0;
+                    main.push_back(k);
+                    continue;
+                }
+                remember(k);
+                values.erase(k);
+                hits.erase(k);
+                return k;
+            }
+            const int k = main.front();
+            main.pop_front();
+            if (hits[k] > 0) {
+                --hits[k];
+                main.push_back(k);
+                continue;
+            }
+            values.erase(k);
+            hits.erase(k);
+            return k;
+        }
+    }
+    std::vector<int> put(int k, int v) {
+        if (values.count(k)) {
+            values[k] = v;
+            hit(k);
+            return {};
+        }
+        values[k] = v;
+        hits[k] = 0;
+        (forget_ghost(k) ? main : small).push_back(k);
+        std::vector<int> out;
+        while (values.size() > cap) out.push_back(evict_one());
+        return out;
+    }
+    void erase(int k) {
+        if (!values.erase(k)) return;
+        hits.erase(k);
+        if (!take(small, k)) take(main, k);
+    }
+};
+
+// The 32 bits of a key's hash that W-TinyLFU counts in its sketch (the cache hashes keys
+// with mix64(std::hash)).
+std::uint32_t sketch_key(int k) {
+    return static_cast<std::uint32_t>(cistern::detail::mix64(static_cast<std::uint64_t>(std::hash<int>{}(k))) >> 32);
+}
+
+// Adaptive W-TinyLFU. An LRU window (max(1, cap/100) keys to start) in front of an SLRU
+// main region (probation + protected, protected (main - main/5) keys). Every insert, hit
+// and update counts the key in a count-min sketch (the oracle, tested on its own).
+//  - insert: the key enters the window's newest end; the window's oldest keys beyond its
+//    budget move to probation's newest end as admission candidates.
+//  - hit / update: in probation, the key moves to protected's newest end (no longer a
+//    candidate) and protected's oldest keys beyond its budget move to probation's newest
+//    end (not candidates); in the window or protected, to that segment's newest end.
+//  - evict: the victim is probation's oldest key (else protected's, else the window's).
+//    If probation's newest key is another key and a candidate, it competes: it is
+//    admitted (and the victim leaves) when the sketch saw it more often than the victim,
+//    or, when it was seen more than 5 times, by a 1-in-128 xorshift draw; else it leaves.
+//  - the climber: inserts count as misses, hits as hits; once they reach the sample size
+//    (10 x max(cap, 16), as the sketch's) the window grows or shrinks by the current step
+//    (rounded): keep the direction when the hit ratio did not fall, reverse it when it
+//    did; the next step is 6.25 % of cap when the ratio moved by 5 points or more, else
+//    98 % of this one. The first step shrinks. Growing takes the budget from protected
+//    (at most all of it), demotes protected's overflow, then moves up to that many of
+//    probation's oldest keys to the window's newest end while the window has room.
+//    Shrinking keeps at least 1, gives the budget to protected and spills the window.
+struct ref_w_tinylfu {
+    std::size_t cap = 0;
+    std::list<int> window, probation, protected_; // front = oldest
+    std::map<int, int> values;
+    std::set<int> candidates; // in probation, came from the window, not yet admitted
+    cistern::detail::count_min_sketch sketch;
+    std::uint64_t window_cap = 1, protected_cap = 0;
+    std::uint64_t sample_hits = 0, sample_misses = 0;
+    double last_hit_rate = 0, step = 0;
+    std::uint64_t draw = 0x2545f4914f6cdd1dULL;
+    // What the climber did, for the test to check that it moved the window.
+    std::uint64_t initial_window = 1, max_window = 1, min_window = 1, resizes = 0, lucky_admissions = 0;
+
+    void start(std::size_t capacity) {
+        cap = capacity;
+        sketch.resize(cap);
+        window_cap = std::max<std::uint64_t>(1, cap / 100);
+        const std::uint64_t main_cap = cap - window_cap;
+        protected_cap = main_cap - main_cap / 5;
+        step = -0.0625 * static_cast<double>(cap);
+        initial_window = max_window = min_window = window_cap;
+    }
+    void demote() {
+        while (protected_.size() > protected_cap) {
+            const int d = protected_.front();
+            protected_.pop_front();
+            probation.push_back(d);
+            candidates.erase(d);
+        }
+    }
+    void spill() {
+        while (window.size() > window_cap) {
+            const int s = window.front();
+            window.pop_front();
+            probation.push_back(s);
+            candidates.insert(s);
+        }
+    }
+    void reorder(int k) {
+        if (take(probation, k)) {
+            candidates.erase(k);
+            protected_.push_back(k);
+            demote();
+        } else if (take(window, k)) {
+            window.push_back(k);
+        } else {
+            BOOST_REQUIRE(take(protected_, k));
+            protected_.push_back(k);
+        }
+    }
+    void climb() {
+        const std::uint64_t sample = 10 * std::max<std::uint64_t>(cap, 16);
+        if (sample_hits + sample_misses < sample) return;
+        const double rate = static_cast<double>(sample_hits) / static_cast<double>(sample_hits + sample_misses);
+        const double change = rate - last_hit_rate;
+        const double amount = change >= 0 ? step : -step;
+        if (std::abs(change) >= 0.05) step = (amount >= 0 ? 0.0625 : -0.0625) * static_cast<double>(cap);
+        else step = 0.98 * amount;
+        last_hit_rate = rate;
+        sample_hits = sample_misses = 0;
+        std::uint64_t q = static_cast<std::uint64_t>(std::llround(std::abs(amount)));
+        const std::uint64_t before = window_cap;
+        if (amount > 0) {
+            q = std::min(q, protected_cap);
+            window_cap += q;
+            protected_cap -= q;
+            demote();
+            for (std::uint64_t moved = 0; moved < q && window.size() < window_cap && !probation.empty(); ++moved) {
+                const int k = probation.front();
+                probation.pop_front();
+                candidates.erase(k);
+                window.push_back(k);
+            }
+        } else {
+            q = std::min(q, window_cap - 1);
+            window_cap -= q;
+            protected_cap += q;
+            spill();
+        }
+        if (window_cap != before) ++resizes;
+        max_window = std::max(max_window, window_cap);
+        min_window = std::min(min_window, window_cap);
+    }
+    bool admits(int candidate, int victim) {
+        const std::uint32_t fc = sketch.frequency(sketch_key(candidate)), fv = sketch.frequency(sketch_key(victim));
+        if (fc > fv) return true;
+        if (fc <= 5) return false;
+        draw ^= draw << 13;
+        draw ^= draw >> 7;
+        draw ^= draw << 17;
+        const bool lucky = (draw & 127) == 0;
+        lucky_admissions += lucky ? 1 : 0;
+        return lucky;
+    }
+    int evict_one() {
+        const int victim = !probation.empty() ? probation.front() : !protected_.empty() ? protected_.front() : window.front();
+        int loser = victim;
+        if (probation.size() >= 2 && candidates.count(probation.back())) {
+            const int candidate = probation.back();
+            if (admits(candidate, victim)) candidates.erase(candidate);
+            else loser = candidate;
+        }
+        remove(loser);
+        return loser;
+    }
+    void remove(int k) {
+        values.erase(k);
+        candidates.erase(k);
+        if (!take(window, k) && !take(probation, k)) take(protected_, k);
+    }
+    std::optional<int> get(int k) {
+        auto it = values.find(k);
+        if (it == values.end()) return std::nullopt;
+        sketch.increment(sketch_key(k));
+        ++sample_hits;
+        reorder(k);
+        climb();
+        return it->second;
+    }
+    std::vector<int> put(int k, int v) {
+        if (values.count(k)) {
+            values[k] = v;
+            sketch.increment(sketch_key(k));
+            reorder(k);
+            spill();
+            return {};
+        }
+        values[k] = v;
+        sketch.increment(sketch_key(k));
+        window.push_back(k);
+        ++sample_misses;
+        spill();
+        climb();
+        std::vector<int> out;
+        while (values.size() > cap) out.push_back(evict_one());
+        return out;
+    }
+    void erase(int k) {
+        if (values.count(k)) remove(k);
+    }
+};
+
 template <class R> std::size_t ref_size(const R& r) { return r.values.size(); }
 std::size_t ref_size(const ref_lfu& r) { return r.size(); }
 template <class R> bool ref_has(const R& r, int k) { return r.values.count(k) != 0; }
 bool ref_has(const ref_lfu& r, int k) { return r.has(k); }
+template <class R> void ref_start(R& r, std::size_t cap) { r.cap = cap; }
+void ref_start(ref_w_tinylfu& r, std::size_t cap) { r.start(cap); }
 
 struct victim_log {
     std::vector<int>* evicted;
@@ -176,13 +499,15 @@ struct victim_log {
     }
 };
 
+// Runs `steps` random operations on the cache and on the reference, requiring the same
+// results step by step; returns the reference for further checks.
 template <class Policy, class Ref>
-void compare_with_reference(std::uint32_t seed, std::size_t cap, int key_space, int steps) {
+Ref compare_with_reference(std::uint32_t seed, std::size_t cap, int key_space, int steps) {
     std::vector<int> evicted;
     cistern::cache<int, int, Policy, cistern::expiry::never, cp::with_listener<victim_log>> c(
         cistern::cache_options{.max_size = cap, .shards = 1}, {}, {}, victim_log{&evicted});
     Ref ref;
-    ref.cap = cap;
+    ref_start(ref, cap);
     std::mt19937 rng(seed);
     // Skewed keys, so that frequencies and recency matter.
     std::uniform_int_distribution<int> op(0, 99), uni(0, key_space - 1);
@@ -205,6 +530,7 @@ void compare_with_reference(std::uint32_t seed, std::size_t cap, int key_space, 
         BOOST_REQUIRE_EQUAL(c.size(), ref_size(ref));
     }
     for (int k = 0; k < key_space; ++k) BOOST_REQUIRE_EQUAL(c.contains(k), ref_has(ref, k));
+    return ref;
 }
 
 } // namespace
@@ -220,6 +546,37 @@ BOOST_AUTO_TEST_CASE(sieve_matches_reference) {
 }
 BOOST_AUTO_TEST_CASE(lfu_matches_reference) {
     for (std::uint32_t seed = 1; seed <= 4; ++seed) compare_with_reference<ev::lfu, ref_lfu>(seed, 1 + seed * 13, 200, 20000);
+}
+
+BOOST_AUTO_TEST_CASE(slru_matches_reference) {
+    for (std::uint32_t seed = 1; seed <= 4; ++seed) compare_with_reference<ev::slru, ref_slru>(seed, 1 + seed * 13, 200, 20000);
+    compare_with_reference<ev::slru, ref_slru>(5, 1, 200, 5000);
+    compare_with_reference<ev::slru, ref_slru>(6, 300, 2400, 40000);
+}
+BOOST_AUTO_TEST_CASE(s3fifo_matches_reference) {
+    for (std::uint32_t seed = 1; seed <= 4; ++seed) compare_with_reference<ev::s3fifo, ref_s3fifo>(seed, 1 + seed * 13, 200, 20000);
+    compare_with_reference<ev::s3fifo, ref_s3fifo>(5, 1, 200, 5000);
+    compare_with_reference<ev::s3fifo, ref_s3fifo>(6, 300, 2400, 40000);
+}
+BOOST_AUTO_TEST_CASE(w_tinylfu_matches_reference) {
+    // Each run is long enough for the climber to act many times (a sample is
+    // 10 x max(cap, 16) hits + inserts); it must have resized the window, grown it beyond
+    // its start, and the runs as a whole must have admitted a candidate by the draw.
+    std::uint64_t lucky = 0;
+    auto check = [&](std::uint32_t seed, std::size_t cap, int key_space, int steps) {
+        const auto ref = compare_with_reference<ev::w_tinylfu, ref_w_tinylfu>(seed, cap, key_space, steps);
+        BOOST_TEST_MESSAGE("w_tinylfu seed " << seed << " cap " << cap << ": window " << ref.initial_window << " -> "
+                                             << ref.min_window << ".." << ref.max_window << " in " << ref.resizes
+                                             << " resizes, " << ref.lucky_admissions << " lucky admissions");
+        BOOST_TEST(ref.resizes > 0u, "seed " << seed << ": the climber never resized the window");
+        BOOST_TEST(ref.max_window > ref.initial_window, "seed " << seed << ": the window never grew");
+        lucky += ref.lucky_admissions;
+    };
+    for (std::uint32_t seed = 1; seed <= 4; ++seed) check(seed, 1 + seed * 13, 200, 20000);
+    // A bound of 2: steps of 6.25 % round to 0, so the window stays at 1; victims must match.
+    compare_with_reference<ev::w_tinylfu, ref_w_tinylfu>(5, 2, 200, 5000);
+    check(6, 300, 2400, 60000);
+    BOOST_TEST(lucky > 0u);
 }
 
 // ---- invariants for every policy ----
