@@ -2,7 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cistern/cache/cache.hpp>
-#include <cistern/cache/coarse_clock.hpp>
+#include <cistern/coarse_clock.hpp>
 #include <cistern/cache/eviction/fifo.hpp>
 #include <cistern/cache/eviction/lfu.hpp>
 #include <cistern/cache/eviction/lru.hpp>

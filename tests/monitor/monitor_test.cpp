@@ -2,8 +2,10 @@
 
 #include <cistern/monitor/monitor.hpp>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -70,6 +72,52 @@ BOOST_AUTO_TEST_CASE(window_keeps_the_last_n) {
     BOOST_TEST(r.front().duration.count() == 15);
     BOOST_TEST(r.back().duration.count() == 24);
     BOOST_TEST(cistern::monitor_options{}.window == 1000u);
+}
+
+// Records sit in the recording thread's ring until it fills or a snapshot applies
+// them; none may be lost or counted twice, whichever way the thread and monitor end.
+BOOST_AUTO_TEST_CASE(records_of_exited_threads_and_full_rings_are_all_counted) {
+    cistern::monitor_options o;
+    o.window = 100000;
+    cistern::monitor<> m(o);
+    constexpr int per_thread = 1000; // several full rings each, and a partial one
+    for (int round = 0; round < 3; ++round) {
+        std::vector<std::thread> ts;
+        for (int t = 0; t < 3; ++t)
+            ts.emplace_back([&] {
+                for (int i = 0; i < per_thread; ++i) m.record("SELECT 1", 1us, 1, true);
+            });
+        for (auto& t : ts) t.join();
+        const auto s = m.snapshot(); // the threads have exited: their rings are retired
+        BOOST_TEST(s.calls == std::uint64_t(3 * per_thread * (round + 1)));
+        BOOST_TEST(s.statements.at(0).rows == std::uint64_t(3 * per_thread * (round + 1)));
+        BOOST_TEST(s.window.statements == std::size_t(3 * per_thread * (round + 1)));
+    }
+    m.record("SELECT 2", 1us); // this thread's ring stays registered
+    BOOST_TEST(m.snapshot().calls == std::uint64_t(9 * per_thread + 1));
+}
+
+BOOST_AUTO_TEST_CASE(one_thread_recording_into_many_monitors_loses_nothing) {
+    // More monitors than a thread's ring cache holds: rings are dropped and re-made.
+    std::vector<std::unique_ptr<cistern::monitor<>>> ms;
+    for (int i = 0; i < 7; ++i) ms.push_back(std::make_unique<cistern::monitor<>>());
+    for (int i = 0; i < 5000; ++i) ms[static_cast<std::size_t>(i * 3 % 7)]->record("SELECT 1", 1us);
+    std::uint64_t total = 0;
+    for (auto& mp : ms) {
+        const auto c = mp->snapshot().calls;
+        BOOST_TEST((c == 714u || c == 715u));
+        total += c;
+    }
+    BOOST_TEST(total == 5000u);
+    // A monitor created after others were destroyed (possibly at the same address)
+    // starts from nothing.
+    for (int i = 0; i < 3; ++i) {
+        ms.clear();
+        auto fresh = std::make_unique<cistern::monitor<>>();
+        fresh->record("SELECT 1", 1us);
+        BOOST_TEST(fresh->snapshot().calls == 1u);
+        ms.push_back(std::move(fresh));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(scoped_timer_records_and_marks_exceptions_as_errors) {

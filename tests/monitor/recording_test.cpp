@@ -51,7 +51,7 @@ BOOST_AUTO_TEST_CASE(rolling_window_keeps_last_n) {
     cistern::statement_registry reg;
     auto& s = reg.find("SELECT 1");
     cistern::rolling_window w(5);
-    for (int i = 1; i <= 12; ++i) w.record(&s, std::chrono::nanoseconds(i), i % 2 == 0);
+    for (int i = 1; i <= 12; ++i) w.record(&s, std::chrono::nanoseconds(i), i % 2 == 0, cistern::rolling_window::wall_now_ns());
     const auto e = w.entries();
     BOOST_TEST(e.size() == 5u);
     BOOST_TEST(e.front().duration.count() == 8);

@@ -11,7 +11,7 @@
 #include <cistern/cache/detail/entry_store.hpp>
 #include <cistern/cache/detail/hash.hpp>
 #include <cistern/cache/detail/slot_table.hpp>
-#include <cistern/cache/detail/spin_mutex.hpp>
+#include <cistern/detail/spin_mutex.hpp>
 #include <cistern/cache/detail/timer_wheel.hpp>
 #include <cistern/cache/eviction/w_tinylfu.hpp>
 #include <cistern/cache/expiry/never.hpp>

@@ -3,7 +3,7 @@
 /// Template policies of cistern::cache besides eviction and expiry: clock, weigher,
 /// removal listener, hash and locking. Pass them in any order after the expiry policy.
 
-#include <cistern/cache/coarse_clock.hpp>
+#include <cistern/coarse_clock.hpp>
 
 #include <chrono>
 #include <concepts>

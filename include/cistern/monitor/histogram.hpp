@@ -51,6 +51,21 @@ public:
     }
     void record(std::chrono::nanoseconds d) noexcept { record(static_cast<std::int64_t>(d.count())); }
 
+    /// Batch recording by a single writer (the caller guarantees that no other thread
+    /// writes this histogram meanwhile, e.g. under its own lock): count_value_exclusive(v)
+    /// per value (its bucket, a plain increment), then one add_totals_exclusive() with
+    /// the batch's count, sum, min and max. Readers may read meanwhile.
+    void count_value_exclusive(std::uint64_t v) noexcept {
+        auto& c = counts_[index_of(std::min(v, highest_trackable))];
+        c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+    void add_totals_exclusive(std::uint64_t n, std::uint64_t sum, std::uint64_t lo, std::uint64_t hi) noexcept {
+        total_.store(total_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+        sum_.store(sum_.load(std::memory_order_relaxed) + sum, std::memory_order_relaxed);
+        if (hi > max_.load(std::memory_order_relaxed)) max_.store(hi, std::memory_order_relaxed);
+        if (lo < min_.load(std::memory_order_relaxed)) min_.store(lo, std::memory_order_relaxed);
+    }
+
     /// Adds every count of `other` into this histogram (both may be recorded into meanwhile).
     void merge_from(const histogram& other) noexcept {
         std::uint64_t n = 0;

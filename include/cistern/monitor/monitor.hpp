@@ -4,22 +4,28 @@
 /// metrics, health with recommendations, pushed to metric sinks.
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include <cistern/coarse_clock.hpp>
 #include <cistern/monitor/cache_figures.hpp>
 #include <cistern/monitor/concepts.hpp>
 #include <cistern/monitor/detail/health_rules.hpp>
+#include <cistern/monitor/detail/record_buffers.hpp>
 #include <cistern/monitor/health.hpp>
 #include <cistern/monitor/options.hpp>
 #include <cistern/monitor/pool_listener.hpp>
@@ -34,10 +40,15 @@ namespace cistern {
 
 /// Records statements, pool and cache events and pushes snapshots to `Sinks...`.
 ///
-/// Hot path, record(): a lock-free lookup of the statement text (statement_registry),
-/// relaxed atomic increments of its counters and histogram, one slot of the rolling
-/// window; only a slow statement takes a mutex (to queue it for the slow log). The
-/// first call with a new text fingerprints it under a mutex.
+/// Hot path, record(): a lock-free lookup of the statement text (statement_registry) and
+/// one push into the calling thread's own ring of pending records (plain stores, no
+/// atomic read-modify-write, nothing shared with other recording threads). A thread
+/// applies its ring to the statement's counters, histogram and the rolling window when
+/// the ring is full (every 256 statements); snapshot(), flush(), health() and recent()
+/// apply every thread's ring first, so they see every statement recorded before they
+/// were called. Only a slow statement takes a mutex (to queue it for the slow log, at
+/// once). The first call with a new text fingerprints it under a mutex; a thread's first
+/// record into a monitor registers its ring under a mutex.
 ///
 /// Snapshots go to every sink on the background thread every `push_interval` (when
 /// non-zero) and on flush(). Sinks are called under one mutex, so a sink never runs
@@ -72,9 +83,9 @@ public:
         /// Records now (later calls and the destructor do nothing).
         void finish() noexcept {
             if (!m_) return;
-            const auto d = std::chrono::steady_clock::now() - start_;
+            const auto end = std::chrono::steady_clock::now();
             try {
-                m_->record(sql_, std::chrono::duration_cast<std::chrono::nanoseconds>(d), rows_, ok_);
+                m_->record(sql_, start_, end, rows_, ok_);
             } catch (...) {}
             m_ = nullptr;
         }
@@ -117,11 +128,16 @@ public:
     const monitor_options& options() const noexcept { return opts_; }
 
     /// Records one executed statement. `rows`: returned or affected; `ok`: false if it failed.
+    /// The statement's end time in the rolling window is read from coarse_steady_clock.
     void record(std::string_view sql, std::chrono::nanoseconds duration, std::uint64_t rows = 0, bool ok = true) {
-        statement_stats& s = registry_.find(sql);
-        s.record(duration, rows, ok);
-        window_.record(&s, duration, ok);
-        if (duration >= opts_.slow_warning) [[unlikely]] record_slow(s, duration, ok);
+        push(sql, duration, coarse_steady_clock::now().time_since_epoch().count(), rows, ok);
+    }
+    /// Records one statement that ran from `start` to `end` (the clock reads the caller
+    /// made to time it; the window's end time needs no third read).
+    void record(std::string_view sql, std::chrono::steady_clock::time_point start, std::chrono::steady_clock::time_point end,
+                std::uint64_t rows = 0, bool ok = true) {
+        push(sql, std::chrono::duration_cast<std::chrono::nanoseconds>(end - start),
+             std::chrono::duration_cast<std::chrono::nanoseconds>(end.time_since_epoch()).count(), rows, ok);
     }
 
     /// A timer for one statement; see scoped_timer.
@@ -216,9 +232,20 @@ public:
     template <std::size_t I> auto& sink() noexcept { return std::get<I>(sinks_); }
 
     /// The rolling window's entries, oldest first.
-    std::vector<window_entry> recent() const { return window_.entries(); }
+    std::vector<window_entry> recent() const {
+        apply_pending();
+        return window_.entries();
+    }
 
 private:
+    void push(std::string_view sql, std::chrono::nanoseconds duration, std::int64_t end_steady_ns, std::uint64_t rows,
+              bool ok) {
+        detail::record_ring& ring = buffers_.mine(applier_);
+        statement_stats& s = ring.lookup(sql, registry_);
+        if (duration >= opts_.slow_warning) [[unlikely]] record_slow(s, duration, ok);
+        buffers_.push(ring, {&s, duration.count(), end_steady_ns, rows, ok}, applier_);
+    }
+
     void record_slow(statement_stats& s, std::chrono::nanoseconds d, bool ok) {
         s.slow.fetch_add(1, std::memory_order_relaxed);
         slow_.add({s.fingerprint, s.parameters, d,
@@ -235,7 +262,75 @@ private:
         }
     }
 
+    // Applies what every thread has recorded but not yet applied (see record_buffers).
+    // Applies a batch of one thread's records. A batch touches few statements: the
+    // distinct ones of a run of records (up to 8) are locked together, in address order
+    // (every applier does so: no deadlock),
+    // and then every record of the run is a plain increment of its bucket, its totals
+    // summed locally and added once per statement.
+    struct apply_record {
+        rolling_window* window;
+        static constexpr std::size_t ways = 8;
+        struct totals {
+            std::uint64_t n, sum, lo, hi, rows, errors;
+        };
+        void operator()(std::span<const detail::pending_record> batch) const noexcept {
+            std::uint64_t position = window->claim(batch.size());
+            // Records carry steady_clock times; the window keeps wall times.
+            const std::int64_t to_wall = rolling_window::wall_now_ns() - std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                                             std::chrono::steady_clock::now().time_since_epoch()).count();
+            while (!batch.empty()) {
+                // Ways by statement number, direct-mapped on its low 6 bits; a run ends
+                // at a 9th statement or at two statements sharing a table entry.
+                std::array<statement_stats*, ways> seen{};
+                std::array<std::uint32_t, 64> tag;
+                tag.fill(UINT32_MAX);
+                std::array<std::uint8_t, 64> way_of;
+                std::array<std::uint8_t, detail::record_ring::capacity> way;
+                std::size_t used = 0, run = 0;
+                for (; run < batch.size(); ++run) {
+                    statement_stats* s = batch[run].stats;
+                    const std::size_t e = s->id & 63;
+                    if (tag[e] == s->id) [[likely]] {
+                        way[run] = way_of[e];
+                        continue;
+                    }
+                    if (tag[e] != UINT32_MAX || used == ways) break;
+                    tag[e] = s->id;
+                    way_of[e] = static_cast<std::uint8_t>(used);
+                    seen[used] = s;
+                    way[run] = static_cast<std::uint8_t>(used++);
+                }
+                std::array<statement_stats*, ways> order = seen;
+                for (std::size_t j = 1; j < used; ++j) // insertion sort of at most 8 pointers
+                    for (std::size_t k = j; k > 0 && std::less<>{}(order[k], order[k - 1]); --k) std::swap(order[k], order[k - 1]);
+                for (std::size_t j = 0; j < used; ++j) order[j]->write_mu.lock();
+                std::array<totals, ways> t;
+                t.fill(totals{0, 0, UINT64_MAX, 0, 0, 0});
+                for (std::size_t i = 0; i < run; ++i) {
+                    const detail::pending_record& r = batch[i];
+                    window->fill(position++, r.stats, std::chrono::nanoseconds(r.ns), r.ok, r.finished + to_wall);
+                    const std::uint64_t v = r.ns < 0 ? 0 : static_cast<std::uint64_t>(r.ns);
+                    r.stats->latency.count_value_exclusive(v);
+                    totals& x = t[way[i]];
+                    ++x.n;
+                    x.sum += v;
+                    x.lo = std::min(x.lo, v);
+                    x.hi = std::max(x.hi, v);
+                    x.rows += r.rows;
+                    x.errors += r.ok ? 0 : 1;
+                }
+                for (std::size_t j = 0; j < used; ++j)
+                    seen[j]->add_batch_locked(t[j].n, t[j].sum, t[j].lo, t[j].hi, t[j].rows, t[j].errors);
+                for (std::size_t j = 0; j < used; ++j) order[j]->write_mu.unlock();
+                batch = batch.subspan(run);
+            }
+        }
+    };
+    void apply_pending() const { buffers_.drain_all(applier_); }
+
     monitor_snapshot make_snapshot(bool consume) const {
+        apply_pending();
         monitor_snapshot s;
         s.taken = std::chrono::system_clock::now();
         s.db_system = opts_.db_system;
@@ -306,7 +401,9 @@ private:
 
     monitor_options opts_;
     statement_registry registry_;
-    rolling_window window_;
+    mutable rolling_window window_;
+    mutable apply_record applier_{&window_};
+    mutable detail::record_buffers buffers_;
     mutable slow_query_log slow_; // take() on a const snapshot path is guarded by `consume`
     pool_metrics pool_;
 

@@ -33,8 +33,17 @@ public:
 
     std::size_t capacity() const noexcept { return cap_; }
 
-    void record(const statement_stats* s, std::chrono::nanoseconds d, bool ok) noexcept {
-        const auto t = next_.fetch_add(1, std::memory_order_relaxed);
+    /// Adds one statement that finished at `finished_ns` (wall time, ns since the epoch;
+    /// see wall_now_ns()).
+    void record(const statement_stats* s, std::chrono::nanoseconds d, bool ok, std::int64_t finished_ns) noexcept {
+        fill(claim(1), s, d, ok, finished_ns);
+    }
+
+    /// For batches: claim(n) reserves n consecutive positions and returns the first;
+    /// fill(position, ...) writes each of them.
+    std::uint64_t claim(std::size_t n) noexcept { return next_.fetch_add(n, std::memory_order_relaxed); }
+    void fill(std::uint64_t t, const statement_stats* s, std::chrono::nanoseconds d, bool ok,
+              std::int64_t finished_ns) noexcept {
         auto& sl = slots_[t % cap_];
         // A seqlock without fences (ThreadSanitizer does not model fences): each field
         // store is a release, so a reader that sees any new field also sees seq = 0 (or
@@ -42,7 +51,7 @@ public:
         sl.seq.store(0, std::memory_order_relaxed);
         sl.stats.store(s, std::memory_order_release);
         sl.ns.store(d.count(), std::memory_order_release);
-        sl.finished.store(coarse_now_ns(), std::memory_order_release);
+        sl.finished.store(finished_ns, std::memory_order_release);
         sl.ok.store(ok, std::memory_order_release);
         sl.seq.store(t + 1, std::memory_order_release);
     }
@@ -71,10 +80,9 @@ public:
         return v;
     }
 
-private:
     /// Wall time in ns since the epoch. Linux's CLOCK_REALTIME_COARSE reads the last tick
     /// (no counter read, a few ns); the window only needs to place statements in time.
-    static std::int64_t coarse_now_ns() noexcept {
+    static std::int64_t wall_now_ns() noexcept {
 #ifdef CLOCK_REALTIME_COARSE
         timespec ts{};
         if (::clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0)
@@ -84,6 +92,7 @@ private:
                    std::chrono::system_clock::now().time_since_epoch()).count();
     }
 
+private:
     struct slot {
         std::atomic<std::uint64_t> seq{0};
         std::atomic<const statement_stats*> stats{nullptr};

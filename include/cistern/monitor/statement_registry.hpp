@@ -18,24 +18,48 @@
 namespace cistern {
 
 namespace detail {
-/// A fast 64-bit hash of raw statement text (8 bytes per step, then a final mix).
+/// A fast 64-bit hash of raw statement text: two independent lanes of 8 bytes per step
+/// (so the multiplies overlap), then a final mix.
 inline std::uint64_t text_hash(std::string_view s) noexcept {
-    std::uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+    constexpr std::uint64_t k1 = 0xFF51AFD7ED558CCDull, k2 = 0xC4CEB9FE1A85EC53ull;
+    std::uint64_t a = 0x9E3779B97F4A7C15ull ^ s.size(), b = 0x2545F4914F6CDD1Dull;
     const char* p = s.data();
     std::size_t n = s.size();
-    while (n >= 8) {
-        std::uint64_t w;
-        std::memcpy(&w, p, 8);
-        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
-        h ^= h >> 32;
+    std::uint64_t w0, w1;
+    for (; n >= 16; p += 16, n -= 16) {
+        std::memcpy(&w0, p, 8);
+        std::memcpy(&w1, p + 8, 8);
+        a = (a ^ w0) * k1;
+        b = (b ^ w1) * k2;
+        a ^= a >> 32;
+        b ^= b >> 29;
+    }
+    if (n >= 8) {
+        std::memcpy(&w0, p, 8);
+        a = (a ^ w0) * k1;
+        a ^= a >> 32;
         p += 8;
         n -= 8;
     }
-    std::uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+    w1 = 0;
+    std::memcpy(&w1, p, n);
+    b = (b ^ w1) * k2;
+    std::uint64_t h = (a ^ ((b << 31) | (b >> 33))) * k1;
     h ^= h >> 29;
     return h;
+}
+
+/// Equality of two texts of the same length, 8 bytes at a time (inlined: the texts are
+/// short, and a hit compares them whole).
+inline bool same_text(const char* x, const char* y, std::size_t n) noexcept {
+    std::uint64_t a, b, diff = 0;
+    for (; n >= 8; x += 8, y += 8, n -= 8) {
+        std::memcpy(&a, x, 8);
+        std::memcpy(&b, y, 8);
+        diff |= a ^ b;
+    }
+    for (; n > 0; ++x, ++y, --n) diff |= static_cast<std::uint64_t>(static_cast<unsigned char>(*x) ^ static_cast<unsigned char>(*y));
+    return diff == 0;
 }
 } // namespace detail
 
@@ -56,7 +80,8 @@ public:
         while (cap < max_texts * 2) cap <<= 1;
         mask_ = cap - 1;
         slots_ = std::make_unique<std::atomic<text_entry*>[]>(cap);
-        other_ = std::make_unique<statement_stats>("(other)", detail::fp_hash("(other)"), 0);
+        other_ = std::make_unique<statement_stats>("(other)", detail::fp_hash("(other)"), 0,
+                                                   static_cast<std::uint32_t>(max_fingerprints));
     }
     statement_registry(const statement_registry&) = delete;
     statement_registry& operator=(const statement_registry&) = delete;
@@ -65,12 +90,21 @@ public:
     }
 
     /// The counters for `sql`. Never returns null.
-    statement_stats& find(std::string_view sql) {
+    statement_stats& find(std::string_view sql) { return *find_text(sql).stats; }
+
+    /// A statement's counters, and the registry's own copy of its text (null when the
+    /// text table is full and the text is not kept); the copy lives as long as the registry.
+    struct found {
+        statement_stats* stats;
+        const char* text;
+    };
+    found find_text(std::string_view sql) {
         const auto h = detail::text_hash(sql);
         for (std::size_t i = h & mask_, probes = 0; probes <= mask_; i = (i + 1) & mask_, ++probes) {
             text_entry* e = slots_[i].load(std::memory_order_acquire);
             if (!e) break;
-            if (e->hash == h && e->text == sql) return *e->stats;
+            if (e->hash == h && e->text.size() == sql.size() && detail::same_text(e->text.data(), sql.data(), sql.size()))
+                return {e->stats, e->text.data()};
         }
         return insert(sql, h);
     }
@@ -95,7 +129,7 @@ private:
         statement_stats* stats;
     };
 
-    statement_stats& insert(std::string_view sql, std::uint64_t h) {
+    found insert(std::string_view sql, std::uint64_t h) {
         auto fp = fingerprint(sql);
         std::lock_guard lk(mu_);
         // another thread may have inserted meanwhile
@@ -103,13 +137,14 @@ private:
         for (std::size_t probes = 0; probes <= mask_; i = (i + 1) & mask_, ++probes) {
             text_entry* e = slots_[i].load(std::memory_order_acquire);
             if (!e) break;
-            if (e->hash == h && e->text == sql) return *e->stats;
+            if (e->hash == h && e->text == sql) return {e->stats, e->text.data()};
         }
         statement_stats* stats = nullptr;
         if (auto it = by_fp_.find(fp.text); it != by_fp_.end()) {
             stats = it->second;
         } else if (owned_.size() < max_fingerprints_) {
-            owned_.push_back(std::make_unique<statement_stats>(fp.text, fp.hash, fp.parameters));
+            owned_.push_back(std::make_unique<statement_stats>(fp.text, fp.hash, fp.parameters,
+                                                              static_cast<std::uint32_t>(owned_.size())));
             stats = owned_.back().get();
             by_fp_.emplace(std::move(fp.text), stats);
         } else {
@@ -117,11 +152,12 @@ private:
         }
         if (texts_ < max_texts_) {
             ++texts_;
-            slots_[i].store(new text_entry{h, std::string(sql), stats}, std::memory_order_release);
-        } else {
-            uncached_.fetch_add(1, std::memory_order_relaxed);
+            auto* e = new text_entry{h, std::string(sql), stats};
+            slots_[i].store(e, std::memory_order_release);
+            return {stats, e->text.data()};
         }
-        return *stats;
+        uncached_.fetch_add(1, std::memory_order_relaxed);
+        return {stats, nullptr};
     }
 
     std::size_t max_fingerprints_;

@@ -5,37 +5,54 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
+#include <cistern/detail/spin_mutex.hpp>
 #include <cistern/monitor/histogram.hpp>
 
 namespace cistern {
 
-/// The live counters of one statement fingerprint. Updated with relaxed atomics by any
-/// number of threads; never moved once created (the registry hands out stable pointers).
+/// The live counters of one statement fingerprint. Any thread may write (under write_mu,
+/// normally a batch of a thread's records at a time) and read (relaxed atomic loads, no
+/// lock); never moved once created (the registry hands out stable pointers).
 struct statement_stats {
-    explicit statement_stats(std::string fp, std::uint64_t h, std::size_t params)
-        : fingerprint(std::move(fp)), hash(h), parameters(params) {}
+    explicit statement_stats(std::string fp, std::uint64_t h, std::size_t params, std::uint32_t number = 0)
+        : fingerprint(std::move(fp)), hash(h), parameters(params), id(number) {}
 
     const std::string fingerprint;       ///< normalized text
     const std::uint64_t hash;            ///< hash of `fingerprint`
     const std::size_t parameters;        ///< placeholders in the statement
+    const std::uint32_t id;              ///< its number in the registry (0, 1, ...)
     std::atomic<std::uint64_t> errors{0};
     std::atomic<std::uint64_t> rows{0};
     std::atomic<std::uint64_t> slow{0};  ///< executions the monitor logged as slow
     histogram latency;                   ///< nanoseconds; also holds the call count and total time
+    /// Serializes writers of errors, rows and latency (batches from several threads);
+    /// readers never take it.
+    mutable detail::spin_mutex write_mu;
 
     /// Executions recorded (the histogram's count: no separate counter on the hot path).
     std::uint64_t calls() const noexcept { return latency.count(); }
     /// Summed duration in nanoseconds (the histogram's sum).
     std::uint64_t total_ns() const noexcept { return latency.sum(); }
 
-    /// Records one execution. Lock-free.
+    /// Records one execution.
     void record(std::chrono::nanoseconds took, std::uint64_t row_count, bool ok) noexcept {
         const auto ns = took.count() < 0 ? 0 : static_cast<std::uint64_t>(took.count());
-        if (!ok) errors.fetch_add(1, std::memory_order_relaxed);
-        if (row_count) rows.fetch_add(row_count, std::memory_order_relaxed);
-        latency.record(static_cast<std::int64_t>(ns));
+        std::lock_guard lk(write_mu);
+        latency.count_value_exclusive(ns);
+        add_batch_locked(1, ns, ns, ns, row_count, ok ? 0 : 1);
+    }
+
+    /// With write_mu held: adds the totals of `n` executions whose durations the caller
+    /// has counted with latency.count_value_exclusive(): summed duration, shortest,
+    /// longest, rows and errors.
+    void add_batch_locked(std::uint64_t n, std::uint64_t sum_ns, std::uint64_t min_ns, std::uint64_t max_ns,
+                          std::uint64_t row_count, std::uint64_t error_count) noexcept {
+        if (error_count) errors.store(errors.load(std::memory_order_relaxed) + error_count, std::memory_order_relaxed);
+        if (row_count) rows.store(rows.load(std::memory_order_relaxed) + row_count, std::memory_order_relaxed);
+        latency.add_totals_exclusive(n, sum_ns, min_ns, max_ns);
     }
 };
 

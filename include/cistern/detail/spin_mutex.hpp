@@ -1,6 +1,7 @@
 #pragma once
 /// \file
-/// detail::spin_mutex: the lock of a cache shard. Critical sections are a few hundred
+/// detail::spin_mutex: the lock of a cache shard and of a monitor statement's batch
+/// updates. Critical sections are a few hundred
 /// nanoseconds (no I/O, no allocation on reads), so waiting spins instead of sleeping in
 /// the kernel, and yields the processor when the holder seems descheduled.
 

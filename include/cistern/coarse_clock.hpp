@@ -1,6 +1,7 @@
 #pragma once
 /// \file
-/// cistern::coarse_steady_clock: the default clock of cistern::cache. A monotonic clock
+/// cistern::coarse_steady_clock: the default clock of cistern::cache and the monitor's
+/// timestamp of statements recorded by duration. A monotonic clock
 /// read from the kernel's last scheduler tick (Linux CLOCK_MONOTONIC_COARSE), with the
 /// same time base as std::chrono::steady_clock.
 
