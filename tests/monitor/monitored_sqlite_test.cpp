@@ -211,3 +211,28 @@ BOOST_AUTO_TEST_CASE(pool_of_monitored_connections_feeds_a_real_monitor) {
     BOOST_TEST(snap.pool.creation.count >= 1u);  // the pool listener fed the same monitor
     BOOST_TEST(snap.pool.usage.count >= 1u);
 }
+
+// monitored<C> hands a monitor the two time points it read: the window entry's end time
+// is the statement's (converted to wall time), and the duration is end - start.
+BOOST_AUTO_TEST_CASE(monitored_connection_passes_time_points_to_a_monitor) {
+    cistern::monitor_options o;
+    o.flush_on_shutdown = false;
+    cistern::monitor<> mon(o);
+    cistern::monitored<cistern::sqlite::connection> c(cistern::sqlite::factory(":memory:").create(), mon);
+    const auto before = std::chrono::system_clock::now();
+    c.execute("CREATE TABLE t (a INTEGER)");
+    c.execute("INSERT INTO t (a) VALUES (?)", 1);
+    BOOST_TEST(c.query("SELECT a FROM t").size() == 1u);
+    const auto after = std::chrono::system_clock::now();
+    const auto recent = mon.recent();
+    BOOST_TEST_REQUIRE(recent.size() == 3u);
+    for (const auto& e : recent) {
+        // Wall and steady clocks are compared once per applied batch; allow for the
+        // coarse wall clock's tick and any adjustment between the two readings.
+        BOOST_TEST((e.finished >= before - std::chrono::seconds(1) && e.finished <= after + std::chrono::seconds(1)));
+        BOOST_TEST(e.duration.count() >= 0);
+        BOOST_TEST(e.ok);
+    }
+    BOOST_TEST(recent.back().statement->fingerprint == "SELECT a FROM t");
+    BOOST_TEST(mon.snapshot().statements.size() == 3u);
+}

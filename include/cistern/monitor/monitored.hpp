@@ -104,20 +104,16 @@ private:
         try {
             if constexpr (std::is_void_v<result>) {
                 fn();
-                rec_.record(sql, elapsed(t0), 0, true);
+                rec_.record(sql, t0, std::chrono::steady_clock::now(), 0, true);
             } else {
                 result r = fn();
-                rec_.record(sql, elapsed(t0), detail::rows_of(r), true);
+                rec_.record(sql, t0, std::chrono::steady_clock::now(), detail::rows_of(r), true);
                 return r;
             }
         } catch (...) {
-            rec_.record(sql, elapsed(t0), 0, false);
+            rec_.record(sql, t0, std::chrono::steady_clock::now(), 0, false);
             throw;
         }
-    }
-
-    static std::chrono::nanoseconds elapsed(std::chrono::steady_clock::time_point t0) noexcept {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0);
     }
 
     C conn_;

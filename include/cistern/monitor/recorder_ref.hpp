@@ -24,23 +24,39 @@ public:
         static_assert(detail::check_statement_recorder<R>());
     }
 
+    using time_point = std::chrono::steady_clock::time_point;
+
     /// Records one execution; never throws (what the recorder throws is dropped, so
     /// that recording never changes the outcome of the statement it observes).
     void record(std::string_view sql, std::chrono::nanoseconds d, std::uint64_t rows, bool ok) const noexcept {
-        fn_(obj_, sql, d, rows, ok);
+        fn_(obj_, sql, time_point{}, time_point{} + d, rows, ok, false);
+    }
+    /// Records one execution that ran from `start` to `end`: a recorder that also has
+    /// `record(sql, start, end, rows, ok)` (cistern::monitor does) gets the time points,
+    /// any other gets `end - start`.
+    void record(std::string_view sql, time_point start, time_point end, std::uint64_t rows, bool ok) const noexcept {
+        fn_(obj_, sql, start, end, rows, ok, true);
     }
 
 private:
     template <class R>
-    static void call(void* o, std::string_view sql, std::chrono::nanoseconds d, std::uint64_t rows, bool ok) noexcept {
+    static void call(void* o, std::string_view sql, time_point start, time_point end, std::uint64_t rows, bool ok,
+                     bool points) noexcept {
         try {
-            static_cast<R*>(o)->record(sql, d, rows, ok);
+            R& r = *static_cast<R*>(o);
+            if constexpr (requires { r.record(sql, start, end, rows, ok); }) {
+                if (points) {
+                    r.record(sql, start, end, rows, ok);
+                    return;
+                }
+            }
+            r.record(sql, std::chrono::duration_cast<std::chrono::nanoseconds>(end - start), rows, ok);
         } catch (...) {
         }
     }
 
     void* obj_;
-    void (*fn_)(void*, std::string_view, std::chrono::nanoseconds, std::uint64_t, bool) noexcept;
+    void (*fn_)(void*, std::string_view, time_point, time_point, std::uint64_t, bool, bool) noexcept;
 };
 
 } // namespace cistern
