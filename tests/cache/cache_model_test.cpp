@@ -178,16 +178,34 @@ bool take(std::list<int>& l, int k) {
     return true;
 }
 
+// Weights: every reference keeps each key's weight (1 in the unweighted runs) and bounds
+// the sum; segment budgets are in weight units, computed by summing, for clarity.
+struct weights {
+    std::map<int, std::uint64_t> of;
+    std::uint64_t sum(const std::list<int>& l) const {
+        std::uint64_t s = 0;
+        for (int k : l) s += of.at(k);
+        return s;
+    }
+    std::uint64_t total() const {
+        std::uint64_t s = 0;
+        for (const auto& [k, w] : of) s += w;
+        return s;
+    }
+};
+
 // Segmented LRU: new keys enter probation; a hit (or an update) in probation promotes the
-// key to protected's newest end; protected holds at most cap - cap/5 keys (80 %, rounded
-// up) and its oldest keys overflow back to probation's newest end. A hit in protected
-// moves the key to protected's newest end. The victim is probation's oldest key, or
-// protected's oldest when probation is empty.
+// key to protected's newest end, and while protected weighs more than cap - cap/5 (80 %,
+// rounded up) and holds more than one key, its oldest key is demoted to probation's
+// newest end. A hit (or an update) in protected moves the key to protected's newest end.
+// The victim is probation's oldest key, or protected's oldest when probation is empty;
+// victims leave while the cache weighs more than cap (also after an update).
 struct ref_slru {
     std::size_t cap = 0;
     std::list<int> probation, protected_; // front = oldest
     std::map<int, int> values;
-    std::size_t protected_cap() const { return cap - cap / 5; }
+    weights w;
+    std::uint64_t protected_cap() const { return cap - cap / 5; }
     void hit(int k) {
         if (take(protected_, k)) {
             protected_.push_back(k);
@@ -195,7 +213,7 @@ struct ref_slru {
         }
         take(probation, k);
         protected_.push_back(k);
-        while (protected_.size() > protected_cap()) {
+        while (w.sum(protected_) > protected_cap() && protected_.size() > 1) {
             probation.push_back(protected_.front());
             protected_.pop_front();
         }
@@ -206,50 +224,51 @@ struct ref_slru {
         hit(k);
         return it->second;
     }
-    std::vector<int> put(int k, int v) {
-        if (values.count(k)) {
-            values[k] = v;
-            hit(k);
-            return {};
-        }
+    std::vector<int> put(int k, int v, std::uint64_t weight = 1) {
+        const bool update = values.count(k) != 0;
         values[k] = v;
-        probation.push_back(k);
+        w.of[k] = weight;
+        if (update) hit(k);
+        else probation.push_back(k);
         std::vector<int> out;
-        while (values.size() > cap) {
+        while (w.total() > cap) {
             std::list<int>& from = probation.empty() ? protected_ : probation;
             const int victim = from.front();
             from.pop_front();
             values.erase(victim);
+            w.of.erase(victim);
             out.push_back(victim);
         }
         return out;
     }
     void erase(int k) {
         if (!values.erase(k)) return;
+        w.of.erase(k);
         if (!take(probation, k)) take(protected_, k);
     }
 };
 
-// S3-FIFO: a small FIFO (max(1, cap/10) keys), a main FIFO and a ghost of keys recently
-// evicted from small. Each resident key counts its hits (a get hit or an update), up to 3.
-// A new key enters main if the ghost remembers it (and the ghost forgets it), else small.
-// To evict: while small holds at least its share (or main is empty), its oldest key
-// leaves small: with more than one hit it goes to main's newest end with its count reset,
-// otherwise it is the victim and the ghost remembers it. Otherwise main's oldest key
-// leaves: with hits it goes back to main's newest end with one hit fewer, otherwise it is
-// the victim. The ghost is the window of the last N remembered keys, N being the number
-// of keys the cache holds counting the victim; remembering a key again, or inserting it,
-// cancels its older ghost record.
+// S3-FIFO: a small FIFO (max(1, cap/10) weight units), a main FIFO and a ghost of keys
+// recently evicted from small. Each resident key counts its hits (a get hit or an
+// update), up to 3. A new key enters main if the ghost remembers it (and the ghost
+// forgets it), else small. To evict: while small weighs at least its share (or main is
+// empty), its oldest key leaves small: with more than one hit it goes to main's newest
+// end with its count reset, otherwise it is the victim and the ghost remembers it.
+// Otherwise main's oldest key leaves: with hits it goes back to main's newest end with
+// one hit fewer, otherwise it is the victim. The ghost is the window of the last N
+// remembered keys, N being the number of keys the cache holds counting the victim;
+// remembering a key again, or inserting it, cancels its older ghost record.
 struct ref_s3fifo {
     std::size_t cap = 0;
     std::list<int> small, main; // front = oldest
     std::map<int, int> values, hits;
+    weights w;
     struct ghost_record {
         int key;
         bool live;
     };
     std::deque<ghost_record> ghost; // oldest first
-    std::size_t small_cap() const { return std::max<std::size_t>(1, cap / 10); }
+    std::uint64_t small_cap() const { return std::max<std::uint64_t>(1, cap / 10); }
     bool forget_ghost(int k) {
         for (auto& g : ghost)
             if (g.live && g.key == k) {
@@ -270,9 +289,14 @@ struct ref_s3fifo {
         hit(k);
         return it->second;
     }
+    void drop(int k) {
+        values.erase(k);
+        hits.erase(k);
+        w.of.erase(k);
+    }
     int evict_one() {
         for (;;) {
-            if (!small.empty() && (small.size() >= small_cap() || main.empty())) {
+            if (!small.empty() && (w.sum(small) >= small_cap() || main.empty())) {
                 const int k = small.front();
                 small.pop_front();
                 if (hits[k] > 1) {
@@ -281,8 +305,7 @@ struct ref_s3fifo {
                     continue;
                 }
                 remember(k);
-                values.erase(k);
-                hits.erase(k);
+                drop(k);
                 return k;
             }
             const int k = main.front();
@@ -292,27 +315,27 @@ struct ref_s3fifo {
                 main.push_back(k);
                 continue;
             }
-            values.erase(k);
-            hits.erase(k);
+            drop(k);
             return k;
         }
     }
-    std::vector<int> put(int k, int v) {
-        if (values.count(k)) {
-            values[k] = v;
-            hit(k);
-            return {};
-        }
+    std::vector<int> put(int k, int v, std::uint64_t weight = 1) {
+        const bool update = values.count(k) != 0;
         values[k] = v;
-        hits[k] = 0;
-        (forget_ghost(k) ? main : small).push_back(k);
+        w.of[k] = weight;
+        if (update) {
+            hit(k);
+        } else {
+            hits[k] = 0;
+            (forget_ghost(k) ? main : small).push_back(k);
+        }
         std::vector<int> out;
-        while (values.size() > cap) out.push_back(evict_one());
+        while (w.total() > cap) out.push_back(evict_one());
         return out;
     }
     void erase(int k) {
-        if (!values.erase(k)) return;
-        hits.erase(k);
+        if (!values.count(k)) return;
+        drop(k);
         if (!take(small, k)) take(main, k);
     }
 };
@@ -323,30 +346,34 @@ std::uint32_t sketch_key(int k) {
     return static_cast<std::uint32_t>(cistern::detail::mix64(static_cast<std::uint64_t>(std::hash<int>{}(k))) >> 32);
 }
 
-// Adaptive W-TinyLFU. An LRU window (max(1, cap/100) keys to start) in front of an SLRU
-// main region (probation + protected, protected (main - main/5) keys). Every insert, hit
-// and update counts the key in a count-min sketch (the oracle, tested on its own).
-//  - insert: the key enters the window's newest end; the window's oldest keys beyond its
-//    budget move to probation's newest end as admission candidates.
+// Adaptive W-TinyLFU. An LRU window (max(1, cap/100) weight units to start) in front of an
+// SLRU main region (probation + protected, protected main - main/5). Every insert, hit and
+// update counts the key in a count-min sketch (the oracle, tested on its own).
+//  - insert: the key enters the window's newest end; while the window weighs more than its
+//    budget, its oldest key moves to probation's newest end as an admission candidate.
 //  - hit / update: in probation, the key moves to protected's newest end (no longer a
-//    candidate) and protected's oldest keys beyond its budget move to probation's newest
-//    end (not candidates); in the window or protected, to that segment's newest end.
-//  - evict: the victim is probation's oldest key (else protected's, else the window's).
-//    If probation's newest key is another key and a candidate, it competes: it is
-//    admitted (and the victim leaves) when the sketch saw it more often than the victim,
-//    or, when it was seen more than 5 times, by a 1-in-128 xorshift draw; else it leaves.
-//  - the climber: inserts count as misses, hits as hits; once they reach the sample size
-//    (10 x max(cap, 16), as the sketch's) the window grows or shrinks by the current step
-//    (rounded): keep the direction when the hit ratio did not fall, reverse it when it
-//    did; the next step is 6.25 % of cap when the ratio moved by 5 points or more, else
-//    98 % of this one. The first step shrinks. Growing takes the budget from protected
-//    (at most all of it), demotes protected's overflow, then moves up to that many of
-//    probation's oldest keys to the window's newest end while the window has room.
-//    Shrinking keeps at least 1, gives the budget to protected and spills the window.
+//    candidate), then while protected weighs more than its budget its oldest key moves to
+//    probation's newest end (not a candidate); in the window or protected, the key moves
+//    to that segment's newest end. An update then spills the window as an insert does.
+//  - evict (while the cache weighs more than cap, also after an update): the victim is
+//    probation's oldest key (else protected's, else the window's). If probation's newest
+//    key is another key and a candidate, it competes: it is admitted (and the victim
+//    leaves) when the sketch saw it more often than the victim, or, when it was seen more
+//    than 5 times, by a 1-in-128 xorshift draw; else it leaves.
+//  - the climber: inserts count as misses, get hits as hits (updates as neither); once they
+//    reach the sample size (10 x max(cap, 16), as the sketch's) the window grows or
+//    shrinks by the current step (rounded): keep the direction when the hit ratio did not
+//    fall, reverse it when it did; the next step is 6.25 % of cap when the ratio moved by
+//    5 points or more, else 98 % of this one. The first step shrinks. Growing takes the
+//    budget from protected (at most all of it), demotes protected's overflow, then moves
+//    probation's oldest keys to the window's newest end until that budget's weight has
+//    moved or the window is full. Shrinking keeps at least 1, gives the budget to
+//    protected and spills the window.
 struct ref_w_tinylfu {
     std::size_t cap = 0;
     std::list<int> window, probation, protected_; // front = oldest
     std::map<int, int> values;
+    weights w;
     std::set<int> candidates; // in probation, came from the window, not yet admitted
     cistern::detail::count_min_sketch sketch;
     std::uint64_t window_cap = 1, protected_cap = 0;
@@ -366,7 +393,7 @@ struct ref_w_tinylfu {
         initial_window = max_window = min_window = window_cap;
     }
     void demote() {
-        while (protected_.size() > protected_cap) {
+        while (!protected_.empty() && w.sum(protected_) > protected_cap) {
             const int d = protected_.front();
             protected_.pop_front();
             probation.push_back(d);
@@ -374,7 +401,7 @@ struct ref_w_tinylfu {
         }
     }
     void spill() {
-        while (window.size() > window_cap) {
+        while (!window.empty() && w.sum(window) > window_cap) {
             const int s = window.front();
             window.pop_front();
             probation.push_back(s);
@@ -410,11 +437,13 @@ struct ref_w_tinylfu {
             window_cap += q;
             protected_cap -= q;
             demote();
-            for (std::uint64_t moved = 0; moved < q && window.size() < window_cap && !probation.empty(); ++moved) {
+            std::uint64_t moved = 0;
+            while (moved < q && w.sum(window) < window_cap && !probation.empty()) {
                 const int k = probation.front();
                 probation.pop_front();
                 candidates.erase(k);
                 window.push_back(k);
+                moved += w.of.at(k);
             }
         } else {
             q = std::min(q, window_cap - 1);
@@ -450,6 +479,7 @@ struct ref_w_tinylfu {
     }
     void remove(int k) {
         values.erase(k);
+        w.of.erase(k);
         candidates.erase(k);
         if (!take(window, k) && !take(probation, k)) take(protected_, k);
     }
@@ -462,22 +492,22 @@ struct ref_w_tinylfu {
         climb();
         return it->second;
     }
-    std::vector<int> put(int k, int v) {
-        if (values.count(k)) {
-            values[k] = v;
-            sketch.increment(sketch_key(k));
+    std::vector<int> put(int k, int v, std::uint64_t weight = 1) {
+        const bool update = values.count(k) != 0;
+        values[k] = v;
+        w.of[k] = weight;
+        sketch.increment(sketch_key(k));
+        if (update) {
             reorder(k);
             spill();
-            return {};
+        } else {
+            window.push_back(k);
+            ++sample_misses;
+            spill();
+            climb();
         }
-        values[k] = v;
-        sketch.increment(sketch_key(k));
-        window.push_back(k);
-        ++sample_misses;
-        spill();
-        climb();
         std::vector<int> out;
-        while (values.size() > cap) out.push_back(evict_one());
+        while (w.total() > cap) out.push_back(evict_one());
         return out;
     }
     void erase(int k) {
@@ -533,6 +563,61 @@ Ref compare_with_reference(std::uint32_t seed, std::size_t cap, int key_space, i
     return ref;
 }
 
+// Weights 1..4 from the value written (so an update changes the weight), and now and then
+// one heavier than the whole bound, which the cache refuses (the listener hears `evicted`
+// for that key, and an older entry under it is removed: the policy hears on_erase).
+struct step_weigher {
+    std::uint64_t heavy = 0;
+    std::uint64_t operator()(const int&, const int& v) const {
+        return v % 53 == 52 ? heavy : 1 + static_cast<std::uint64_t>(v) % 4;
+    }
+};
+
+template <class R> std::uint64_t ref_weight(const R& r) { return r.w.total(); }
+
+// As compare_with_reference, on a cache bounded by total weight.
+template <class Policy, class Ref>
+Ref compare_weighted(std::uint32_t seed, std::size_t bound, int key_space, int steps) {
+    std::vector<int> evicted;
+    const step_weigher weigher{bound + 1};
+    cistern::cache<int, int, Policy, cistern::expiry::never, cp::with_weigher<step_weigher>, cp::with_listener<victim_log>> c(
+        cistern::cache_options{.max_weight = bound, .shards = 1}, {}, weigher, victim_log{&evicted});
+    Ref ref;
+    ref_start(ref, bound);
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> op(0, 99), uni(0, key_space - 1);
+    auto key = [&] { return op(rng) < 50 ? uni(rng) % (key_space / 8 + 1) : uni(rng); };
+    for (int i = 0; i < steps; ++i) {
+        const int o = op(rng), k = key();
+        if (o < 50) {
+            const auto got = c.get(k);
+            const auto want = ref.get(k);
+            BOOST_REQUIRE_MESSAGE(got == want, "step " << i << ": get(" << k << ") differs");
+        } else if (o < 95) {
+            evicted.clear();
+            c.put(k, i);
+            const std::uint64_t w = weigher(k, i);
+            std::vector<int> want;
+            if (w > bound) {
+                ref.erase(k);
+                want.push_back(k);
+            } else {
+                want = ref.put(k, i, w);
+            }
+            BOOST_REQUIRE_MESSAGE(evicted == want, "step " << i << ": put(" << k << ", weight " << w
+                                                           << ") evicted different keys");
+        } else {
+            c.erase(k);
+            ref.erase(k);
+        }
+        BOOST_REQUIRE_EQUAL(c.size(), ref_size(ref));
+        BOOST_REQUIRE_EQUAL(c.weight(), ref_weight(ref));
+        BOOST_REQUIRE_LE(c.weight(), bound);
+    }
+    for (int k = 0; k < key_space; ++k) BOOST_REQUIRE_EQUAL(c.contains(k), ref_has(ref, k));
+    return ref;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(lru_matches_reference) {
@@ -578,6 +663,28 @@ BOOST_AUTO_TEST_CASE(w_tinylfu_matches_reference) {
     check(6, 300, 2400, 60000);
     BOOST_TEST(lucky > 0u);
 }
+
+// The same three policies bounded by weight: budgets in weight units, several victims per
+// insert, updates that change an entry's weight, entries heavier than the bound.
+BOOST_AUTO_TEST_CASE(slru_matches_reference_weighted) {
+    for (std::uint32_t seed = 1; seed <= 4; ++seed) compare_weighted<ev::slru, ref_slru>(seed, 3 + seed * 17, 200, 20000);
+    compare_weighted<ev::slru, ref_slru>(6, 700, 2400, 40000);
+}
+BOOST_AUTO_TEST_CASE(s3fifo_matches_reference_weighted) {
+    for (std::uint32_t seed = 1; seed <= 4; ++seed) compare_weighted<ev::s3fifo, ref_s3fifo>(seed, 3 + seed * 17, 200, 20000);
+    compare_weighted<ev::s3fifo, ref_s3fifo>(6, 700, 2400, 40000);
+}
+BOOST_AUTO_TEST_CASE(w_tinylfu_matches_reference_weighted) {
+    for (std::uint32_t seed = 1; seed <= 4; ++seed) {
+        const auto ref = compare_weighted<ev::w_tinylfu, ref_w_tinylfu>(seed, 3 + seed * 17, 200, 20000);
+        BOOST_TEST_MESSAGE("weighted w_tinylfu seed " << seed << ": window " << ref.initial_window << " -> "
+                                                      << ref.min_window << ".." << ref.max_window << " in "
+                                                      << ref.resizes << " resizes");
+        BOOST_TEST(ref.max_window > ref.initial_window, "seed " << seed << ": the window never grew");
+    }
+    compare_weighted<ev::w_tinylfu, ref_w_tinylfu>(6, 700, 2400, 60000);
+}
+
 
 // ---- invariants for every policy ----
 
