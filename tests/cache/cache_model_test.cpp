@@ -30,6 +30,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace ev = cistern::eviction;
@@ -522,6 +523,13 @@ bool ref_has(const ref_lfu& r, int k) { return r.has(k); }
 template <class R> void ref_start(R& r, std::size_t cap) { r.cap = cap; }
 void ref_start(ref_w_tinylfu& r, std::size_t cap) { r.start(cap); }
 
+// "{3, 7}": victims in failure messages.
+std::string keys_text(const std::vector<int>& keys) {
+    std::string s = "{";
+    for (std::size_t i = 0; i < keys.size(); ++i) s += (i ? ", " : "") + std::to_string(keys[i]);
+    return s + "}";
+}
+
 struct victim_log {
     std::vector<int>* evicted;
     void operator()(const int& k, const int&, removal_cause c) const {
@@ -552,7 +560,8 @@ Ref compare_with_reference(std::uint32_t seed, std::size_t cap, int key_space, i
             evicted.clear();
             c.put(k, i);
             const auto want = ref.put(k, i);
-            BOOST_REQUIRE_MESSAGE(evicted == want, "step " << i << ": put(" << k << ") evicted different keys");
+            BOOST_REQUIRE_MESSAGE(evicted == want, "step " << i << ": put(" << k << ") evicted " << keys_text(evicted)
+                                                           << ", the reference " << keys_text(want));
         } else {
             c.erase(k);
             ref.erase(k);
@@ -604,8 +613,8 @@ Ref compare_weighted(std::uint32_t seed, std::size_t bound, int key_space, int s
             } else {
                 want = ref.put(k, i, w);
             }
-            BOOST_REQUIRE_MESSAGE(evicted == want, "step " << i << ": put(" << k << ", weight " << w
-                                                           << ") evicted different keys");
+            BOOST_REQUIRE_MESSAGE(evicted == want, "step " << i << ": put(" << k << ", weight " << w << ") evicted "
+                                                           << keys_text(evicted) << ", the reference " << keys_text(want));
         } else {
             c.erase(k);
             ref.erase(k);
