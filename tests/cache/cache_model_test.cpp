@@ -198,7 +198,8 @@ struct weights {
 // Segmented LRU: new keys enter probation; a hit (or an update) in probation promotes the
 // key to protected's newest end, and while protected weighs more than cap - cap/5 (80 %,
 // rounded up) and holds more than one key, its oldest key is demoted to probation's
-// newest end. A hit (or an update) in protected moves the key to protected's newest end.
+// newest end. A hit (or an update) in protected moves the key to protected's newest end,
+// and an update that makes protected too heavy demotes its oldest keys the same way.
 // The victim is probation's oldest key, or protected's oldest when probation is empty;
 // victims leave while the cache weighs more than cap (also after an update).
 struct ref_slru {
@@ -214,6 +215,9 @@ struct ref_slru {
         }
         take(probation, k);
         protected_.push_back(k);
+        demote();
+    }
+    void demote() {
         while (w.sum(protected_) > protected_cap() && protected_.size() > 1) {
             probation.push_back(protected_.front());
             protected_.pop_front();
@@ -229,8 +233,12 @@ struct ref_slru {
         const bool update = values.count(k) != 0;
         values[k] = v;
         w.of[k] = weight;
-        if (update) hit(k);
-        else probation.push_back(k);
+        if (update) {
+            hit(k);
+            demote(); // a heavier protected key may overflow protected
+        } else {
+            probation.push_back(k);
+        }
         std::vector<int> out;
         while (w.total() > cap) {
             std::list<int>& from = probation.empty() ? protected_ : probation;
@@ -500,6 +508,7 @@ struct ref_w_tinylfu {
         sketch.increment(sketch_key(k));
         if (update) {
             reorder(k);
+            demote(); // a heavier protected key may overflow protected
             spill();
         } else {
             window.push_back(k);

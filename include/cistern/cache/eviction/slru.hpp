@@ -43,17 +43,15 @@ public:
         lists_.move_to_back(probation, protected_, slot);
         seg_[slot] = protected_;
         protected_weight_ += weight_[slot];
-        while (protected_weight_ > protected_budget_ && lists_.size(protected_) > 1) {
-            const std::uint32_t d = lists_.front(protected_);
-            lists_.move_to_back(protected_, probation, d);
-            seg_[d] = probation;
-            protected_weight_ -= weight_[d];
-        }
+        demote();
     }
+    /// An access with a new weight; a heavier protected entry may push protected's
+    /// oldest entries back to probation.
     void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) noexcept {
         if (seg_at(slot) == protected_) protected_weight_ = protected_weight_ - weight_[slot] + weight;
         weight_[slot] = static_cast<std::uint32_t>(weight);
         on_access(slot, hash);
+        demote();
     }
     void on_erase(std::uint32_t slot) noexcept {
         if (seg_at(slot) == protected_) protected_weight_ -= weight_[slot];
@@ -68,6 +66,15 @@ public:
 
 private:
     static constexpr std::uint32_t probation = 0, protected_ = 1;
+    // Protected's overflow goes back to probation's newest end (it keeps at least one).
+    void demote() noexcept {
+        while (protected_weight_ > protected_budget_ && lists_.size(protected_) > 1) {
+            const std::uint32_t d = lists_.front(protected_);
+            lists_.move_to_back(protected_, probation, d);
+            seg_[d] = probation;
+            protected_weight_ -= weight_[d];
+        }
+    }
     std::uint32_t seg_at(std::uint32_t slot) const noexcept { return seg_[slot]; }
 
     detail::slot_lists<2> lists_;

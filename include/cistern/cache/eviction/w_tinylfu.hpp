@@ -18,7 +18,7 @@ namespace cistern::eviction {
 /// main region (probation + protected, protected 80 % of main). An entry leaving the
 /// window competes with main's probation victim: the one a 4-bit count-min sketch
 /// (halved every 10 × capacity increments) has seen more often stays. A hill climber
-/// resizes the window every 10 × capacity requests, moving it in the direction that
+/// resizes the window every 10 × max(capacity, 16) requests, moving it in the direction that
 /// raised the hit ratio (step 6.25 %, decaying 2 % per step, restarting on a 5 % swing),
 /// so recency-heavy workloads get a large window and frequency-heavy ones a small one.
 /// Per entry: 8 bytes of links, 12 of hash/weight/segment, and 8 bytes of sketch per
@@ -62,6 +62,7 @@ public:
         m.weight = static_cast<std::uint32_t>(weight);
         sketch_.increment(hash >> 32);
         touch(slot);
+        demote_protected(); // a heavier protected entry may overflow protected
         spill_window();
     }
     void on_erase(std::uint32_t slot) noexcept {
