@@ -20,8 +20,6 @@
 #include <mutex>
 #include <optional>
 #include <random>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -265,13 +263,4 @@ int run_paired_suite(int rounds) {
 
 } // namespace
 
-int main(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i)
-        if (std::strncmp(argv[i], "--paired", 8) == 0)
-            return run_paired_suite(argv[i][8] == '=' ? std::atoi(argv[i] + 9) : 15);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}
+int main(int argc, char** argv) { return cistern_bench::paired_or_benchmark_main(argc, argv, run_paired_suite); }

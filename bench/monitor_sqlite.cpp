@@ -15,8 +15,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 
 namespace {
@@ -90,13 +88,4 @@ BENCHMARK_CAPTURE(sqlite_monitored, select_param, select_param);
 BENCHMARK_CAPTURE(sqlite_plain, point_lookup, point_lookup);
 BENCHMARK_CAPTURE(sqlite_monitored, point_lookup, point_lookup);
 
-int main(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i)
-        if (std::strncmp(argv[i], "--paired", 8) == 0)
-            return run_paired_suite(argv[i][8] == '=' ? std::atoi(argv[i] + 9) : 15);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}
+int main(int argc, char** argv) { return cistern_bench::paired_or_benchmark_main(argc, argv, run_paired_suite); }

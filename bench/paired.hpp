@@ -9,8 +9,12 @@
 // `void(int thread_index, std::uint64_t ops)` doing `ops` operations; they keep their own
 // state (trace positions, instances) between slices.
 
+#include <benchmark/benchmark.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <cstdint>
 #include <cstdio>
 #include <latch>
@@ -76,6 +80,19 @@ inline void print_paired(const std::string& label, const std::string& a_name, co
                 *std::min_element(r.ratio.begin(), r.ratio.end()), *std::max_element(r.ratio.begin(), r.ratio.end()),
                 r.ratio.size());
     std::fflush(stdout);
+}
+
+// main() of a benchmark with a paired suite: `--paired[=rounds]` (default 15) runs
+// `suite(rounds)`; anything else runs the Google Benchmark cases.
+template <class Suite>
+int paired_or_benchmark_main(int argc, char** argv, Suite&& suite) {
+    for (int i = 1; i < argc; ++i)
+        if (std::strncmp(argv[i], "--paired", 8) == 0) return suite(argv[i][8] == '=' ? std::atoi(argv[i] + 9) : 15);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
 }
 
 } // namespace cistern_bench

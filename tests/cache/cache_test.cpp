@@ -15,7 +15,7 @@
 #include <cistern/cache/expiry/never.hpp>
 #include <cistern/cache/expiry/per_entry.hpp>
 
-#include "manual_clock.hpp"
+#include "support/manual_clock.hpp"
 
 #include <boost/mpl/list.hpp>
 

@@ -5,6 +5,8 @@
 #include <cistern/concepts.hpp>
 #include <cistern/error.hpp>
 
+#include "manual_clock.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -13,21 +15,6 @@
 #include <thread>
 
 namespace cistern::test {
-
-/// A monotonic clock that only moves when a test calls advance().
-struct manual_clock {
-    using rep = std::int64_t;
-    using period = std::nano;
-    using duration = std::chrono::nanoseconds;
-    using time_point = std::chrono::time_point<manual_clock>;
-    static constexpr bool is_steady = true;
-    static inline std::atomic<std::int64_t> ticks{1'000'000'000};
-    static time_point now() noexcept { return time_point(duration(ticks.load())); }
-    template <class R, class P>
-    static void advance(std::chrono::duration<R, P> d) noexcept {
-        ticks.fetch_add(std::chrono::duration_cast<duration>(d).count());
-    }
-};
 
 /// The "server" the fake connections talk to: tests flip its faults.
 struct fake_server {

@@ -2,43 +2,16 @@
 /// \file
 /// cistern::expiry::after_write: a fixed time to live from the last write.
 
-#include <cistern/error.hpp>
-
-#include <chrono>
-#include <optional>
-#include <string>
+#include <cistern/cache/detail/fixed_ttl.hpp>
 
 namespace cistern::expiry {
 
 /// An entry expires `ttl` after it was created or last replaced; reads do not extend
 /// it. A per-call TTL given to put()/get_or_load() overrides `ttl` for that write.
 /// Throws config_error when `ttl` is not positive.
-class after_write {
+class after_write : public detail::fixed_ttl<false> {
 public:
-    static constexpr bool expires = true;
-
-    explicit after_write(std::chrono::nanoseconds ttl) : ttl_(ttl) {
-        if (ttl <= std::chrono::nanoseconds::zero())
-            throw config_error("expiry::after_write.ttl", std::to_string(ttl.count()) + "ns", "must be positive");
-    }
-    std::chrono::nanoseconds ttl() const noexcept { return ttl_; }
-
-    template <class K, class V>
-    std::chrono::nanoseconds after_create(const K&, const V&, std::optional<std::chrono::nanoseconds> requested) const noexcept {
-        return requested ? *requested : ttl_;
-    }
-    template <class K, class V>
-    std::chrono::nanoseconds after_update(const K&, const V&, std::optional<std::chrono::nanoseconds> requested,
-                                          std::chrono::nanoseconds) const noexcept {
-        return requested ? *requested : ttl_;
-    }
-    template <class K, class V>
-    std::chrono::nanoseconds after_read(const K&, const V&, std::chrono::nanoseconds remaining) const noexcept {
-        return remaining;
-    }
-
-private:
-    std::chrono::nanoseconds ttl_;
+    using fixed_ttl::fixed_ttl;
 };
 
 } // namespace cistern::expiry

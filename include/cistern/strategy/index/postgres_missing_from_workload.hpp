@@ -12,6 +12,7 @@
 #include <cistern/strategy/detail/postgres_quote.hpp>
 #include <cistern/strategy/index/advice.hpp>
 #include <cistern/strategy/index/candidate.hpp>
+#include <cistern/strategy/index/detail/pick_merging.hpp>
 #include <cistern/strategy/index/detail/postgres_catalog.hpp>
 #include <cistern/value.hpp>
 
@@ -87,30 +88,14 @@ public:
                     best = chosen{cand, {s}, base[s], *after};
             }
             if (!best) continue;
-            auto same = std::find_if(picks.begin(), picks.end(), [&](auto& p) { return p.cand == best->cand; });
-            if (same != picks.end()) same->stmts.push_back(s);
-            else picks.push_back(std::move(*best));
+            cistern::strategy::detail::add_pick(picks, std::move(*best), s);
         }
         // A pick that leads a longer pick on the same table goes when the longer one also
         // halves its statements' cost.
-        std::vector<bool> dropped(picks.size(), false);
-        for (std::size_t a = 0; a < picks.size(); ++a)
-            for (std::size_t b = 0; b < picks.size(); ++b) {
-                if (a == b || dropped[b] || picks[a].cand.table != picks[b].cand.table) continue;
-                const auto& ca = picks[a].cand.columns;
-                const auto& cb = picks[b].cand.columns;
-                if (ca.size() >= cb.size() || !std::equal(ca.begin(), ca.end(), cb.begin())) continue;
-                bool serves = true;
-                for (auto s : picks[a].stmts) {
-                    auto cost = cost_with(c, picks[b].cand, workload_[s], hypo);
-                    serves = serves && cost && *cost <= base[s] * (1.0 - o_.min_cost_reduction);
-                }
-                if (serves) {
-                    dropped[a] = true;
-                    for (auto s : picks[a].stmts) picks[b].stmts.push_back(s);
-                    break;
-                }
-            }
+        const std::vector<bool> dropped = cistern::strategy::detail::drop_led_picks(picks, [&](const candidate& longer, std::size_t s) {
+            const auto cost = cost_with(c, longer, workload_[s], hypo);
+            return cost && *cost <= base[s] * (1.0 - o_.min_cost_reduction);
+        });
         for (std::size_t i = 0; i < picks.size(); ++i) {
             if (dropped[i]) continue;
             auto& p = picks[i];

@@ -32,9 +32,11 @@ struct range_by_id_options {
 
 /// Integer-range partitioning for PostgreSQL. Partition `<table>_p<lower>` holds keys
 /// [lower, lower + interval); lower is a multiple of interval.
-class range_by_id {
+class range_by_id : public detail::postgres_range_strategy<range_by_id, std::int64_t> {
+    friend class detail::postgres_range_strategy<range_by_id, std::int64_t>;
+
 public:
-    using position_type = std::int64_t;
+    using detail::postgres_range_strategy<range_by_id, std::int64_t>::maintain;
 
     explicit range_by_id(range_by_id_options o) : o_(std::move(o)) {
         common().validate("range_by_id_options");
@@ -45,18 +47,6 @@ public:
 
     const range_by_id_options& options() const noexcept { return o_; }
 
-    /// Plan: parent, the partition holding `key` and `premake` after it, default, indexes.
-    template <StrategyConnection C>
-    plan create(C& c, const position_type& key) const {
-        return detail::create(c, common(), due(key));
-    }
-
-    /// Plan: partitions due for `key` (normally the highest key in use).
-    template <StrategyConnection C>
-    plan maintain(C& c, const position_type& key) const {
-        return detail::maintain(c, common(), due(key));
-    }
-
     /// As maintain(c, key) with the table's current max(column) (0 when empty).
     template <StrategyConnection C>
     plan maintain(C& c) const {
@@ -64,16 +54,6 @@ public:
                                  detail::qualified(c, common(), o_.table))
                              .template scalar<std::int64_t>();
         return maintain(c, top);
-    }
-
-    template <StrategyConnection C>
-    std::vector<partition_info> analyze(C& c) const {
-        return detail::analyze(c, common());
-    }
-
-    template <StrategyConnection C>
-    pruning_report explain_pruning(C& c, std::string_view sql) const {
-        return detail::explain_pruning(c, common(), sql);
     }
 
 private:

@@ -44,9 +44,10 @@ struct range_by_time_options {
 
 /// Time-range partitioning for PostgreSQL (see file comment). Partitions are named
 /// `<table>_p<suffix>` (period_suffix), the default one `<table>_default`. Bounds are UTC.
-class range_by_time {
+class range_by_time : public detail::postgres_range_strategy<range_by_time, std::chrono::sys_seconds> {
+    friend class detail::postgres_range_strategy<range_by_time, std::chrono::sys_seconds>;
+
 public:
-    using position_type = std::chrono::sys_seconds;
 
     explicit range_by_time(range_by_time_options o) : o_(std::move(o)) {
         common().validate("range_by_time_options");
@@ -59,20 +60,6 @@ public:
     const range_by_time_options& options() const noexcept { return o_; }
 
     std::string partition_name(std::chrono::sys_days start) const { return o_.table + "_p" + period_suffix(start, o_.every); }
-
-    /// Plan: the parent (created, or converted from an empty table), the partition holding
-    /// `now` and `premake` after it, the default partition if asked, indexes on the parent.
-    template <StrategyConnection C>
-    plan create(C& c, const position_type& now) const {
-        return detail::create(c, common(), due(now));
-    }
-
-    /// Plan: the partitions due at `now` that do not exist yet; alert when the default
-    /// partition holds rows (they are never moved).
-    template <StrategyConnection C>
-    plan maintain(C& c, const position_type& now) const {
-        return detail::maintain(c, common(), due(now));
-    }
 
     /// Plan: detach (and, for on_expiry::drop, drop) every partition whose upper bound is at
     /// or before `now - retention`. DETACH ... CONCURRENTLY (run outside a transaction) when
@@ -109,19 +96,6 @@ public:
             if (o_.expiry == on_expiry::drop) p.add("DROP TABLE " + part, "retention: drop the detached " + h.name);
         }
         return p;
-    }
-
-    /// Every partition with bounds, exact row count and total size.
-    template <StrategyConnection C>
-    std::vector<partition_info> analyze(C& c) const {
-        return detail::analyze(c, common());
-    }
-
-    /// Which partitions EXPLAIN says `sql` reads (parameterized statements: generic plan,
-    /// whose run-time pruning shows as "Subplans Removed").
-    template <StrategyConnection C>
-    pruning_report explain_pruning(C& c, std::string_view sql) const {
-        return detail::explain_pruning(c, common(), sql);
     }
 
 private:

@@ -4,6 +4,7 @@
 /// partitioning (catalog reads, create/convert, due partitions, retention, analyze, pruning).
 
 #include <cistern/error.hpp>
+#include <cistern/strategy/concepts.hpp>
 #include <cistern/strategy/detail/postgres_explain.hpp>
 #include <cistern/strategy/detail/postgres_quote.hpp>
 #include <cistern/strategy/partition/column_def.hpp>
@@ -256,5 +257,45 @@ pruning_report explain_pruning(C& c, const postgres_range_common& o, std::string
         r.subplans_removed += std::atoi(r.plan.c_str() + pos + 18);
     return r;
 }
+
+/// The members range_by_id and range_by_time share: `Derived` supplies `common()` (its
+/// table, column and partition settings) and `due(position)` (the partitions that should
+/// exist at `position`), and befriends this base.
+template <class Derived, class Position>
+class postgres_range_strategy {
+public:
+    using position_type = Position;
+
+    /// Plan: the parent (created, or converted from an empty table), the partition holding
+    /// `at` and the premade ones after it, the default partition if asked, indexes on the
+    /// parent.
+    template <StrategyConnection C>
+    plan create(C& c, const position_type& at) const {
+        return detail::create(c, self().common(), self().due(at));
+    }
+
+    /// Plan: the partitions due at `at` that do not exist yet; alert when the default
+    /// partition holds rows (they are never moved).
+    template <StrategyConnection C>
+    plan maintain(C& c, const position_type& at) const {
+        return detail::maintain(c, self().common(), self().due(at));
+    }
+
+    /// Every partition with bounds, exact row count and total size.
+    template <StrategyConnection C>
+    std::vector<partition_info> analyze(C& c) const {
+        return detail::analyze(c, self().common());
+    }
+
+    /// Which partitions EXPLAIN says `sql` reads (parameterized statements: generic plan,
+    /// whose run-time pruning shows as "Subplans Removed").
+    template <StrategyConnection C>
+    pruning_report explain_pruning(C& c, std::string_view sql) const {
+        return detail::explain_pruning(c, self().common(), sql);
+    }
+
+private:
+    const Derived& self() const noexcept { return static_cast<const Derived&>(*this); }
+};
 
 } // namespace cistern::strategy::partition::detail
