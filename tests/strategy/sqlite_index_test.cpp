@@ -2,11 +2,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cistern/adapter/sqlite/connection.hpp>
+#include <cistern/monitor/monitor.hpp>
+#include <cistern/monitor/monitored.hpp>
 #include <cistern/strategy/concepts.hpp>
 #include <cistern/strategy/index/candidate.hpp>
 #include <cistern/strategy/index/detail/sqlite_catalog.hpp>
 #include <cistern/strategy/index/sqlite_duplicate.hpp>
 #include <cistern/strategy/index/sqlite_missing_from_workload.hpp>
+#include <cistern/strategy/index/workload.hpp>
 #include <cistern/strategy/maintenance/sqlite_maintenance.hpp>
 #include <cistern/strategy/query_rules/analyzer.hpp>
 #include <cistern/strategy/query_rules/sqlite_context.hpp>
@@ -176,4 +179,53 @@ BOOST_AUTO_TEST_CASE(query_rules_read_sqlite_plans_through_sqlite_context) {
     c.execute("CREATE INDEX orders_customer ON orders (customer_id)");
     auto after = qr::analyzer().analyze(sql, qr::sqlite_context(c, sql));
     BOOST_TEST(std::none_of(after.begin(), after.end(), [](auto& x) { return x.rule == "seq_scan_large_table"; }));
+}
+
+// The monitor's fingerprints are the advisor's workload: statements that differ only in
+// literals are one statement, INSERTs are left out, the most expensive come first.
+BOOST_AUTO_TEST_CASE(advice_from_what_a_monitor_recorded) {
+    cistern::monitor_options o;
+    o.flush_on_shutdown = false;
+    cistern::monitor<> mon(o);
+    cistern::monitored<cistern::sqlite::connection> c(open(), mon);
+    make_orders(c.base());
+    for (int i = 0; i < 20; ++i) c.query("SELECT id, total FROM orders WHERE customer_id = " + std::to_string(i));
+    c.query("SELECT count(*) FROM orders WHERE created_at >= ? AND created_at < ?", "2024-03-01", "2024-03-02");
+    c.execute("INSERT INTO orders (customer_id, status, created_at, total) VALUES (1, 'new', '2025-01-01', 1.5)");
+    c.query("SELECT total FROM orders WHERE id = 5");
+    const auto snap = mon.snapshot();
+    const auto w = si::workload_from(snap);
+    BOOST_TEST_REQUIRE(w.size() == 3u); // the INSERT is not a workload statement
+    BOOST_TEST(w[0] == "SELECT id, total FROM orders WHERE customer_id = ?"); // 20 full scans: most total time
+    BOOST_TEST(std::none_of(w.begin(), w.end(), [](const std::string& s) { return s.find("INSERT") != std::string::npos; }));
+    BOOST_TEST(si::workload_from(snap, {.top = 1}).size() == 1u);
+    BOOST_TEST(si::workload_from(snap, {.min_calls = 2}).size() == 1u);
+
+    const auto a = si::sqlite_missing_from_workload(w).advise(c.base());
+    BOOST_TEST_MESSAGE(a.to_plan().show());
+    BOOST_TEST(find_cols(a, {"customer_id"}));
+    BOOST_TEST(find_cols(a, {"created_at"}));
+    BOOST_TEST(a.items.size() == 2u); // the primary-key lookup needs nothing
+}
+
+BOOST_AUTO_TEST_CASE(statements_the_database_cannot_explain_are_noted_and_skipped) {
+    auto c = open();
+    make_orders(c);
+    const auto a = si::sqlite_missing_from_workload({"SELECT a FROM no_such_table WHERE b = ?",
+                                                     "SELECT id FROM orders WHERE customer_id = ?"})
+                       .advise(c);
+    BOOST_TEST(a.items.size() == 1u);
+    BOOST_TEST(std::any_of(a.notes.begin(), a.notes.end(),
+                           [](const std::string& n) { return n.find("not analysed") != std::string::npos &&
+                                                             n.find("no_such_table") != std::string::npos; }));
+}
+
+BOOST_AUTO_TEST_CASE(placeholders_are_numbered_outside_quotes) {
+    BOOST_TEST(si::detail::number_parameters(R"(SELECT "we?ird" FROM t WHERE a = ? AND b = 'x?' AND c IN (?))") ==
+               R"(SELECT "we?ird" FROM t WHERE a = $1 AND b = 'x?' AND c IN ($2))");
+    BOOST_TEST(si::detail::number_parameters("SELECT 1") == "SELECT 1");
+    BOOST_TEST(si::detail::indexable_statement("  (SELECT 1)"));
+    BOOST_TEST(si::detail::indexable_statement("with x as (select 1) select * from x"));
+    BOOST_TEST(!si::detail::indexable_statement("INSERT INTO t VALUES (?)"));
+    BOOST_TEST(!si::detail::indexable_statement("BEGIN"));
 }

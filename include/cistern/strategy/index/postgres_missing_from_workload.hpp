@@ -72,7 +72,12 @@ public:
         std::vector<double> base(workload_.size());
         for (std::size_t s = 0; s < workload_.size(); ++s) {
             const auto& sql = workload_[s];
-            base[s] = cistern::strategy::detail::postgres_plan_cost(cistern::strategy::detail::postgres_explain(c, sql));
+            try {
+                base[s] = cistern::strategy::detail::postgres_plan_cost(cistern::strategy::detail::postgres_explain(c, sql));
+            } catch (const query_error& e) {
+                out.notes.push_back("not analysed (EXPLAIN failed): " + sql + ": " + e.what());
+                continue;
+            }
             std::optional<chosen> best;
             for (auto& cand : candidates_for(sql)) {
                 if (!table_exists(c, cand.table)) continue;

@@ -6,6 +6,7 @@
 /// B-tree for ORDER BY that disappears), and the savepoint is rolled back.
 
 #include <cistern/adapter/sqlite/connection.hpp>
+#include <cistern/error.hpp>
 #include <cistern/strategy/concepts.hpp>
 #include <cistern/strategy/detail/quote.hpp>
 #include <cistern/strategy/index/advice.hpp>
@@ -40,7 +41,13 @@ public:
         std::vector<chosen> picks;
         for (std::size_t s = 0; s < workload_.size(); ++s) {
             const auto& sql = workload_[s];
-            const auto before = detail::explain_query_plan(c, sql);
+            std::string before;
+            try {
+                before = detail::explain_query_plan(c, sql);
+            } catch (const query_error& e) {
+                out.notes.push_back("not analysed (EXPLAIN QUERY PLAN failed): " + sql + ": " + e.what());
+                continue;
+            }
             const auto base = measure(before, "");
             if (base.scans == 0 && base.temp_sorts == 0) continue;
             int best_score = 0;

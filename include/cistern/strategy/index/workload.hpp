@@ -1,0 +1,90 @@
+#pragma once
+/// \file
+/// `cistern::strategy::index::workload_from`: the statements a cistern::monitor recorded,
+/// as the workload of the missing-index advisors.
+
+#include <cistern/monitor/snapshot.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cistern::strategy::index {
+
+/// What workload_from() takes from a snapshot.
+struct workload_options {
+    std::size_t top = 20;            ///< at most this many statements, most total time first
+    std::uint64_t min_calls = 1;     ///< skip statements run fewer times than this
+    /// Rewrite the fingerprint's `?` placeholders as `$1, $2, ...`, which PostgreSQL's
+    /// EXPLAIN needs (postgres_missing_from_workload costs them by their generic plan).
+    /// SQLite takes `?` as it is.
+    bool numbered_parameters = false;
+};
+
+namespace detail {
+
+/// `sql` with each `?` outside quoted identifiers and string literals replaced by `$n`,
+/// numbered from 1 in order.
+inline std::string number_parameters(std::string_view sql) {
+    std::string out;
+    out.reserve(sql.size() + 8);
+    int n = 0;
+    char quote = 0;
+    for (char ch : sql) {
+        if (quote) {
+            out += ch;
+            if (ch == quote) quote = 0; // a doubled quote closes and reopens: same result
+        } else if (ch == '"' || ch == '\'') {
+            quote = ch;
+            out += ch;
+        } else if (ch == '?') {
+            out += '$';
+            out += std::to_string(++n);
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
+
+/// True for statements whose plan an index can change: SELECT, UPDATE, DELETE and WITH
+/// queries (not INSERT ... VALUES, DDL or transaction control).
+inline bool indexable_statement(std::string_view sql) {
+    std::size_t i = 0;
+    while (i < sql.size() && (std::isspace(static_cast<unsigned char>(sql[i])) || sql[i] == '(')) ++i;
+    std::string word;
+    for (; i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i])); ++i)
+        word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i])));
+    return word == "SELECT" || word == "UPDATE" || word == "DELETE" || word == "WITH";
+}
+
+} // namespace detail
+
+/// The statements of `snapshot` worth index advice, most total time first: indexable
+/// statements (SELECT, UPDATE, DELETE, WITH) run at least `min_calls` times, at most
+/// `top` of them, as their fingerprints (literals already replaced by placeholders), with
+/// `$n` placeholders when `numbered_parameters`. The "(other)" bucket is skipped.
+///
+/// Typical use: `sqlite_missing_from_workload(workload_from(mon.snapshot())).advise(conn)`.
+/// A fingerprint the database cannot explain (e.g. a parameter whose type PostgreSQL cannot
+/// infer) is skipped by the advisors with a note.
+inline std::vector<std::string> workload_from(const monitor_snapshot& snapshot, workload_options o = {}) {
+    std::vector<const statement_summary*> picked;
+    for (const statement_summary& s : snapshot.statements)
+        if (s.fingerprint != "(other)" && s.calls >= o.min_calls && detail::indexable_statement(s.fingerprint))
+            picked.push_back(&s);
+    std::stable_sort(picked.begin(), picked.end(),
+                     [](const statement_summary* a, const statement_summary* b) { return a->total > b->total; });
+    if (picked.size() > o.top) picked.resize(o.top);
+    std::vector<std::string> out;
+    out.reserve(picked.size());
+    for (const statement_summary* s : picked)
+        out.push_back(o.numbered_parameters ? detail::number_parameters(s->fingerprint) : s->fingerprint);
+    return out;
+}
+
+} // namespace cistern::strategy::index
