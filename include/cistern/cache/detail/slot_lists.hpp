@@ -54,6 +54,9 @@ public:
         --sizes_[list];
     }
     void move_to_back(std::uint32_t from, std::uint32_t to, std::uint32_t slot) noexcept {
+        // Already the newest of its list: nothing to write (hot entries often are, and
+        // not writing keeps their lines shared between the cores that read them).
+        if (from == to && links_[N + slot].next == to) return;
         unlink(from, slot);
         push_back(to, slot);
     }
