@@ -198,6 +198,8 @@ private:
         std::condition_variable cv;
         std::uint32_t slot = 0;
         std::atomic<outcome_t> outcome{pending}; // written under mu_, last; read spinning
+        bool sleeping = false; // under mu_: waiting on cv (a release then wakes it instead of handing over)
+        bool nudged = false;   // under mu_: woken because a connection was published as idle
         waiter* prev = nullptr;
         waiter* next = nullptr;
     };
@@ -288,54 +290,67 @@ private:
         waiting_.fetch_add(1);
         if (wants_connection()) work_cv_.notify_one();
         lk.unlock();
+        const bool may_spin = clock::now() < deadline; // try_acquire() neither spins nor sleeps
 
-        // Registered: a release from now on hands over directly or sees us waiting.
-        // Re-scan for a connection that became idle before we registered.
-        std::uint32_t found = take_idle();
-        lk.lock();
-        if (found != none) {
-            if (w.outcome == waiter::closed) {
-                lk.unlock();
-                discard(found, close_reason::closed);
-                throw pool_closed();
-            }
-            if (w.outcome == waiter::handed) { // got one twice: put the extra one back
-                const auto extra = w.slot;
-                lk.unlock();
-                offer(extra);
+        for (;;) {
+            // Registered: a release from now on hands over directly, or, while we sleep,
+            // publishes the connection and wakes us. Scan for one that became idle before
+            // we registered, or was published while we slept.
+            if (const std::uint32_t found = take_idle(); found != none) {
+                lk.lock();
+                if (w.outcome == waiter::closed) {
+                    lk.unlock();
+                    discard(found, close_reason::closed);
+                    throw pool_closed();
+                }
+                if (w.outcome == waiter::handed) { // got one twice: put the extra one back
+                    const auto extra = w.slot;
+                    lk.unlock();
+                    offer(extra);
+                    return found;
+                }
+                if (w.outcome == waiter::pending) {
+                    waiters_.remove(&w);
+                    waiting_.fetch_sub(1);
+                }
                 return found;
             }
-            if (w.outcome == waiter::pending) {
-                waiters_.remove(&w);
-                waiting_.fetch_sub(1);
+            // Spin briefly before sleeping: a handoff usually comes within microseconds, and
+            // a futex sleep + wake costs more than that.
+            if (may_spin && detail::spin_until([&] { return w.outcome.load(std::memory_order_acquire) != waiter::pending; }) &&
+                w.outcome.load(std::memory_order_acquire) == waiter::handed) {
+                handed = true;
+                return w.slot;
             }
-            return found;
+            lk.lock();
+            bool nudged = false;
+            while (w.outcome.load(std::memory_order_relaxed) == waiter::pending) {
+                w.sleeping = true;
+                const bool in_time = detail::wait_until<clock>(w.cv, lk, deadline);
+                w.sleeping = false;
+                if (w.nudged) { // a release published a connection instead of holding it for us
+                    w.nudged = false;
+                    nudged = true;
+                    break;
+                }
+                if (!in_time) break;
+            }
+            switch (w.outcome.load(std::memory_order_relaxed)) {
+            case waiter::handed: handed = true; return w.slot;
+            case waiter::closed: throw pool_closed();
+            case waiter::breaker: return give_up(lk, timeout_reason::circuit_open, throw_on_timeout);
+            case waiter::rejected: return give_up(lk, timeout_reason::rejected, throw_on_timeout);
+            case waiter::pending: break;
+            }
+            if (nudged) { // still first in line: scan, then spin for the next release
+                lk.unlock();
+                continue;
+            }
+            waiters_.remove(&w);
+            waiting_.fetch_sub(1);
+            return give_up(lk, consecutive_failures_ > 0 ? timeout_reason::unreachable : timeout_reason::exhausted,
+                           throw_on_timeout);
         }
-        // Spin briefly before sleeping: a handoff usually comes within microseconds, and
-        // a futex sleep + wake costs more than that.
-        lk.unlock();
-        const int rounds = clock::now() < deadline ? detail::spin_rounds : 0; // try_acquire() does not spin
-        for (int i = 0; i < rounds && w.outcome.load(std::memory_order_acquire) == waiter::pending; ++i)
-            detail::spin_pause(i);
-        if (w.outcome.load(std::memory_order_acquire) == waiter::handed) {
-            handed = true;
-            return w.slot;
-        }
-        lk.lock();
-        while (w.outcome.load(std::memory_order_relaxed) == waiter::pending) {
-            if (!detail::wait_until<clock>(w.cv, lk, deadline)) break;
-        }
-        switch (w.outcome.load(std::memory_order_relaxed)) {
-        case waiter::handed: handed = true; return w.slot;
-        case waiter::closed: throw pool_closed();
-        case waiter::breaker: return give_up(lk, timeout_reason::circuit_open, throw_on_timeout);
-        case waiter::rejected: return give_up(lk, timeout_reason::rejected, throw_on_timeout);
-        case waiter::pending: break;
-        }
-        waiters_.remove(&w);
-        waiting_.fetch_sub(1);
-        return give_up(lk, consecutive_failures_ > 0 ? timeout_reason::unreachable : timeout_reason::exhausted,
-                       throw_on_timeout);
     }
 
     /// Counts a failed acquire, tells the listener, and throws pool_timeout or returns
@@ -445,12 +460,25 @@ private:
         if (closed_.load() && try_claim(idx)) discard(idx, close_reason::closed);
     }
 
+    /// Gives an owned slot to the first waiter in line that is awake (spinning, or between
+    /// spin and sleep); true when it did. A sleeping waiter would need microseconds (tens
+    /// on some VMs) to wake, all that time holding a connection nobody uses: instead the
+    /// first sleeping waiter not yet woken is woken and false is returned, so that the
+    /// caller publishes the slot as idle for whoever takes it first. A woken waiter keeps
+    /// its place in line and, awake, gets a later release directly. Waiters already woken
+    /// for an earlier published slot are passed over: that slot is theirs to take.
     bool hand_over(std::uint32_t idx) noexcept { // mu_ held, slot owned
-        waiter* w = waiters_.pop_front();
+        waiter* w = waiters_.front();
+        while (w && w->sleeping && w->nudged) w = w->next;
         if (!w) return false;
+        if (w->sleeping) {
+            w->nudged = true;
+            w->cv.notify_one();
+            return false;
+        }
+        waiters_.remove(w);
         waiting_.fetch_sub(1);
         w->slot = idx;
-        w->cv.notify_one();
         // Last touch: a spinning waiter may return (and its stack frame go) right after.
         w->outcome.store(waiter::handed, std::memory_order_release);
         return true;

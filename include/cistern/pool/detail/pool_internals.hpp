@@ -67,21 +67,30 @@ bool wait_until(std::condition_variable& cv, Lock& lk, typename Clock::time_poin
     return Clock::now() < deadline;
 }
 
-/// How long a waiter spins for a handoff before it sleeps on its condition variable:
-/// 64 pause instructions (a few microseconds). Yielding in the spin was measured to hurt:
-/// on an oversubscribed machine it steals time from the thread the connection was just
-/// handed to (bench/pool_bench fairness case).
-inline constexpr int spin_rounds = 64;
+/// How long a waiter spins for a handoff before it sleeps on its condition variable. By
+/// time, not by a count of pause instructions: a pause takes ~10 ns on some x86 cores and
+/// ~40 ns on others. Only pauses: yielding in the spin was measured to hurt (on an
+/// oversubscribed machine it steals time from the thread the connection was just handed
+/// to; bench/pool_bench fairness case).
+inline constexpr std::chrono::nanoseconds spin_budget{4000};
 
-inline void spin_pause(int round) noexcept {
-    if (round < 64) {
+inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
+    __builtin_ia32_pause();
 #elif defined(__aarch64__)
-        asm volatile("yield");
+    asm volatile("yield");
 #endif
-    } else {
-        std::this_thread::yield();
+}
+
+/// Spins until `done()` or until spin_budget has passed (real time, whatever clock the
+/// pool uses); returns done().
+template <class Done>
+bool spin_until(Done&& done) noexcept {
+    const auto start = std::chrono::steady_clock::now();
+    for (unsigned i = 1;; ++i) {
+        if (done()) return true;
+        cpu_relax();
+        if (i % 16 == 0 && std::chrono::steady_clock::now() - start >= spin_budget) return done();
     }
 }
 
