@@ -307,10 +307,11 @@ BOOST_AUTO_TEST_CASE(a_release_publishes_the_connection_instead_of_holding_it_fo
     bool taken_back = false;
     for (int attempt = 0; attempt < 10 && !taken_back; ++attempt) {
         auto held = p.acquire();
-        std::atomic<bool> served{false};
+        std::atomic<bool> served{false}, let_go{false};
         std::thread waiter([&] {
             auto l = p.acquire();
             served = true;
+            while (!let_go) std::this_thread::sleep_for(1ms); // holds it until told
         });
         BOOST_REQUIRE(eventually([&] { return p.stats().waiting == 1; }));
         std::this_thread::sleep_for(50ms);
@@ -318,6 +319,8 @@ BOOST_AUTO_TEST_CASE(a_release_publishes_the_connection_instead_of_holding_it_fo
         auto again = p.try_acquire();
         taken_back = again.has_value();
         again.reset(); // the waiter is served now in either case
+        BOOST_REQUIRE(eventually([&] { return served.load(); }));
+        let_go = true;
         waiter.join();
         BOOST_TEST(served.load());
     }
@@ -327,6 +330,45 @@ BOOST_AUTO_TEST_CASE(a_release_publishes_the_connection_instead_of_holding_it_fo
     BOOST_TEST(s.timed_out == 0u);
     BOOST_TEST(s.waiting == 0u);
     BOOST_TEST(s.idle == 1u);
+}
+
+// A sleeping waiter that lost a published connection to a running caller gets the next
+// release directly: a caller that keeps releasing and re-acquiring cannot starve it.
+BOOST_AUTO_TEST_CASE(a_waiter_loses_a_published_connection_at_most_once) {
+    auto server = std::make_shared<fake_server>();
+    real_pool p(fake_factory(server), small(1, 1));
+    BOOST_REQUIRE(eventually([&] { return p.stats().idle == 1; }));
+    bool checked = false;
+    for (int attempt = 0; attempt < 10 && !checked; ++attempt) {
+        auto held = p.acquire();
+        std::atomic<bool> served{false}, let_go{false};
+        std::thread waiter([&] {
+            auto l = p.acquire();
+            served = true;
+            while (!let_go) std::this_thread::sleep_for(1ms); // holds it until told
+        });
+        BOOST_REQUIRE(eventually([&] { return p.stats().waiting == 1; }));
+        std::this_thread::sleep_for(50ms);
+        held.release();
+        auto stolen = p.try_acquire(); // usually beats the waking waiter
+        if (stolen) {
+            std::this_thread::sleep_for(50ms); // the waiter found nothing and sleeps again
+            stolen.reset();
+            // Handed to the waiter, asleep or not: not free for this thread any more.
+            auto again = p.try_acquire();
+            BOOST_TEST(!again.has_value());
+            again.reset();
+            checked = true;
+        }
+        BOOST_REQUIRE(eventually([&] { return served.load(); }));
+        let_go = true;
+        waiter.join();
+        BOOST_TEST(served.load());
+    }
+    BOOST_TEST(checked);
+    const auto s = p.stats();
+    BOOST_TEST(s.created == 1u);
+    BOOST_TEST(s.waiting == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(max_waiters_fails_at_once) {

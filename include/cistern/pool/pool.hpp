@@ -39,7 +39,9 @@ namespace cistern {
 /// Thread safety: every member function may be called from any thread at once.
 /// Connections are created and closed on background threads or by the caller, never
 /// while a lock is held. Waiting is FIFO-fair: a released connection goes straight to
-/// the caller that has waited longest, and new callers queue behind waiting ones.
+/// the caller that has waited longest if it is awake; if it sleeps, the connection is
+/// published and that caller woken, and a running caller may take it first, which costs
+/// the sleeper at most one turn (it then gets the next connection directly).
 ///
 /// Hot path: when no one waits, acquire() takes the connection this thread used last
 /// (or the first idle one) with one compare-and-swap, and release makes it idle with one
@@ -200,6 +202,7 @@ private:
         std::atomic<outcome_t> outcome{pending}; // written under mu_, last; read spinning
         bool sleeping = false; // under mu_: waiting on cv (a release then wakes it instead of handing over)
         bool nudged = false;   // under mu_: woken because a connection was published as idle
+        bool missed = false;   // under mu_: lost a published connection to another caller once
         waiter* prev = nullptr;
         waiter* next = nullptr;
     };
@@ -292,37 +295,54 @@ private:
         lk.unlock();
         const bool may_spin = clock::now() < deadline; // try_acquire() neither spins nor sleeps
 
+        // Leaves the line with `found`, a slot this thread claimed itself.
+        auto keep = [&](std::uint32_t found) -> std::uint32_t {
+            lk.lock();
+            if (w.outcome == waiter::closed) {
+                lk.unlock();
+                discard(found, close_reason::closed);
+                throw pool_closed();
+            }
+            if (w.outcome == waiter::handed) { // got one twice: put the extra one back
+                const auto extra = w.slot;
+                lk.unlock();
+                offer(extra);
+                return found;
+            }
+            if (w.outcome == waiter::pending) {
+                waiters_.remove(&w);
+                waiting_.fetch_sub(1);
+            }
+            lk.unlock();
+            return found;
+        };
+        bool after_nudge = false;
         for (;;) {
             // Registered: a release from now on hands over directly, or, while we sleep,
             // publishes the connection and wakes us. Scan for one that became idle before
             // we registered, or was published while we slept.
-            if (const std::uint32_t found = take_idle(); found != none) {
-                lk.lock();
-                if (w.outcome == waiter::closed) {
-                    lk.unlock();
-                    discard(found, close_reason::closed);
-                    throw pool_closed();
-                }
-                if (w.outcome == waiter::handed) { // got one twice: put the extra one back
-                    const auto extra = w.slot;
-                    lk.unlock();
-                    offer(extra);
-                    return found;
-                }
-                if (w.outcome == waiter::pending) {
-                    waiters_.remove(&w);
-                    waiting_.fetch_sub(1);
-                }
-                return found;
-            }
+            if (const std::uint32_t found = take_idle(); found != none) return keep(found);
             // Spin briefly before sleeping: a handoff usually comes within microseconds, and
-            // a futex sleep + wake costs more than that.
-            if (may_spin && detail::spin_until([&] { return w.outcome.load(std::memory_order_acquire) != waiter::pending; }) &&
-                w.outcome.load(std::memory_order_acquire) == waiter::handed) {
-                handed = true;
-                return w.slot;
+            // a futex sleep + wake costs more than that. Also watch for a connection
+            // published for a sleeping waiter ahead of us.
+            if (may_spin) {
+                std::uint32_t found = none;
+                unsigned k = 0;
+                detail::spin_until([&] {
+                    if (w.outcome.load(std::memory_order_acquire) != waiter::pending) return true;
+                    return ++k % 32 == 0 && (found = take_idle()) != none;
+                });
+                if (found != none) return keep(found);
+                if (w.outcome.load(std::memory_order_acquire) == waiter::handed) {
+                    handed = true;
+                    return w.slot;
+                }
             }
             lk.lock();
+            // Woken for a published connection that someone else took first: from now on
+            // a release hands over to us directly even while we sleep, so a waiter loses
+            // such a race at most once.
+            if (after_nudge) w.missed = true;
             bool nudged = false;
             while (w.outcome.load(std::memory_order_relaxed) == waiter::pending) {
                 w.sleeping = true;
@@ -338,12 +358,23 @@ private:
             switch (w.outcome.load(std::memory_order_relaxed)) {
             case waiter::handed: handed = true; return w.slot;
             case waiter::closed: throw pool_closed();
-            case waiter::breaker: return give_up(lk, timeout_reason::circuit_open, throw_on_timeout);
-            case waiter::rejected: return give_up(lk, timeout_reason::rejected, throw_on_timeout);
+            case waiter::breaker:
+            case waiter::rejected: {
+                // Already out of the line. A connection published for us still counts.
+                if (nudged) {
+                    lk.unlock();
+                    if (const std::uint32_t found = take_idle(); found != none) return found;
+                    lk.lock();
+                }
+                const auto why = w.outcome.load(std::memory_order_relaxed) == waiter::breaker ? timeout_reason::circuit_open
+                                                                                           : timeout_reason::rejected;
+                return give_up(lk, why, throw_on_timeout);
+            }
             case waiter::pending: break;
             }
-            if (nudged) { // still first in line: scan, then spin for the next release
+            if (nudged) { // still in line: scan, then spin for the next release
                 lk.unlock();
+                after_nudge = true;
                 continue;
             }
             waiters_.remove(&w);
@@ -466,12 +497,14 @@ private:
     /// first sleeping waiter not yet woken is woken and false is returned, so that the
     /// caller publishes the slot as idle for whoever takes it first. A woken waiter keeps
     /// its place in line and, awake, gets a later release directly. Waiters already woken
-    /// for an earlier published slot are passed over: that slot is theirs to take.
+    /// for an earlier published slot are passed over: that slot is theirs to take. A waiter
+    /// that already lost a published slot to another caller gets the next one directly,
+    /// asleep or not, so barging costs a waiter at most one turn.
     bool hand_over(std::uint32_t idx) noexcept { // mu_ held, slot owned
         waiter* w = waiters_.front();
         while (w && w->sleeping && w->nudged) w = w->next;
         if (!w) return false;
-        if (w->sleeping) {
+        if (w->sleeping && !w->missed) {
             w->nudged = true;
             w->cv.notify_one();
             return false;
@@ -479,6 +512,7 @@ private:
         waiters_.remove(w);
         waiting_.fetch_sub(1);
         w->slot = idx;
+        if (w->sleeping) w->cv.notify_one(); // it wakes once we release mu_
         // Last touch: a spinning waiter may return (and its stack frame go) right after.
         w->outcome.store(waiter::handed, std::memory_order_release);
         return true;
