@@ -40,8 +40,8 @@ namespace cistern {
 /// Connections are created and closed on background threads or by the caller, never
 /// while a lock is held. Waiting is FIFO-fair: a released connection goes straight to
 /// the caller that has waited longest if it is awake; if it sleeps, the connection is
-/// published and that caller woken, and a running caller may take it first, which costs
-/// the sleeper at most one turn (it then gets the next connection directly).
+/// published and that caller woken, and a running caller may take it first; a waiter
+/// loses at most one published connection that way (it then gets one directly).
 ///
 /// Hot path: when no one waits, acquire() takes the connection this thread used last
 /// (or the first idle one) with one compare-and-swap, and release makes it idle with one
@@ -166,6 +166,15 @@ public:
         std::size_t n = 0;
         for (std::size_t i = 0; i < opts_.max_size; ++i)
             n += slots_[i].state.load(std::memory_order_relaxed) == slot::in_use;
+        return n;
+    }
+
+    /// Callers waiting past their spin, asleep, with no connection published for them
+    /// (for tests and diagnostics; stats().waiting counts every waiting caller).
+    std::size_t sleeping_waiters() const {
+        std::lock_guard lk(mu_);
+        std::size_t n = 0;
+        for (const waiter* w = waiters_.front(); w; w = w->next) n += w->sleeping && !w->nudged;
         return n;
     }
 
@@ -340,8 +349,8 @@ private:
             }
             lk.lock();
             // Woken for a published connection that someone else took first: from now on
-            // a release hands over to us directly even while we sleep, so a waiter loses
-            // such a race at most once.
+            // a release hands over to us directly even while we sleep, so a waiter loses a
+            // published connection at most once.
             if (after_nudge) w.missed = true;
             bool nudged = false;
             while (w.outcome.load(std::memory_order_relaxed) == waiter::pending) {
@@ -350,6 +359,7 @@ private:
                 w.sleeping = false;
                 if (w.nudged) { // a release published a connection instead of holding it for us
                     w.nudged = false;
+                    --nudged_;
                     nudged = true;
                     break;
                 }
@@ -499,13 +509,14 @@ private:
     /// its place in line and, awake, gets a later release directly. Waiters already woken
     /// for an earlier published slot are passed over: that slot is theirs to take. A waiter
     /// that already lost a published slot to another caller gets the next one directly,
-    /// asleep or not, so barging costs a waiter at most one turn.
+    /// asleep or not, so it loses at most one published connection.
     bool hand_over(std::uint32_t idx) noexcept { // mu_ held, slot owned
         waiter* w = waiters_.front();
         while (w && w->sleeping && w->nudged) w = w->next;
         if (!w) return false;
         if (w->sleeping && !w->missed) {
             w->nudged = true;
+            ++nudged_;
             w->cv.notify_one();
             return false;
         }
@@ -578,7 +589,8 @@ private:
 
     bool wants_connection() const noexcept { // mu_ held
         if (closed_ || open_ + creating_ >= opts_.max_size) return false;
-        return waiters_.size() > creating_ || idle_count() + creating_ < opts_.min_idle;
+        // Waiters woken for a published connection have one coming: not counted.
+        return waiters_.size() > nudged_ + creating_ || idle_count() + creating_ < opts_.min_idle;
     }
 
     bool breaker_open(time_point now) const noexcept { // mu_ held
@@ -792,6 +804,7 @@ private:
     std::condition_variable work_cv_; // wakes connectors
     std::size_t open_ = 0;
     std::size_t creating_ = 0;
+    std::size_t nudged_ = 0; // waiters woken for a published connection, not yet awake (under mu_)
     std::size_t consecutive_failures_ = 0;
     std::optional<connect_error> last_error_;
     time_point retry_at_{};
