@@ -294,6 +294,25 @@ BOOST_AUTO_TEST_CASE(waiters_are_served_in_fifo_order) {
     BOOST_TEST(p.stats().created == 1u);
 }
 
+// A thread that acquires from `p` and holds the lease until the object goes away.
+struct lease_holder {
+    std::atomic<bool> served{false}, let_go{false};
+    std::thread thread;
+    explicit lease_holder(real_pool& p)
+        : thread([this, &p] {
+              auto l = p.acquire();
+              served = true;
+              while (!let_go) std::this_thread::sleep_for(1ms);
+          }) {}
+    ~lease_holder() {
+        let_go = true;
+        thread.join();
+    }
+    bool wait_served() {
+        return eventually([&] { return served.load(); });
+    }
+};
+
 // A release does not hold the connection for a waiter that is asleep (waking it takes
 // microseconds, tens on some VMs): it publishes the connection and wakes the waiter, so a
 // running thread may take it first; the waiter keeps its place and is served next.
@@ -307,22 +326,14 @@ BOOST_AUTO_TEST_CASE(a_release_publishes_the_connection_instead_of_holding_it_fo
     std::size_t lost = 0; // attempts where the waiter won: each failed try_acquire counts as a timeout
     for (int attempt = 0; attempt < 10 && !taken_back; ++attempt) {
         auto held = p.acquire();
-        std::atomic<bool> served{false}, let_go{false};
-        std::thread waiter([&] {
-            auto l = p.acquire();
-            served = true;
-            while (!let_go) std::this_thread::sleep_for(1ms); // holds it until told
-        });
+        lease_holder waiter(p);
         BOOST_REQUIRE(eventually([&] { return p.sleeping_waiters() == 1; }));
         held.release();
         auto again = p.try_acquire();
         taken_back = again.has_value();
         lost += !taken_back;
         again.reset(); // the waiter is served now in either case
-        BOOST_REQUIRE(eventually([&] { return served.load(); }));
-        let_go = true;
-        waiter.join();
-        BOOST_TEST(served.load());
+        BOOST_TEST(waiter.wait_served());
     }
     BOOST_TEST(taken_back);
     const auto s = p.stats();
@@ -341,12 +352,7 @@ BOOST_AUTO_TEST_CASE(a_waiter_loses_a_published_connection_at_most_once) {
     bool checked = false;
     for (int attempt = 0; attempt < 10 && !checked; ++attempt) {
         auto held = p.acquire();
-        std::atomic<bool> served{false}, let_go{false};
-        std::thread waiter([&] {
-            auto l = p.acquire();
-            served = true;
-            while (!let_go) std::this_thread::sleep_for(1ms); // holds it until told
-        });
+        lease_holder waiter(p);
         BOOST_REQUIRE(eventually([&] { return p.sleeping_waiters() == 1; }));
         held.release();
         auto stolen = p.try_acquire(); // usually beats the waking waiter
@@ -360,10 +366,7 @@ BOOST_AUTO_TEST_CASE(a_waiter_loses_a_published_connection_at_most_once) {
             again.reset();
             checked = true;
         }
-        BOOST_REQUIRE(eventually([&] { return served.load(); }));
-        let_go = true;
-        waiter.join();
-        BOOST_TEST(served.load());
+        BOOST_TEST(waiter.wait_served());
     }
     BOOST_TEST(checked);
     const auto s = p.stats();
@@ -378,18 +381,11 @@ BOOST_AUTO_TEST_CASE(a_waiter_served_by_a_new_connection_does_not_cause_another)
     server->connect_delay = 100ms; // the waiter is long asleep when the connection lands
     real_pool p(fake_factory(server), small(0, 3));
     auto held = p.acquire();
-    std::atomic<bool> served{false}, let_go{false};
-    std::thread waiter([&] {
-        auto l = p.acquire();
-        served = true;
-        while (!let_go) std::this_thread::sleep_for(1ms);
-    });
-    BOOST_REQUIRE(eventually([&] { return served.load(); }));
+    lease_holder waiter(p);
+    BOOST_REQUIRE(waiter.wait_served());
     BOOST_REQUIRE(eventually([&] { return p.stats().pending == 0; })); // nothing in flight
     BOOST_TEST(p.stats().created == 2u);
     BOOST_TEST(server->created.load() == 2);
-    let_go = true;
-    waiter.join();
 }
 
 BOOST_AUTO_TEST_CASE(max_waiters_fails_at_once) {
