@@ -218,6 +218,37 @@ BOOST_AUTO_TEST_CASE(get_or_load_loads_once_and_does_not_cache_failures) {
     BOOST_TEST(st.hit_ratio() == 0.2);
 }
 
+// Options built by a callable: only by the call that runs the loader, before it; their
+// TTL and tags apply; if building them throws, nothing is loaded or stored and the
+// exception reaches the caller like a loader's.
+BOOST_AUTO_TEST_CASE(get_or_load_builds_its_options_only_when_it_loads) {
+    cache<int, std::string, ev::lru, ex::per_entry, cp::with_clock<manual_clock>> c(cache_options{.max_size = 10});
+    int built = 0, loads = 0;
+    auto make_opts = [&] {
+        ++built;
+        return cistern::entry_options{.ttl = std::chrono::nanoseconds(10ms), .tags = {"t"}};
+    };
+    auto loader = [&](const int& k) {
+        BOOST_TEST(built == loads + 1); // the options were built first
+        ++loads;
+        return "v" + std::to_string(k);
+    };
+    BOOST_TEST(c.get_or_load(1, loader, make_opts) == "v1");
+    BOOST_TEST(c.get_or_load(1, loader, make_opts) == "v1"); // a hit: neither is called
+    BOOST_TEST(built == 1);
+    BOOST_TEST(loads == 1);
+    manual_clock::advance(11ms); // the TTL they named
+    BOOST_TEST(!c.get(1).has_value());
+    BOOST_TEST(c.get_or_load(2, loader, make_opts) == "v2");
+    BOOST_TEST(c.invalidate_tag("t") == 1u); // the tags they named
+    BOOST_TEST(!c.contains(2));
+    auto refusing = []() -> cistern::entry_options { throw std::invalid_argument("no options for this key"); };
+    BOOST_CHECK_THROW(c.get_or_load(3, loader, refusing), std::invalid_argument);
+    BOOST_TEST(loads == 2); // not loaded
+    BOOST_TEST(!c.contains(3));
+    BOOST_TEST(c.get_or_load(3, loader, make_opts) == "v3"); // and nothing is stuck in flight
+}
+
 BOOST_AUTO_TEST_CASE(stats_can_be_switched_off) {
     cache<int, int> c(cache_options{.max_size = 10, .record_stats = false});
     c.put(1, 1);

@@ -272,6 +272,23 @@ public:
     /// loader runs without any lock held; it must not load the same key.
     template <class Loader>
     V get_or_load(const K& key, Loader&& loader, entry_options opts = {}) {
+        return load_through(key, loader, [&]() -> entry_options { return std::move(opts); });
+    }
+
+    /// As above, with the options made by `make_opts()` (returning entry_options) only
+    /// when this call runs the loader: a hit or a wait for another caller's load never
+    /// calls it (for options that cost something to build, such as tags parsed from a
+    /// statement). It runs before the loader, without any lock held; if it throws, the
+    /// exception reaches every waiter, as a loader's would, and nothing is loaded.
+    template <class Loader, class MakeOpts>
+        requires std::is_invocable_r_v<entry_options, MakeOpts&>
+    V get_or_load(const K& key, Loader&& loader, MakeOpts&& make_opts) {
+        return load_through(key, loader, make_opts);
+    }
+
+private:
+    template <class Loader, class MakeOpts>
+    V load_through(const K& key, Loader& loader, MakeOpts&& make_opts) {
         const std::uint64_t h = hash_of(key);
         shard& s = shard_for(h);
         prefetch(s, h);
@@ -302,6 +319,7 @@ public:
         notify(out);
         const auto start = opts_.record_stats ? load_clock::now() : typename load_clock::time_point{};
         try {
+            const entry_options opts = make_opts();
             V v = invoke_loader(loader, key);
             const std::uint64_t w = weigh(key, v);
             {
@@ -330,6 +348,7 @@ public:
         }
     }
 
+public:
     /// The number of entries (expired ones not yet swept may be counted).
     std::size_t size() const {
         std::size_t n = 0;

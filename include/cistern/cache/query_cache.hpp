@@ -108,7 +108,6 @@ public:
     /// of the pool (once for all concurrent callers of the same key). Errors of the pool
     /// or the statement reach every waiting caller and nothing is cached.
     rows_ptr query(std::string_view sql, std::vector<value> params = {}, query_cache_call call = {}) {
-        std::vector<std::string> tags = call.tables.empty() ? tables_of(sql) : lowered(std::move(call.tables));
         detail::query_key key{std::string(sql), std::move(params)};
         return cache_.get_or_load(
             key,
@@ -116,7 +115,10 @@ public:
                 auto lease = pool_.acquire();
                 return std::make_shared<const row_set>(lease->query(k.sql, std::span<const value>(k.params)));
             },
-            entry_options{.ttl = call.ttl, .tags = std::move(tags)});
+            [&] { // only on a miss, before the statement runs: a hit does not parse the text
+                std::vector<std::string> tags = call.tables.empty() ? tables_of(sql) : lowered(std::move(call.tables));
+                return entry_options{.ttl = call.ttl, .tags = std::move(tags)};
+            });
     }
 
     /// Drops every cached result that read `table` (case-insensitive); returns how many.

@@ -1,0 +1,92 @@
+// A query_cache hit against running the same statement on SQLite, same binary, same run:
+// a primary-key lookup (`SELECT v FROM kv WHERE id = ?`, 10,000 rows, :memory:, through a
+// one-connection pool) either served from a warm query_cache (every key cached) or run on
+// the pooled connection. The hit includes building the key (statement text and
+// parameters) and copying the shared_ptr to the rows out.
+//
+// Default: Google Benchmark cases. --paired[=rounds]: interleaved A/B rounds (paired.hpp),
+// median throughputs and median ratio.
+#include "paired.hpp"
+
+#include <cistern/adapter/sqlite/factory.hpp>
+#include <cistern/cache/query_cache.hpp>
+#include <cistern/pool/pool.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace {
+
+constexpr const char* point_lookup = "SELECT v FROM kv WHERE id = ?";
+constexpr std::int64_t table_rows = 10'000;
+
+using pool_type = cistern::pool<cistern::sqlite::factory>;
+
+// One connection, so that the :memory: database the table is made in is the one queried.
+struct fixture {
+    pool_type pool{cistern::sqlite::factory(":memory:"), cistern::pool_options{.min_idle = 1, .max_size = 1}};
+    cistern::query_cache<pool_type> qc{pool, cistern::cache_options{.max_weight = 64 << 20}};
+    fixture() {
+        {
+            auto c = pool.acquire();
+            c->execute_script("CREATE TABLE kv (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+            c->execute_script("BEGIN");
+            for (std::int64_t i = 0; i < table_rows; ++i)
+                c->execute("INSERT INTO kv (id, v) VALUES (?, ?)", i, "value " + std::to_string(i));
+            c->execute_script("COMMIT");
+        }
+        for (std::int64_t i = 0; i < table_rows; ++i) qc.query(point_lookup, {i}); // warm
+    }
+};
+
+void run_cached(fixture& f, std::uint64_t ops, std::int64_t& i) {
+    for (std::uint64_t n = 0; n < ops; ++n) benchmark::DoNotOptimize(f.qc.query(point_lookup, {++i % table_rows}));
+}
+template <class Lease>
+void run_direct(Lease& lease, std::uint64_t ops, std::int64_t& i) {
+    for (std::uint64_t n = 0; n < ops; ++n) benchmark::DoNotOptimize(lease->query(point_lookup, ++i % table_rows));
+}
+
+void query_cache_hit(benchmark::State& state) {
+    fixture f;
+    std::int64_t i = 0;
+    for (auto _ : state) run_cached(f, 1, i);
+    state.SetItemsProcessed(state.iterations());
+    const auto st = f.qc.stats();
+    if (st.misses != static_cast<std::uint64_t>(table_rows)) state.SkipWithError("a measured call missed");
+}
+
+void sqlite_direct(benchmark::State& state) {
+    fixture f;
+    auto lease = f.pool.acquire();
+    std::int64_t i = 0;
+    for (auto _ : state) run_direct(lease, 1, i);
+    state.SetItemsProcessed(state.iterations());
+}
+
+int run_paired_suite(int rounds) {
+    fixture f;
+    std::int64_t ia = 0, ib = 0;
+    auto a = [&](int, std::uint64_t ops) {
+        auto lease = f.pool.acquire();
+        run_direct(lease, ops, ia);
+    };
+    auto b = [&](int, std::uint64_t ops) { run_cached(f, ops, ib); };
+    const auto r = cistern_bench::run_paired(rounds, 1, 100'000, a, b);
+    cistern_bench::print_paired("sqlite/point_lookup", "direct", "query_cache_hit", r);
+    if (f.qc.stats().misses != static_cast<std::uint64_t>(table_rows)) {
+        std::fprintf(stderr, "a measured call missed the cache\n");
+        return 1;
+    }
+    return 0;
+}
+
+} // namespace
+
+BENCHMARK(sqlite_direct);
+BENCHMARK(query_cache_hit);
+
+int main(int argc, char** argv) { return cistern_bench::paired_or_benchmark_main(argc, argv, run_paired_suite); }
