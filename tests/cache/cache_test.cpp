@@ -249,6 +249,16 @@ BOOST_AUTO_TEST_CASE(get_or_load_builds_its_options_only_when_it_loads) {
     BOOST_TEST(c.get_or_load(3, loader, make_opts) == "v3"); // and nothing is stuck in flight
 }
 
+// Only a callable returning entry_options selects the lazy-options overload.
+template <class Opts>
+concept loads_with_options = requires(cache<int, std::string>& c, Opts o) {
+    c.get_or_load(1, [] { return std::string(); }, o);
+};
+static_assert(loads_with_options<cistern::entry_options>);
+static_assert(loads_with_options<decltype([] { return cistern::entry_options{}; })>);
+static_assert(!loads_with_options<decltype([] { return 1; })>);
+static_assert(!loads_with_options<decltype([](int) { return cistern::entry_options{}; })>);
+
 BOOST_AUTO_TEST_CASE(stats_can_be_switched_off) {
     cache<int, int> c(cache_options{.max_size = 10, .record_stats = false});
     c.put(1, 1);
