@@ -388,6 +388,32 @@ BOOST_AUTO_TEST_CASE(a_waiter_served_by_a_new_connection_does_not_cause_another)
     BOOST_TEST(server->created.load() == 2);
 }
 
+// Wait statistics add up over connections: how many acquires waited, their total and
+// their longest wait, on the pool's clock.
+BOOST_AUTO_TEST_CASE(wait_statistics_add_up_over_connections) {
+    auto server = std::make_shared<fake_server>();
+    timed_pool p(fake_factory(server), small(2, 2));
+    BOOST_REQUIRE(eventually([&] { return p.stats().idle == 2; }));
+    auto a = p.acquire();
+    auto b = p.acquire();
+    std::thread first([&] { auto l = p.acquire(); });
+    BOOST_REQUIRE(eventually([&] { return p.stats().waiting == 1; }));
+    manual_clock::advance(10ms);
+    a.release();
+    first.join();
+    auto c = p.acquire(); // the connection `first` returned: no wait
+    std::thread second([&] { auto l = p.acquire(); });
+    BOOST_REQUIRE(eventually([&] { return p.stats().waiting == 1; }));
+    manual_clock::advance(30ms);
+    b.release();
+    second.join();
+    const auto s = p.stats();
+    BOOST_TEST(s.waited == 2u);
+    BOOST_TEST(s.total_wait == std::chrono::nanoseconds(40ms));
+    BOOST_TEST(s.max_wait == std::chrono::nanoseconds(30ms));
+    BOOST_TEST(s.acquired == 5u);
+}
+
 BOOST_AUTO_TEST_CASE(max_waiters_fails_at_once) {
     auto server = std::make_shared<fake_server>();
     auto o = small(1, 1);

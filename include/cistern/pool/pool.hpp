@@ -136,11 +136,15 @@ public:
 
     pool_stats stats() const {
         pool_stats s;
+        typename duration::rep total_wait = 0, max_wait = 0;
         for (std::size_t i = 0; i < opts_.max_size; ++i) {
             const auto st = slots_[i].state.load(std::memory_order_relaxed);
             if (st == slot::idle) ++s.idle;
             else if (st == slot::in_use) ++s.in_use;
             s.acquired += slots_[i].acquisitions.load(std::memory_order_relaxed);
+            s.waited += slots_[i].waits.load(std::memory_order_relaxed);
+            total_wait += slots_[i].wait_total.load(std::memory_order_relaxed);
+            max_wait = std::max(max_wait, slots_[i].wait_max.load(std::memory_order_relaxed));
         }
         std::lock_guard lk(mu_);
         s.size = open_;
@@ -150,13 +154,12 @@ public:
         s.pending = creating_;
         s.max_size = opts_.max_size;
         s.min_idle = opts_.min_idle;
-        s.waited = waited_.load(std::memory_order_relaxed);
         s.timed_out = timed_out_;
         s.created = created_;
         s.connect_failures = connect_failures_;
         s.leaks = leaks_;
-        s.total_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(duration(total_wait_.load(std::memory_order_relaxed)));
-        s.max_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(duration(max_wait_.load(std::memory_order_relaxed)));
+        s.total_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(duration(total_wait));
+        s.max_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(duration(max_wait));
         s.closed = closed_by_;
         return s;
     }
@@ -201,6 +204,11 @@ private:
         std::atomic<std::source_location> where{};
         std::atomic<bool> leak_reported{false};
         std::atomic<std::uint64_t> acquisitions{0}; // single writer: the owner
+        // Waits that ended with this slot, kept here rather than in pool-wide counters so
+        // that two threads taking turns do not also pass those counters' line back and
+        // forth. Single writer (the owner); stats() sums them.
+        std::atomic<std::uint64_t> waits{0};
+        std::atomic<typename duration::rep> wait_total{0}, wait_max{0};
         std::optional<connection_type> conn;        // touched only by the slot's owner
     };
 
@@ -267,7 +275,7 @@ private:
             s.acquisitions.store(s.acquisitions.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
             detail::tl_hint = {id_, idx, handed};
             const auto wait = waited ? now - start : duration::zero();
-            if (waited) record_wait(wait);
+            if (waited) record_wait(s, wait);
             if constexpr (requires { listener_.on_acquire(std::chrono::nanoseconds{}); }) {
                 try { listener_.on_acquire(std::chrono::duration_cast<std::chrono::nanoseconds>(wait)); } catch (...) {}
             }
@@ -414,12 +422,10 @@ private:
         return pool_timeout(r, std::move(last), detail);
     }
 
-    void record_wait(duration wait) noexcept {
-        waited_.fetch_add(1, std::memory_order_relaxed);
-        total_wait_.fetch_add(wait.count(), std::memory_order_relaxed);
-        auto prev = max_wait_.load(std::memory_order_relaxed);
-        while (wait.count() > prev && !max_wait_.compare_exchange_weak(prev, wait.count(), std::memory_order_relaxed)) {
-        }
+    static void record_wait(slot& s, duration wait) noexcept { // s owned
+        s.waits.store(s.waits.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        s.wait_total.store(s.wait_total.load(std::memory_order_relaxed) + wait.count(), std::memory_order_relaxed);
+        if (wait.count() > s.wait_max.load(std::memory_order_relaxed)) s.wait_max.store(wait.count(), std::memory_order_relaxed);
     }
 
     bool validate_on_borrow(std::uint32_t idx, time_point now) {
@@ -810,8 +816,6 @@ private:
     time_point retry_at_{};
     time_point breaker_until_{};
     std::uint64_t timed_out_ = 0, created_ = 0, connect_failures_ = 0, leaks_ = 0;
-    std::atomic<std::uint64_t> waited_{0};
-    std::atomic<typename duration::rep> total_wait_{0}, max_wait_{0};
     std::array<std::uint64_t, close_reason_count> closed_by_{};
 
     std::mutex hk_mu_;
