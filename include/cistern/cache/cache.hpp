@@ -286,69 +286,6 @@ public:
         return load_through(key, loader, make_opts);
     }
 
-private:
-    template <class Loader, class MakeOpts>
-    V load_through(const K& key, Loader& loader, MakeOpts&& make_opts) {
-        const std::uint64_t h = hash_of(key);
-        shard& s = shard_for(h);
-        prefetch(s, h);
-        removals out;
-        std::shared_ptr<flight> f;
-        {
-            std::unique_lock lock(s.mu);
-            const std::uint32_t slot = find(s, key, h);
-            if (slot != none && live(s, slot, h, out)) {
-                if (opts_.record_stats) ++s.hits;
-                V v = s.store[slot].value;
-                lock.unlock();
-                notify(out);
-                return v;
-            }
-            if (opts_.record_stats) ++s.misses;
-            if (auto it = s.flights.find(key); it != s.flights.end()) {
-                std::shared_future<V> fut = it->second->result;
-                lock.unlock();
-                notify(out);
-                return fut.get();
-            }
-            f = std::make_shared<flight>();
-            f->result = f->promise.get_future().share();
-            f->epoch = s.epoch;
-            s.flights.emplace(key, f);
-        }
-        notify(out);
-        const auto start = opts_.record_stats ? load_clock::now() : typename load_clock::time_point{};
-        try {
-            const entry_options opts = make_opts();
-            V v = invoke_loader(loader, key);
-            const std::uint64_t w = weigh(key, v);
-            {
-                std::lock_guard lock(s.mu);
-                s.flights.erase(key);
-                if (opts_.record_stats) {
-                    ++s.loads;
-                    s.load_time += load_clock::now() - start;
-                }
-                if (!f->stale && f->epoch == s.epoch) store_locked(s, key, h, V(v), w, opts, out);
-            }
-            notify(out);
-            f->promise.set_value(v);
-            return v;
-        } catch (...) {
-            {
-                std::lock_guard lock(s.mu);
-                s.flights.erase(key);
-                if (opts_.record_stats) {
-                    ++s.load_failures;
-                    s.load_time += load_clock::now() - start;
-                }
-            }
-            f->promise.set_exception(std::current_exception());
-            throw;
-        }
-    }
-
-public:
     /// The number of entries (expired ones not yet swept may be counted).
     std::size_t size() const {
         std::size_t n = 0;
@@ -665,6 +602,68 @@ private:
         if constexpr (policies::listening) {
             for (auto& [k, v, c] : out.items) listener_(static_cast<const K&>(k), static_cast<const V&>(v), c);
             out.items.clear();
+        }
+    }
+
+    // get_or_load's body; make_opts() is called only when this call loads.
+    template <class Loader, class MakeOpts>
+    V load_through(const K& key, Loader& loader, MakeOpts&& make_opts) {
+        const std::uint64_t h = hash_of(key);
+        shard& s = shard_for(h);
+        prefetch(s, h);
+        removals out;
+        std::shared_ptr<flight> f;
+        {
+            std::unique_lock lock(s.mu);
+            const std::uint32_t slot = find(s, key, h);
+            if (slot != none && live(s, slot, h, out)) {
+                if (opts_.record_stats) ++s.hits;
+                V v = s.store[slot].value;
+                lock.unlock();
+                notify(out);
+                return v;
+            }
+            if (opts_.record_stats) ++s.misses;
+            if (auto it = s.flights.find(key); it != s.flights.end()) {
+                std::shared_future<V> fut = it->second->result;
+                lock.unlock();
+                notify(out);
+                return fut.get();
+            }
+            f = std::make_shared<flight>();
+            f->result = f->promise.get_future().share();
+            f->epoch = s.epoch;
+            s.flights.emplace(key, f);
+        }
+        notify(out);
+        const auto start = opts_.record_stats ? load_clock::now() : typename load_clock::time_point{};
+        try {
+            const entry_options opts = make_opts();
+            V v = invoke_loader(loader, key);
+            const std::uint64_t w = weigh(key, v);
+            {
+                std::lock_guard lock(s.mu);
+                s.flights.erase(key);
+                if (opts_.record_stats) {
+                    ++s.loads;
+                    s.load_time += load_clock::now() - start;
+                }
+                if (!f->stale && f->epoch == s.epoch) store_locked(s, key, h, V(v), w, opts, out);
+            }
+            notify(out);
+            f->promise.set_value(v);
+            return v;
+        } catch (...) {
+            {
+                std::lock_guard lock(s.mu);
+                s.flights.erase(key);
+                if (opts_.record_stats) {
+                    ++s.load_failures;
+                    s.load_time += load_clock::now() - start;
+                }
+            }
+            f->promise.set_exception(std::current_exception());
+            throw;
         }
     }
 

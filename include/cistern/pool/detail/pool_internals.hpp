@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <mutex>
 #include <random>
-#include <thread>
 #include <time.h>
 #include <type_traits>
 
