@@ -50,7 +50,8 @@ macro(cistern_component_resolve x name)
   math(EXPR _cc_pad "10 - ${_cc_len}")
   string(REPEAT " " ${_cc_pad} _cc_sp)
   if(_cistern_with_${x} STREQUAL "OFF")
-    list(APPEND CISTERN_COMPONENTS_NOT_BUILT "${name}=disabled with CISTERN_WITH_${x}=OFF")
+    list(APPEND CISTERN_COMPONENTS_NOT_BUILT
+         "${name}=it was disabled with CISTERN_WITH_${x}=OFF, reinstall cistern configured with -DCISTERN_WITH_${x}=ON")
     string(APPEND _cistern_summary "\n  ${name}${_cc_sp} not built: CISTERN_WITH_${x}=OFF")
   elseif(_cc_FOUND)
     list(APPEND CISTERN_COMPONENTS ${name})
@@ -59,7 +60,8 @@ macro(cistern_component_resolve x name)
     message(FATAL_ERROR "cistern: CISTERN_WITH_${x}=ON but ${_cc_MISSING} was not found. "
                         "Install it (${_cc_INSTALL}) or configure with -DCISTERN_WITH_${x}=AUTO|OFF.")
   else()
-    list(APPEND CISTERN_COMPONENTS_NOT_BUILT "${name}=${_cc_MISSING} was not found (install ${_cc_INSTALL})")
+    list(APPEND CISTERN_COMPONENTS_NOT_BUILT
+         "${name}=${_cc_MISSING} was not found, install it (${_cc_INSTALL}) and reinstall cistern")
     string(APPEND _cistern_summary
            "\n  ${name}${_cc_sp} not built: ${_cc_MISSING} not found (install ${_cc_INSTALL}; "
            "-DCISTERN_WITH_${x}=ON makes this an error)")

@@ -56,7 +56,7 @@ set(prefix2 "${WORK_DIR}/prefix-no-postgres")
 run("${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/no-postgres" -G "${GENERATOR}" -DCISTERN_WITH_POSTGRES=OFF
     -DCISTERN_BUILD_TESTS=OFF -DCISTERN_BUILD_EXAMPLES=OFF -DCISTERN_BUILD_BENCHMARKS=OFF -DCISTERN_INSTALL=ON)
 run("${CMAKE_COMMAND}" --install "${WORK_DIR}/no-postgres" --prefix "${prefix2}")
-expect_component_failure("${prefix2}" postgres "component 'postgres' is not available: it was not built when cistern was installed: disabled with CISTERN_WITH_POSTGRES=OFF")
+expect_component_failure("${prefix2}" postgres "component 'postgres' is not available: it was not built when cistern was installed: it was disabled with CISTERN_WITH_POSTGRES=OFF, reinstall cistern configured with -DCISTERN_WITH_POSTGRES=ON")
 
 file(REMOVE_RECURSE "${WORK_DIR}")
 message("packaging: find_package, add_subdirectory and pkg-config consumers built and ran")
