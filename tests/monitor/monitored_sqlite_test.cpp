@@ -1,4 +1,5 @@
 #define BOOST_TEST_MODULE cistern monitored connections (SQLite)
+#include <type_traits>
 #include <boost/test/unit_test.hpp>
 
 #include <cistern/adapter/sqlite/factory.hpp>
@@ -169,9 +170,10 @@ BOOST_AUTO_TEST_CASE(pool_of_monitored_connections_feeds_a_real_monitor) {
     o.slow_critical = std::chrono::hours(1);
     cistern::monitor<> mon(o);
     using factory = cistern::monitored_factory<cistern::sqlite::factory>;
-    cistern::pool<factory, cistern::with_listener<cistern::pool_listener>> p(
-        factory(cistern::sqlite::factory(":memory:"), mon), cistern::pool_options{.max_size = 1},
-        mon.pool_listener());
+    // Class template argument deduction picks with_listener<pool_listener> from the listener.
+    cistern::pool p(factory(cistern::sqlite::factory(":memory:"), mon), cistern::pool_options{.max_size = 1},
+                    mon.pool_listener());
+    static_assert(std::is_same_v<decltype(p), cistern::pool<factory, cistern::with_listener<cistern::pool_listener>>>);
     {
         auto c = p.acquire();
         c->execute_script("CREATE TABLE kv (id INTEGER PRIMARY KEY, v TEXT)");

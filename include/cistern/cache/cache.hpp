@@ -286,7 +286,9 @@ public:
         return load_through(key, loader, make_opts);
     }
 
-    /// The number of entries (expired ones not yet swept may be counted).
+    /// The number of entries. An estimate in one respect: entries that expired but were not
+    /// swept yet are counted (get() never returns them); call cleanup() first for the exact
+    /// count.
     std::size_t size() const {
         std::size_t n = 0;
         for (std::size_t i = 0; i <= shard_mask_; ++i) {

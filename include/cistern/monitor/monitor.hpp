@@ -112,7 +112,9 @@ public:
     monitor(const monitor&) = delete;
     monitor& operator=(const monitor&) = delete;
 
-    /// Stops the push thread, then pushes a last snapshot if options.flush_on_shutdown.
+    /// Stops the push thread, then, if options.flush_on_shutdown, pushes a last snapshot
+    /// unless nothing was recorded or observed since the last flush (so a monitor flushed
+    /// explicitly before it ends does not print the same report twice).
     ~monitor() {
         {
             std::lock_guard lk(stop_mu_);
@@ -121,7 +123,7 @@ public:
         stop_cv_.notify_all();
         if (pusher_.joinable()) pusher_.join();
         if (opts_.flush_on_shutdown) {
-            try { flush(); } catch (...) {}
+            try { flush_if_changed(); } catch (...) {}
         }
     }
 
@@ -216,9 +218,7 @@ public:
     monitor_snapshot flush() {
         std::lock_guard flk(flush_mu_);
         auto snap = make_snapshot(true);
-        flushes_.fetch_add(1, std::memory_order_relaxed);
-        std::apply([&](auto&... s) { (publish_to(s, snap), ...); }, sinks_);
-        snap.sink_failures = sink_failures_.load(std::memory_order_relaxed);
+        publish_locked(snap);
         return snap;
     }
 
@@ -389,6 +389,31 @@ private:
         return s;
     }
 
+    // The totals that change whenever something is recorded or observed; a snapshot
+    // whose activity equals the last published one's has nothing new to report.
+    static auto activity(const monitor_snapshot& s) {
+        const cache_figures c = s.cache.value_or(cache_figures{});
+        return std::array<std::uint64_t, 13>{
+            s.calls, s.errors, s.slow_warnings, s.slow_criticals, s.slow_dropped, s.pool.stats.acquired,
+            s.pool.timeouts, s.pool.connect_failures, s.pool.leaks, s.pool.acquire_wait.count,
+            s.pool.usage.count, c.requests() + c.loads, c.evictions};
+    }
+
+    void publish_locked(monitor_snapshot& snap) {
+        flushes_.fetch_add(1, std::memory_order_relaxed);
+        last_published_ = activity(snap);
+        std::apply([&](auto&... s) { (publish_to(s, snap), ...); }, sinks_);
+        snap.sink_failures = sink_failures_.load(std::memory_order_relaxed);
+    }
+
+    void flush_if_changed() {
+        std::lock_guard flk(flush_mu_);
+        auto snap = make_snapshot(true);
+        const bool news = !snap.slow.empty() || !snap.pool_alerts.empty(); // consumed by the last flush otherwise
+        if (!news && last_published_ && *last_published_ == activity(snap)) return;
+        publish_locked(snap);
+    }
+
     void push_loop() {
         std::unique_lock lk(stop_mu_);
         while (!stop_) {
@@ -420,6 +445,7 @@ private:
     std::mutex flush_mu_;
     std::atomic<std::uint64_t> sink_failures_{0};
     std::atomic<std::uint64_t> flushes_{0};
+    std::optional<std::array<std::uint64_t, 13>> last_published_; // activity() of the last publish, under flush_mu_
 
     std::mutex stop_mu_;
     std::condition_variable stop_cv_;

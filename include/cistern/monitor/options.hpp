@@ -29,7 +29,8 @@ struct monitor_options {
     std::size_t slow_log_capacity = 1000;
     /// Background push interval; zero: no background thread, push with flush().
     std::chrono::milliseconds push_interval{0};
-    /// Push one last snapshot when the monitor is destroyed.
+    /// Push one last snapshot when the monitor is destroyed, unless nothing was recorded
+    /// or observed since the last flush.
     bool flush_on_shutdown = true;
     /// Pool utilization (in_use / max_size) that raises a warning / critical alert when
     /// every sample stays at or above it for `utilization_period`.

@@ -8,7 +8,9 @@
 
 namespace cistern {
 
-/// Use as `cistern::pool<F, cistern::with_listener<cistern::pool_listener>>` and pass
+/// Pass `monitor.pool_listener()` to a pool's constructor: `cistern::pool p(factory, opts,
+/// monitor.pool_listener())` deduces `cistern::pool<F, cistern::with_listener<cistern::pool_listener>>`.
+/// Or name that type and pass
 /// `monitor.pool_listener()` to the pool's constructor. Copyable handle; the monitor
 /// must outlive the pool. A default-constructed listener drops every event.
 struct pool_listener {

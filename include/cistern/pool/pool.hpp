@@ -824,4 +824,10 @@ private:
     std::thread housekeeper_;
 };
 
+/// Deduces `pool<F, with_listener<L>>` from a listener passed to the constructor, so
+/// `cistern::pool p(factory, opts, monitor.pool_listener());` needs no template arguments.
+/// (`pool p(factory)` and `pool p(factory, opts)` deduce `pool<F>` from the constructor.)
+template <class F, class L>
+pool(F, pool_options, L) -> pool<F, with_listener<L>>;
+
 } // namespace cistern

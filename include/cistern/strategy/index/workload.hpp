@@ -5,6 +5,11 @@
 
 #include <cistern/monitor/snapshot.hpp>
 
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/filter.hpp>
+#include <range/v3/view/take.hpp>
+#include <range/v3/view/transform.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
@@ -73,18 +78,20 @@ inline bool indexable_statement(std::string_view sql) {
 /// A fingerprint the database cannot explain (e.g. a parameter whose type PostgreSQL cannot
 /// infer) is skipped by the advisors with a note.
 inline std::vector<std::string> workload_from(const monitor_snapshot& snapshot, workload_options o = {}) {
-    std::vector<const statement_summary*> picked;
-    for (const statement_summary& s : snapshot.statements)
-        if (s.fingerprint != "(other)" && s.calls >= o.min_calls && detail::indexable_statement(s.fingerprint))
-            picked.push_back(&s);
-    std::stable_sort(picked.begin(), picked.end(),
-                     [](const statement_summary* a, const statement_summary* b) { return a->total > b->total; });
-    if (picked.size() > o.top) picked.resize(o.top);
-    std::vector<std::string> out;
-    out.reserve(picked.size());
-    for (const statement_summary* s : picked)
-        out.push_back(o.numbered_parameters ? detail::number_parameters(s->fingerprint) : s->fingerprint);
-    return out;
+    auto picked = snapshot.statements
+                | ranges::views::filter([&](const statement_summary& s) {
+                      return s.fingerprint != "(other)" && s.calls >= o.min_calls &&
+                             detail::indexable_statement(s.fingerprint);
+                  })
+                | ranges::views::transform([](const statement_summary& s) { return &s; })
+                | ranges::to<std::vector>();
+    std::ranges::stable_sort(picked, std::ranges::greater{}, &statement_summary::total);
+    return picked
+         | ranges::views::take(o.top)
+         | ranges::views::transform([&](const statement_summary* s) {
+               return o.numbered_parameters ? detail::number_parameters(s->fingerprint) : s->fingerprint;
+           })
+         | ranges::to<std::vector<std::string>>();
 }
 
 } // namespace cistern::strategy::index
