@@ -11,7 +11,7 @@ set -euo pipefail
 profile="${1:-test}"
 demo_pkgs=(g++ make cmake libsqlite3-dev libsqlitecpp-dev librange-v3-dev)
 test_pkgs=("${demo_pkgs[@]}" libboost-test-dev libpq-dev postgresql-15 postgresql-15-hypopg
-           libsoci-dev libbenchmark-dev prometheus curl pkg-config python3)
+           libsoci-dev libbenchmark-dev prometheus curl pkg-config python3 doxygen)
 case "$profile" in
   demo) want=("${demo_pkgs[@]}") ;;
   test) want=("${test_pkgs[@]}") ;;

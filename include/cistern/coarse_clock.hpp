@@ -21,14 +21,20 @@ namespace cistern {
 /// For TTLs that must be precise below a few milliseconds, give the cache
 /// `cache_policy::with_clock<std::chrono::steady_clock>`.
 struct coarse_steady_clock {
+    ///@{
+    /// The std::chrono clock members: signed 64-bit nanosecond ticks.
     using rep = std::int64_t;
     using period = std::nano;
     using duration = std::chrono::nanoseconds;
     using time_point = std::chrono::time_point<coarse_steady_clock>;
+    ///@}
+    /// True: the clock never goes backwards.
     static constexpr bool is_steady = true;
     /// The clock the cache times loads with (a load takes long enough for a precise read).
     using precise_clock = std::chrono::steady_clock;
 
+    /// The current time (since an unspecified start, typically boot). Never throws; safe
+    /// from any thread.
     static time_point now() noexcept {
 #if defined(__linux__) && defined(CLOCK_MONOTONIC_COARSE)
         timespec ts;

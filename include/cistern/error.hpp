@@ -20,6 +20,8 @@ public:
 /// `field()` names the offending option, `value()` is the rejected value as text.
 class config_error : public error {
 public:
+    /// The message is "cistern: invalid configuration: <field> = <value>: <why>". `value`
+    /// must already be redacted if it could hold a secret (callers pass "(redacted)").
     config_error(std::string field, std::string value, const std::string& why)
         : error("cistern: invalid configuration: " + field + " = " + value + ": " + why),
           field_(std::move(field)), value_(std::move(value)) {}
@@ -59,13 +61,17 @@ inline const char* to_string(connect_failure f) noexcept {
 /// password redacted), the failure class and, for PostgreSQL, the SQLSTATE.
 class connect_error : public error {
 public:
+    /// `backend_message` must be password-free (the adapters scrub it); what() is
+    /// "cistern: connect failed (<kind>): <backend_message>".
     explicit connect_error(const std::string& backend_message,
                            connect_failure kind = connect_failure::unknown,
                            std::string sqlstate = {})
         : error("cistern: connect failed (" + std::string(to_string(kind)) + "): " + backend_message),
           backend_message_(backend_message), kind_(kind), sqlstate_(std::move(sqlstate)) {}
 
+    /// The backend's own message, password redacted.
     const std::string& backend_message() const noexcept { return backend_message_; }
+    /// The failure class, for deciding whether a retry can help.
     connect_failure kind() const noexcept { return kind_; }
     /// Five-character SQLSTATE when the backend reported one, else empty.
     const std::string& sqlstate() const noexcept { return sqlstate_; }
@@ -86,6 +92,8 @@ enum class timeout_reason {
                      ///< database): waiting callers fail at once, see last_connect_error
 };
 
+/// A short English phrase for the reason ("pool exhausted", "database unreachable", ...),
+/// used in pool_timeout's message; "unknown" outside the enum. Never allocates.
 inline const char* to_string(timeout_reason r) noexcept {
     switch (r) {
     case timeout_reason::exhausted: return "pool exhausted";
@@ -100,11 +108,13 @@ inline const char* to_string(timeout_reason r) noexcept {
 /// acquire() could not obtain a connection in time.
 class pool_timeout : public error {
 public:
+    /// what() says the reason, `detail` (if not empty) and the last connect error's message.
     pool_timeout(timeout_reason reason, std::optional<connect_error> last_connect_error,
                  const std::string& detail)
         : error(make_message(reason, last_connect_error, detail)), reason_(reason),
           last_connect_error_(std::move(last_connect_error)) {}
 
+    /// Why the acquire gave up.
     timeout_reason reason() const noexcept { return reason_; }
     /// True when the pool was full of connections that stayed busy.
     bool exhausted() const noexcept { return reason_ == timeout_reason::exhausted; }
@@ -129,10 +139,13 @@ private:
 /// result code; 0 for PostgreSQL), `sqlstate()` the SQLSTATE where the backend has one.
 class query_error : public error {
 public:
+    /// what() is "cistern: query failed: <message>"; `message` must not contain a password.
     explicit query_error(const std::string& message, int code = 0, std::string sqlstate = {})
         : error("cistern: query failed: " + message), code_(code), sqlstate_(std::move(sqlstate)) {}
 
+    /// The backend's numeric code: SQLite's extended result code; 0 for PostgreSQL.
     int code() const noexcept { return code_; }
+    /// Five-character SQLSTATE when the backend reported one, else empty.
     const std::string& sqlstate() const noexcept { return sqlstate_; }
 
 private:

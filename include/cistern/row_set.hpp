@@ -147,13 +147,16 @@ T convert_value(const value& v, std::size_t column) {
 /// One row of a row_set (a cheap view; valid while the row_set lives).
 class row {
 public:
+    /// A view of row `index` of `rs`. Precondition: index < rs.size(); `rs` must outlive the row.
     row(const row_set& rs, std::size_t index) noexcept : rs_(&rs), index_(index) {}
 
+    /// The number of cells (the row_set's column_count()).
     std::size_t size() const noexcept;
     /// The raw cell. Throws query_error when `column` is out of range.
     const value& operator[](std::size_t column) const;
     /// The cell by column name. Throws query_error for an unknown name.
     const value& operator[](std::string_view column) const;
+    /// True if the cell is SQL NULL. Throws query_error when `column` is out of range.
     bool is_null(std::size_t column) const { return cistern::is_null((*this)[column]); }
 
     /// The cell converted to T: integers, bool, floating point, std::string, blob,
@@ -170,6 +173,9 @@ public:
             return detail::convert_value<T>(v, column);
         }
     }
+    /// The cell of the column named `column`, converted as get<T>(std::size_t). Throws
+    /// query_error for an unknown name, a NULL (unless T is an optional) or a value that does
+    /// not convert to T.
     template <class T>
     T get(std::string_view column) const;
 
@@ -182,6 +188,7 @@ private:
 class row_set {
 public:
     row_set() = default;
+    /// An empty result with these column names, for an adapter to fill.
     explicit row_set(std::vector<std::string> columns) : columns_(std::move(columns)) {}
 
     // --- building (adapters) ---
@@ -195,18 +202,26 @@ public:
     }
     /// Appends one cell to the row being built; call end_row() after column_count() cells.
     void push_cell(value v) { cells_.push_back(std::move(v)); }
+    /// Ends the row being built by push_cell(). Throws query_error unless exactly
+    /// column_count() cells were pushed since the previous row.
     void end_row() {
         if (cells_.size() != (rows_ + 1) * columns_.size())
             throw query_error("row_set::end_row: the row does not have column_count() cells");
         ++rows_;
     }
+    /// Reserves room for `rows` rows (may throw std::bad_alloc).
     void reserve(std::size_t rows) { cells_.reserve(rows * columns_.size()); }
 
     // --- reading ---
+    /// The number of rows.
     std::size_t size() const noexcept { return rows_; }
+    /// True when there are no rows.
     bool empty() const noexcept { return rows_ == 0; }
+    /// The number of columns.
     std::size_t column_count() const noexcept { return columns_.size(); }
+    /// The column names, in result order.
     const std::vector<std::string>& columns() const noexcept { return columns_; }
+    /// The name of column `c`. Throws std::out_of_range when `c` >= column_count().
     const std::string& column_name(std::size_t c) const { return columns_.at(c); }
     /// Index of the first column with this name, if any.
     std::optional<std::size_t> column_index(std::string_view name) const noexcept {
@@ -214,11 +229,13 @@ public:
             if (columns_[i] == name) return i;
         return std::nullopt;
     }
+    /// The value at row `r`, column `c`. Throws query_error when either is out of range.
     const value& cell(std::size_t r, std::size_t c) const {
         if (r >= rows_ || c >= columns_.size())
             throw query_error("row_set: cell (" + std::to_string(r) + ", " + std::to_string(c) + ") out of range");
         return cells_[r * columns_.size() + c];
     }
+    /// Row `r` as a view. Throws query_error when `r` >= size().
     row operator[](std::size_t r) const {
         if (r >= rows_) throw query_error("row_set: row " + std::to_string(r) + " out of range");
         return row(*this, r);
@@ -242,21 +259,31 @@ public:
         return n;
     }
 
+    /// A forward iterator over the rows (yields row views by value).
     class iterator {
     public:
+        /// Dereferencing yields a row (a view, by value).
         using value_type = row;
+        /// The distance type.
         using difference_type = std::ptrdiff_t;
+        /// A singular iterator (only assign to it).
         iterator() = default;
+        /// Points at row `i` of `rs`.
         iterator(const row_set* rs, std::size_t i) noexcept : rs_(rs), i_(i) {}
+        /// The row pointed at. Precondition: not end().
         row operator*() const noexcept { return row(*rs_, i_); }
+        /// Moves to the next row.
         iterator& operator++() noexcept { ++i_; return *this; }
+        /// Moves to the next row; returns the previous position.
         iterator operator++(int) noexcept { auto t = *this; ++i_; return t; }
         friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.i_ == b.i_; }
     private:
         const row_set* rs_ = nullptr;
         std::size_t i_ = 0;
     };
+    /// An iterator to the first row.
     iterator begin() const noexcept { return {this, 0}; }
+    /// The past-the-end iterator.
     iterator end() const noexcept { return {this, rows_}; }
 
     friend bool operator==(const row_set&, const row_set&) = default;

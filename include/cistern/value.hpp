@@ -22,6 +22,7 @@ struct null_t {
     friend constexpr bool operator==(null_t, null_t) noexcept { return true; }
     friend constexpr auto operator<=>(null_t, null_t) noexcept = default;
 };
+/// The SQL NULL value (`value v = cistern::null;`).
 inline constexpr null_t null{};
 
 /// One SQL value. Booleans are stored as integers 0/1; timestamps as ISO-8601 text.

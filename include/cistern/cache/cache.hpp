@@ -107,19 +107,31 @@ class cache {
     using policies = detail::cache_policies<K, Policies...>;
 
 public:
+    /// The key type.
     using key_type = K;
+    /// The value type.
     using mapped_type = V;
+    /// The eviction policy (an EvictionPolicy), one instance per shard.
     using eviction_type = Eviction;
+    /// The expiry policy (an ExpiryPolicy for K and V).
     using expiry_type = Expiry;
+    /// The clock expiry times are read from (cache_policy::with_clock; default coarse_steady_clock).
     using clock = typename policies::clock;
     /// Times loads: clock::precise_clock when the clock names one, else clock.
     using load_clock = typename policies::load_clock;
+    /// The weigher (cache_policy::with_weigher; default unit_weigher: every entry weighs 1).
     using weigher_type = typename policies::weigher;
+    /// The removal listener (cache_policy::with_listener; default no_listener).
     using listener_type = typename policies::listener;
+    /// The key hash function (cache_policy::with_hash; default std::hash<K>).
     using hasher = typename policies::hash;
+    /// The key equality (cache_policy::with_hash; default std::equal_to<K>).
     using key_equal = typename policies::key_equal;
+    /// True when the cache is bounded by weight (a with_weigher policy was given).
     static constexpr bool weighted = policies::weighted;
+    /// False for cache_policy::single_threaded (no locks), true otherwise.
     static constexpr bool threaded = policies::threaded;
+    /// True when the expiry policy keeps time (Expiry::expires).
     static constexpr bool expiring = Expiry::expires;
 
     /// Validates `opts` (throws config_error) and builds the shards.
@@ -308,6 +320,7 @@ public:
     }
     /// The bound: max_weight with a weigher, else max_size.
     std::uint64_t bound() const noexcept { return weighted ? opts_.max_weight : opts_.max_size; }
+    /// The number of independently locked shards, fixed at construction (a power of two).
     std::size_t shard_count() const noexcept { return shard_mask_ + 1; }
 
     /// Removes expired entries now (they are also removed as time passes during other

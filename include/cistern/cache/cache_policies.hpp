@@ -20,6 +20,7 @@ namespace cistern::cache_policy {
 /// `Clock::precise_clock` when the clock names one, else with `Clock`.
 template <class Clock>
 struct with_clock {
+    /// The clock the cache reads.
     using clock_type = Clock;
 };
 
@@ -27,6 +28,7 @@ struct with_clock {
 /// at most 2^32 - 1) and bound the cache by cache_options::max_weight.
 template <class Weigher>
 struct with_weigher {
+    /// The weigher the cache calls on every insert and replacement.
     using weigher_type = Weigher;
 };
 
@@ -35,36 +37,45 @@ struct with_weigher {
 /// call removed it. The listener may call the cache.
 template <class Listener>
 struct with_listener {
+    /// The listener the cache calls for every removed entry.
     using listener_type = Listener;
 };
 
 /// Hash keys with `Hash` and compare them with `Eq` (defaults std::hash, std::equal_to).
 template <class Hash, class Eq = void>
 struct with_hash {
+    /// The key hash function.
     using hash_type = Hash;
+    /// The key equality (void: std::equal_to of the key type).
     using key_equal_type = Eq;
 };
 
 /// No locks: for a cache used by one thread at a time (one shard, no mutex).
 struct single_threaded {
+    /// Marks this type as a locking policy for the cache's policy selection.
     using locking_tag = void;
+    /// False: the cache takes no lock.
     static constexpr bool threaded = false;
 };
 
 /// A spin lock per shard (the default).
 struct multi_threaded {
+    /// Marks this type as a locking policy for the cache's policy selection.
     using locking_tag = void;
+    /// True: each shard is guarded by a spin lock.
     static constexpr bool threaded = true;
 };
 
 /// The listener used when none is given: does nothing and costs nothing.
 struct no_listener {
+    /// Ignores the removal.
     template <class K, class V, class C>
     void operator()(const K&, const V&, C) const noexcept {}
 };
 
 /// The weigher used when none is given: every entry weighs 1.
 struct unit_weigher {
+    /// Returns 1.
     template <class K, class V>
     std::uint64_t operator()(const K&, const V&) const noexcept { return 1; }
 };

@@ -21,6 +21,7 @@ struct cache_stats {
     std::uint64_t explicit_removals = 0; ///< removals with removal_cause::explicit_
     std::uint64_t replacements = 0;    ///< removals with removal_cause::replaced
 
+    /// hits + misses: the get/get_or_load calls counted.
     std::uint64_t requests() const noexcept { return hits + misses; }
     /// hits / (hits + misses), or 1 when there were no requests.
     double hit_ratio() const noexcept {

@@ -93,7 +93,9 @@ struct query_cache_call {
 template <class Pool, class Eviction = eviction::w_tinylfu>
 class query_cache {
 public:
+    /// What query() returns: shared, immutable rows that stay valid after eviction.
     using rows_ptr = std::shared_ptr<const row_set>;
+    /// The underlying cache type (see underlying()).
     using cache_type = cache<detail::query_key, rows_ptr, Eviction, expiry::per_entry,
                              cache_policy::with_weigher<detail::query_weigher>,
                              cache_policy::with_hash<detail::query_key_hash, std::equal_to<detail::query_key>>>;
@@ -126,7 +128,9 @@ public:
     std::size_t invalidate(std::string_view table) { return cache_.invalidate_tag(lower(std::string(table))); }
     /// Drops every cached result.
     void clear() { cache_.clear(); }
+    /// A snapshot of the underlying cache's counters (see cache::stats()). Thread-safe.
     cache_stats stats() const { return cache_.stats(); }
+    /// The number of cached results (expired ones not yet swept may be counted).
     std::size_t size() const { return cache_.size(); }
     /// Bytes held, as weighed.
     std::uint64_t weight() const { return cache_.weight(); }

@@ -9,11 +9,16 @@ namespace cistern {
 
 /// Cumulative cache counters handed to monitor::observe_cache().
 struct cache_figures {
+    /// Lookups that found a live entry.
     std::uint64_t hits = 0;
+    /// Lookups that found none.
     std::uint64_t misses = 0;
+    /// Values loaded by a loader on a miss.
     std::uint64_t loads = 0;
+    /// Entries removed to stay within the cache's bound.
     std::uint64_t evictions = 0;
 
+    /// hits + misses: the lookups counted.
     std::uint64_t requests() const noexcept { return hits + misses; }
     /// hits / (hits + misses), 0 when there were no requests.
     double hit_ratio() const noexcept {

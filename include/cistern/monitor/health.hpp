@@ -11,6 +11,8 @@ namespace cistern {
 /// Overall state, ordered: a report's status is the worst of its findings.
 enum class health_status : std::uint8_t { healthy, degraded, unhealthy };
 
+/// The status's name: "healthy", "degraded" or "unhealthy" ("unknown" for a value outside
+/// the enum). Never allocates.
 inline const char* to_string(health_status s) noexcept {
     switch (s) {
     case health_status::healthy: return "healthy";
@@ -22,6 +24,7 @@ inline const char* to_string(health_status s) noexcept {
 
 /// One rule that fired.
 struct health_finding {
+    /// How bad this finding is (never healthy).
     health_status severity = health_status::degraded;
     std::string rule;           ///< short name: "pool_saturation", "pool_wait", "connect_failures",
                                 ///< "slow_statements", "cache_hit_ratio", "error_rate"
@@ -31,7 +34,9 @@ struct health_finding {
 
 /// The result of evaluating the health rules over the recorded data.
 struct health_report {
+    /// The worst severity among findings; healthy when there are none.
     health_status status = health_status::healthy;
+    /// The rules that fired, in the order they were evaluated.
     std::vector<health_finding> findings;
 
     /// Adds a finding and raises the status to its severity.

@@ -28,10 +28,13 @@ class histogram {
 public:
     static constexpr int sub_bucket_half_magnitude = 10;                        ///< 1024
     static constexpr std::uint64_t sub_bucket_count = 2048;                     ///< 2 * 10^3 rounded up
+    /// Sub-buckets per bucket above the first (1024).
     static constexpr std::uint64_t sub_bucket_half = sub_bucket_count / 2;
     static constexpr int max_magnitude = 40;                                    ///< highest trackable: 2^40 - 1
+    /// The largest value counted exactly into its bucket, 2^40 - 1; larger ones go to the last.
     static constexpr std::uint64_t highest_trackable = (std::uint64_t{1} << max_magnitude) - 1;
     static constexpr int bucket_count = max_magnitude - sub_bucket_half_magnitude; ///< 30
+    /// The number of counters (fixed memory: this many 64-bit atomics).
     static constexpr std::size_t counts_length = static_cast<std::size_t>(bucket_count + 1) * sub_bucket_half;
 
     histogram() : counts_(std::make_unique<std::atomic<std::uint64_t>[]>(counts_length)) {}
@@ -49,6 +52,7 @@ public:
         cur = min_.load(std::memory_order_relaxed);
         while (v < cur && !min_.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {}
     }
+    /// Records a duration as its nanosecond count (negative counts as 0). Lock-free.
     void record(std::chrono::nanoseconds d) noexcept { record(static_cast<std::int64_t>(d.count())); }
 
     /// Batch recording by a single writer (the caller guarantees that no other thread
@@ -59,6 +63,8 @@ public:
         auto& c = counts_[index_of(std::min(v, highest_trackable))];
         c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
+    /// Ends a single-writer batch: adds `n` values with sum `sum`, smallest `lo` and largest
+    /// `hi` to the totals. Same precondition as count_value_exclusive().
     void add_totals_exclusive(std::uint64_t n, std::uint64_t sum, std::uint64_t lo, std::uint64_t hi) noexcept {
         total_.store(total_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
         sum_.store(sum_.load(std::memory_order_relaxed) + sum, std::memory_order_relaxed);
@@ -92,7 +98,9 @@ public:
         min_.store(UINT64_MAX, std::memory_order_relaxed);
     }
 
+    /// The number of values recorded (relaxed read: records in flight may be missing).
     std::uint64_t count() const noexcept { return total_.load(std::memory_order_relaxed); }
+    /// The sum of the values recorded (wraps modulo 2^64, which needs about 584 years of nanoseconds).
     std::uint64_t sum() const noexcept { return sum_.load(std::memory_order_relaxed); }
     /// The largest value recorded, exact (0 when empty).
     std::uint64_t max() const noexcept { return max_.load(std::memory_order_relaxed); }
@@ -101,6 +109,7 @@ public:
         const auto m = min_.load(std::memory_order_relaxed);
         return m == UINT64_MAX ? 0 : m;
     }
+    /// The arithmetic mean of the values recorded, 0 when empty.
     double mean() const noexcept {
         const auto n = count();
         return n ? static_cast<double>(sum()) / static_cast<double>(n) : 0.0;

@@ -66,6 +66,7 @@ public:
     /// is destroyed. The statement text must outlive the timer.
     class scoped_timer {
     public:
+        /// Starts timing `sql` now for monitor `m`; both must outlive the timer.
         scoped_timer(monitor& m, std::string_view sql) noexcept
             : m_(&m), sql_(sql), uncaught_(std::uncaught_exceptions()), start_(std::chrono::steady_clock::now()) {}
         scoped_timer(const scoped_timer&) = delete;
@@ -127,6 +128,7 @@ public:
         }
     }
 
+    /// The options the monitor was constructed with.
     const monitor_options& options() const noexcept { return opts_; }
 
     /// Records one executed statement. `rows`: returned or affected; `ok`: false if it failed.
@@ -147,6 +149,7 @@ public:
 
     /// A listener for `pool<F, with_listener<cistern::pool_listener>>`.
     cistern::pool_listener pool_listener() noexcept { return cistern::pool_listener{&pool_}; }
+    /// The monitor's pool event counters and histograms (what pool_listener() feeds).
     pool_metrics& pool_events() noexcept { return pool_; }
 
     /// One pool utilization sample (call it periodically with `pool.stats()`). An alert
@@ -229,6 +232,7 @@ public:
 
     /// The sink of type S (call only while no flush runs, e.g. before or after use).
     template <class S> S& sink() noexcept { return std::get<S>(sinks_); }
+    /// The sink at position I of Sinks (same precondition as sink<S>()).
     template <std::size_t I> auto& sink() noexcept { return std::get<I>(sinks_); }
 
     /// The rolling window's entries, oldest first.
@@ -271,8 +275,12 @@ private:
     struct apply_record {
         rolling_window* window;
         static constexpr std::size_t ways = 8;
+        /// Per-statement sums of one run of records, added once per statement.
         struct totals {
+            ///@{
+            /// Count, sum, smallest and largest duration (ns), rows and failures of the run.
             std::uint64_t n, sum, lo, hi, rows, errors;
+            ///@}
         };
         void operator()(std::span<const detail::pending_record> batch) const noexcept {
             std::uint64_t position = window->claim(batch.size());

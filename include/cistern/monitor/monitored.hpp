@@ -49,14 +49,18 @@ class monitored {
     static_assert(detail::check_connection<C>());
 
 public:
+    /// The wrapped connection type.
     using connection_type = C;
 
     /// Wraps `conn`; statements are recorded in `recorder`, which must outlive this object.
     monitored(C conn, recorder_ref recorder) noexcept(std::is_nothrow_move_constructible_v<C>)
         : conn_(std::move(conn)), rec_(recorder) {}
 
+    /// `C::is_open()`, untimed: a local check, no round trip.
     bool is_open() const noexcept(noexcept(std::declval<const C&>().is_open())) { return conn_.is_open(); }
+    /// `C::ping()`, untimed; throws what it throws.
     bool ping() { return conn_.ping(); }
+    /// `C::reset()`, untimed; returns and throws what it does.
     decltype(auto) reset() { return conn_.reset(); }
 
     /// `C::query(sql, args...)`, timed and recorded with rows = the result's size().
@@ -89,8 +93,11 @@ public:
 
     /// The wrapped connection (its calls are not recorded).
     C& base() noexcept { return conn_; }
+    /// The wrapped connection (its calls are not recorded).
     const C& base() const noexcept { return conn_; }
+    /// Member access to the wrapped connection (calls are not recorded).
     C* operator->() noexcept { return &conn_; }
+    /// Member access to the wrapped connection (calls are not recorded).
     const C* operator->() const noexcept { return &conn_; }
 
     /// The recorder statements go to.

@@ -29,8 +29,11 @@ class monitored_factory {
     static_assert(detail::check_connection_factory<F>());
 
 public:
+    /// What create() returns: F's connection wrapped in monitored<>.
     using connection_type = monitored<connection_t<F>>;
 
+    /// Wraps `factory`; every connection it creates records into `recorder`, which must
+    /// outlive the factory and every connection it made.
     monitored_factory(F factory, recorder_ref recorder) : f_(std::move(factory)), rec_(recorder) {}
 
     /// A new connection from F, wrapped. Throws what F::create() throws.
@@ -41,6 +44,7 @@ public:
 
     /// The wrapped factory.
     F& base() noexcept { return f_; }
+    /// The wrapped factory.
     const F& base() const noexcept { return f_; }
 
 private:
@@ -48,6 +52,8 @@ private:
     recorder_ref rec_;
 };
 
+/// Deduces `monitored_factory<F>` from a factory and a recorder such as a monitor<Sinks...>:
+/// `cistern::monitored_factory(sqlite::factory("app.db"), mon)`.
 template <class F, class R>
 monitored_factory(F, R&) -> monitored_factory<F>;
 

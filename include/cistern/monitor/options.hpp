@@ -35,17 +35,22 @@ struct monitor_options {
     /// Pool utilization (in_use / max_size) that raises a warning / critical alert when
     /// every sample stays at or above it for `utilization_period`.
     double utilization_warning = 0.80;
+    /// Pool utilization that raises a critical alert (see utilization_warning).
     double utilization_critical = 0.95;
+    /// How long every sample must stay at or above a threshold before an alert is raised.
     std::chrono::nanoseconds utilization_period = std::chrono::seconds(30);
     /// Health: p99 acquire wait at or above this is degraded.
     std::chrono::nanoseconds acquire_wait_warning = std::chrono::milliseconds(100);
     /// Health: error ratio over the rolling window (with at least `error_rate_min_statements`
     /// statements) at or above these is degraded / unhealthy.
     double error_rate_warning = 0.05;
+    /// Health: the error ratio at or above which the status is unhealthy (see error_rate_warning).
     double error_rate_critical = 0.25;
+    /// Health: the error-rate rules apply only once the window holds this many statements.
     std::size_t error_rate_min_statements = 20;
     /// Health: cache hit ratio below this (after `cache_min_requests`) is degraded.
     double cache_hit_ratio_warning = 0.80;
+    /// Health: the hit-ratio rule applies only after this many cache requests.
     std::uint64_t cache_min_requests = 100;
     /// How many statements reports and health findings name.
     std::size_t top_statements = 5;

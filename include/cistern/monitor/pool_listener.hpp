@@ -14,8 +14,12 @@ namespace cistern {
 /// `monitor.pool_listener()` to the pool's constructor. Copyable handle; the monitor
 /// must outlive the pool. A default-constructed listener drops every event.
 struct pool_listener {
+    /// The metrics events go to; null drops every event.
     pool_metrics* metrics = nullptr;
 
+    ///@{
+    /// Forwards the pool event to `metrics` (the hook of the same name in pool/events.hpp);
+    /// does nothing when `metrics` is null. Never throws.
     void on_acquire(std::chrono::nanoseconds waited) const noexcept { if (metrics) metrics->on_acquire(waited); }
     void on_release(std::chrono::nanoseconds held) const noexcept { if (metrics) metrics->on_release(held); }
     void on_connect(std::chrono::nanoseconds took) const noexcept { if (metrics) metrics->on_connect(took); }
@@ -23,6 +27,7 @@ struct pool_listener {
     void on_timeout(const pool_timeout& e) const noexcept { if (metrics) metrics->on_timeout(e); }
     void on_leak(const leak_report& r) const noexcept { if (metrics) metrics->on_leak(r); }
     void on_close(close_reason why) const noexcept { if (metrics) metrics->on_close(why); }
+    ///@}
 };
 
 } // namespace cistern

@@ -22,15 +22,21 @@ namespace cistern {
 /// rare events (connect failure, leak) take a mutex to keep their text.
 class pool_metrics {
 public:
+    /// How many leak reports leak_reports() keeps (the newest).
     static constexpr std::size_t kept_leak_reports = 10;
 
     histogram acquire_wait; ///< ns a lease waited in acquire()
     histogram usage;        ///< ns a lease was held
     histogram creation;     ///< ns a connect took
 
+    /// Records how long an acquire waited. Lock-free, never throws.
     void on_acquire(std::chrono::nanoseconds waited) noexcept { acquire_wait.record(waited); }
+    /// Records how long a lease was held. Lock-free, never throws.
     void on_release(std::chrono::nanoseconds held) noexcept { usage.record(held); }
+    /// Records how long creating a connection took. Lock-free, never throws.
     void on_connect(std::chrono::nanoseconds took) noexcept { creation.record(took); }
+    /// Counts a failed connection attempt and keeps its (password-free) message as the last
+    /// connect error. Never throws (the message is lost if copying it fails).
     void on_connect_failed(const connect_error& e) noexcept {
         connect_failures_.fetch_add(1, std::memory_order_relaxed);
         try {
@@ -38,7 +44,10 @@ public:
             last_connect_error_ = e.what();
         } catch (...) {}
     }
+    /// Counts an acquire that timed out. Lock-free, never throws.
     void on_timeout(const pool_timeout&) noexcept { timeouts_.fetch_add(1, std::memory_order_relaxed); }
+    /// Counts a leak (when first reported, not when the lease comes back) and keeps the report
+    /// among the last kept_leak_reports. Never throws.
     void on_leak(const leak_report& r) noexcept {
         if (!r.returned) leaks_.fetch_add(1, std::memory_order_relaxed);
         try {
@@ -47,13 +56,18 @@ public:
             leak_reports_.push_back(r);
         } catch (...) {}
     }
+    /// Counts a closed connection under its reason. Lock-free, never throws.
     void on_close(close_reason why) noexcept {
         closes_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
     }
 
+    /// Acquires that timed out so far.
     std::uint64_t timeouts() const noexcept { return timeouts_.load(std::memory_order_relaxed); }
+    /// Failed connection attempts so far.
     std::uint64_t connect_failures() const noexcept { return connect_failures_.load(std::memory_order_relaxed); }
+    /// Leases reported as leaked so far (each counted once).
     std::uint64_t leaks() const noexcept { return leaks_.load(std::memory_order_relaxed); }
+    /// Connections closed for reason `why` so far.
     std::uint64_t closes(close_reason why) const noexcept {
         return closes_[static_cast<std::size_t>(why)].load(std::memory_order_relaxed);
     }

@@ -24,6 +24,7 @@ public:
         static_assert(detail::check_statement_recorder<R>());
     }
 
+    /// The time points of record(sql, start, end, rows, ok): steady_clock's.
     using time_point = std::chrono::steady_clock::time_point;
 
     /// Records one execution; never throws (what the recorder throws is dropped, so

@@ -18,8 +18,10 @@ namespace cistern {
 /// One statement in the rolling window.
 struct window_entry {
     const statement_stats* statement = nullptr; ///< its fingerprint's counters
+    /// How long the statement took.
     std::chrono::nanoseconds duration{};
     std::chrono::system_clock::time_point finished{}; ///< coarse wall time (a few ms resolution on Linux)
+    /// False if the statement failed.
     bool ok = true;
 };
 
@@ -28,9 +30,11 @@ struct window_entry {
 /// being overwritten at that moment.
 class rolling_window {
 public:
+    /// A window of the last `capacity` statements (0 is taken as 1). Allocates the ring once.
     explicit rolling_window(std::size_t capacity = 1000)
         : cap_(capacity ? capacity : 1), slots_(std::make_unique<slot[]>(cap_)) {}
 
+    /// The number of statements the window holds.
     std::size_t capacity() const noexcept { return cap_; }
 
     /// Adds one statement that finished at `finished_ns` (wall time, ns since the epoch;
@@ -42,6 +46,8 @@ public:
     /// For batches: claim(n) reserves n consecutive positions and returns the first;
     /// fill(position, ...) writes each of them.
     std::uint64_t claim(std::size_t n) noexcept { return next_.fetch_add(n, std::memory_order_relaxed); }
+    /// Writes one statement at position `t`, which claim() returned (or a later position of
+    /// that claim). Lock-free; each position must be filled by one thread.
     void fill(std::uint64_t t, const statement_stats* s, std::chrono::nanoseconds d, bool ok,
               std::int64_t finished_ns) noexcept {
         auto& sl = slots_[t % cap_];

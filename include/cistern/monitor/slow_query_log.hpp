@@ -13,16 +13,23 @@ namespace cistern {
 
 /// How slow a statement was.
 enum class slow_level : std::uint8_t { warning, critical };
+/// The level's name: "warning" or "critical". Never allocates.
 inline const char* to_string(slow_level l) noexcept { return l == slow_level::critical ? "critical" : "warning"; }
 
 /// One slow execution. Carries the fingerprint and the number of parameters, never
 /// their values.
 struct slow_query {
+    /// The statement's fingerprint (literals replaced by placeholders; no parameter values).
     std::string fingerprint;
+    /// The number of bind parameters the statement took.
     std::size_t parameters = 0;
+    /// How long the execution took.
     std::chrono::nanoseconds duration{};
+    /// Which slow threshold it reached (monitor_options::slow_warning or slow_critical).
     slow_level level = slow_level::warning;
+    /// False if the execution failed.
     bool ok = true;
+    /// When it finished (wall clock).
     std::chrono::system_clock::time_point finished{};
 };
 
@@ -31,8 +38,11 @@ struct slow_query {
 /// older ones are dropped and counted.
 class slow_query_log {
 public:
+    /// A log that holds at most `capacity` pending entries (0 is taken as 1).
     explicit slow_query_log(std::size_t capacity = 1000) : cap_(capacity ? capacity : 1) {}
 
+    /// Appends `q`, dropping (and counting) the oldest pending entry if the log is full, and
+    /// counts it under its level. Thread-safe; may throw std::bad_alloc.
     void add(slow_query q) {
         std::lock_guard lk(mu_);
         ++(q.level == slow_level::critical ? critical_ : warning_);
@@ -51,8 +61,11 @@ public:
         std::lock_guard lk(mu_);
         return {pending_.begin(), pending_.end()};
     }
+    /// Entries added at warning level since construction (including taken and dropped ones).
     std::uint64_t warnings() const { std::lock_guard lk(mu_); return warning_; }
+    /// Entries added at critical level since construction (including taken and dropped ones).
     std::uint64_t criticals() const { std::lock_guard lk(mu_); return critical_; }
+    /// Pending entries dropped because the log was full.
     std::uint64_t dropped() const { std::lock_guard lk(mu_); return dropped_; }
 
 private:

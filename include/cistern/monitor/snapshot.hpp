@@ -26,8 +26,12 @@ inline constexpr std::array<double, 14> latency_bucket_bounds{
 
 /// A latency distribution reduced to figures (all durations in nanoseconds).
 struct latency_summary {
+    /// Values recorded.
     std::uint64_t count = 0;
+    ///@{
+    /// The sum, mean, percentiles (50, 90, 99, 99.9) and maximum of the values; zero when count is 0.
     std::chrono::nanoseconds sum{}, mean{}, p50{}, p90{}, p99{}, p999{}, max{};
+    ///@}
     /// Values at or below each of latency_bucket_bounds, cumulative.
     std::array<std::uint64_t, latency_bucket_bounds.size()> buckets{};
 
@@ -58,18 +62,26 @@ struct latency_summary {
 
 /// One statement fingerprint's figures.
 struct statement_summary {
+    /// The statement's fingerprint: literals replaced by placeholders, whitespace normalised.
     std::string fingerprint;
+    /// The number of bind parameters the statement takes.
     std::size_t parameters = 0;
+    /// Executions recorded, successful or not.
     std::uint64_t calls = 0;
+    /// Executions that failed.
     std::uint64_t errors = 0;
+    /// Rows returned or affected, summed over executions.
     std::uint64_t rows = 0;
     std::uint64_t slow = 0; ///< executions at or above slow_warning
+    /// Time spent in the statement, summed over executions.
     std::chrono::nanoseconds total{};
+    /// The distribution of one execution's duration.
     latency_summary latency;
 };
 
 /// Severity of a sustained pool utilization.
 enum class utilization_level : std::uint8_t { normal, warning, critical };
+/// The level's name: "normal", "warning" or "critical" ("unknown" outside the enum).
 inline const char* to_string(utilization_level l) noexcept {
     switch (l) {
     case utilization_level::normal: return "normal";
@@ -82,6 +94,7 @@ inline const char* to_string(utilization_level l) noexcept {
 /// Raised once when utilization has stayed at or above a threshold for the whole
 /// configured period.
 struct pool_alert {
+    /// warning or critical: which threshold was crossed.
     utilization_level level = utilization_level::warning;
     double utilization = 0.0;   ///< the sample that completed the period
     double threshold = 0.0;     ///< the threshold it stayed above
@@ -93,35 +106,60 @@ struct pool_summary {
     bool observed = false;      ///< observe_pool() was called at least once
     pool_stats stats;           ///< the last sample given to observe_pool()
     utilization_level level = utilization_level::normal; ///< current sustained level
+    /// Acquires that ended in pool_timeout.
     std::uint64_t timeouts = 0;
+    /// Connection attempts that failed.
     std::uint64_t connect_failures = 0;
+    /// Leak reports (leases held past the leak detection threshold).
     std::uint64_t leaks = 0;
+    /// Connections closed, indexed by close_reason.
     std::array<std::uint64_t, close_reason_count> closes{};
+    ///@{
+    /// How long acquires waited, how long leases were held, and how long connecting took.
     latency_summary acquire_wait, usage, creation;
+    ///@}
     std::vector<leak_report> leak_reports; ///< the last few
+    /// The last connect error's message (password-free), empty if none.
     std::string last_connect_error;
 };
 
 /// Rolling-window figures (the last monitor_options::window statements).
 struct window_summary {
+    /// Statements in the window.
     std::size_t statements = 0;
+    /// Of those, the ones that failed.
     std::size_t errors = 0;
+    /// Their mean duration (zero when the window is empty).
     std::chrono::nanoseconds mean{};
+    /// Their longest duration.
     std::chrono::nanoseconds max{};
 };
 
 /// Everything a monitor pushes to its sinks.
 struct monitor_snapshot {
+    /// When the snapshot was taken (wall clock).
     std::chrono::system_clock::time_point taken{};
+    /// monitor_options::db_system ("sqlite", "postgresql", ...), the metrics' db_system_name.
     std::string db_system;
     std::vector<statement_summary> statements; ///< by total time, largest first
+    ///@{
+    /// Executions and failed executions over all statements.
     std::uint64_t calls = 0, errors = 0;       ///< over all statements
+    ///@}
+    /// Figures over the rolling window of recent statements.
     window_summary window;
     std::vector<slow_query> slow;              ///< slow statements new since the last flush
+    ///@{
+    /// Totals since the monitor started: slow statements at warning and critical level, and
+    /// slow records dropped because more were pending than the slow query log holds.
     std::uint64_t slow_warnings = 0, slow_criticals = 0, slow_dropped = 0; ///< totals
+    ///@}
+    /// The pool part: last sample, utilization level, events and their latencies.
     pool_summary pool;
     std::vector<pool_alert> pool_alerts;       ///< alerts new since the last flush
+    /// Cache counters from observe_cache(), if a cache is observed.
     std::optional<cache_figures> cache;
+    /// The health rules' verdict at the time of the snapshot.
     health_report health;
     std::uint64_t sink_failures = 0;           ///< publishes that threw, all sinks
 };

@@ -74,6 +74,8 @@ inline bool same_text(const char* x, const char* y, std::size_t n) noexcept {
 /// Entries live until the registry is destroyed.
 class statement_registry {
 public:
+    /// A registry for at most `max_fingerprints` fingerprints and `max_texts` cached texts;
+    /// allocates its text table once. May throw std::bad_alloc.
     explicit statement_registry(std::size_t max_fingerprints = 200, std::size_t max_texts = 4096)
         : max_fingerprints_(max_fingerprints), max_texts_(max_texts) {
         std::size_t cap = 16;
@@ -95,9 +97,14 @@ public:
     /// A statement's counters, and the registry's own copy of its text (null when the
     /// text table is full and the text is not kept); the copy lives as long as the registry.
     struct found {
+        /// The counters of the statement's fingerprint (never null).
         statement_stats* stats;
+        /// The registry's copy of the text, or null when the text table is full.
         const char* text;
     };
+    /// The counters for `sql` and the registry's copy of its text; creates them on first
+    /// sight (under a mutex, may throw std::bad_alloc). Thread-safe; lock-free for a text seen
+    /// before.
     found find_text(std::string_view sql) {
         const auto h = detail::text_hash(sql);
         for (std::size_t i = h & mask_, probes = 0; probes <= mask_; i = (i + 1) & mask_, ++probes) {
@@ -120,6 +127,7 @@ public:
     }
     /// Calls that found no cached text because the text table was full.
     std::uint64_t uncached() const noexcept { return uncached_.load(std::memory_order_relaxed); }
+    /// The fingerprint capacity given at construction.
     std::size_t max_fingerprints() const noexcept { return max_fingerprints_; }
 
 private:

@@ -17,6 +17,8 @@ namespace cistern {
 /// normally a batch of a thread's records at a time) and read (relaxed atomic loads, no
 /// lock); never moved once created (the registry hands out stable pointers).
 struct statement_stats {
+    /// Counters for fingerprint `fp` (hash `h`, `params` placeholders), numbered `number`
+    /// in its registry; all counts start at zero.
     explicit statement_stats(std::string fp, std::uint64_t h, std::size_t params, std::uint32_t number = 0)
         : fingerprint(std::move(fp)), hash(h), parameters(params), id(number) {}
 
@@ -24,7 +26,9 @@ struct statement_stats {
     const std::uint64_t hash;            ///< hash of `fingerprint`
     const std::size_t parameters;        ///< placeholders in the statement
     const std::uint32_t id;              ///< its number in the registry (0, 1, ...)
+    /// Executions that failed.
     std::atomic<std::uint64_t> errors{0};
+    /// Rows returned or affected, summed over executions.
     std::atomic<std::uint64_t> rows{0};
     std::atomic<std::uint64_t> slow{0};  ///< executions the monitor logged as slow
     histogram latency;                   ///< nanoseconds; also holds the call count and total time

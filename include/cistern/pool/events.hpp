@@ -23,8 +23,11 @@ enum class close_reason : std::uint8_t {
     lifetime,   ///< older than max_lifetime (retired when idle or on return)
     closed      ///< the pool was closed
 };
+/// Number of close_reason values: the size of per-reason arrays such as pool_stats::closed.
 inline constexpr std::size_t close_reason_count = 5;
 
+/// The reason's name as used in logs and metric labels ("broken", "validation", "idle",
+/// "lifetime", "closed"); "unknown" for a value outside the enum. Never allocates.
 inline const char* to_string(close_reason r) noexcept {
     switch (r) {
     case close_reason::broken: return "broken";
@@ -46,6 +49,8 @@ struct leak_report {
     std::string pool;                  ///< the pool's name (pool_options::name)
 };
 
+/// Writes a one-line human-readable report: the pool's name, how long the lease was held,
+/// whether it has come back, and the file, line and function that acquired it.
 inline std::ostream& operator<<(std::ostream& os, const leak_report& r) {
     using namespace std::chrono;
     os << "cistern[" << r.pool << "]: "
@@ -72,6 +77,7 @@ struct null_listener {};
 
 /// The default listener: writes leak reports to std::clog, ignores everything else.
 struct log_leaks_listener {
+    /// Writes `r` and a newline to std::clog. Does not throw unless std::clog does.
     void on_leak(const leak_report& r) const { std::clog << r << '\n'; }
 };
 

@@ -31,6 +31,7 @@ constexpr std::size_t recommended_max_size(std::size_t cores, std::size_t spindl
 /// A zero duration switches the corresponding feature off, where noted.
 /// validate() (called by the pool's constructor) throws config_error naming the field.
 struct pool_options {
+    /// The unit of every duration option (milliseconds; coarser std::chrono durations convert).
     using duration = std::chrono::milliseconds;
 
     /// Name used in diagnostics, leak reports and metrics.

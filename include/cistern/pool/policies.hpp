@@ -16,6 +16,7 @@ namespace cistern {
 /// re-reads it in short real-time slices while it waits).
 template <class Clock>
 struct with_clock {
+    /// The clock the pool reads.
     using clock_type = Clock;
 };
 
@@ -23,12 +24,16 @@ struct with_clock {
 /// holds the listener by value; pass it as the constructor's third argument.
 template <class Listener>
 struct with_listener {
+    /// The listener type the pool holds and notifies.
     using listener_type = Listener;
 };
 
 /// Validation on borrow with a round trip: `ping()` (default).
 struct validate_by_ping {
+    /// Marks this type as a validation policy for the pool's policy selection.
     using validation_tag = void;
+    /// Returns true if `c` is open and answers a ping() round trip; false otherwise.
+    /// Exceptions thrown by `c.ping()` propagate (the pool treats them as a failed validation).
     template <class C>
     static bool validate(C& c) { return c.is_open() && static_cast<bool>(c.ping()); }
 };
@@ -36,7 +41,9 @@ struct validate_by_ping {
 /// Validation on borrow by the local check `is_open()` only: no round trip, so a
 /// connection the server closed is found out by the caller's first statement.
 struct validate_by_is_open {
+    /// Marks this type as a validation policy for the pool's policy selection.
     using validation_tag = void;
+    /// Returns `c.is_open()`: a local check, no round trip.
     template <class C>
     static bool validate(C& c) { return c.is_open(); }
 };

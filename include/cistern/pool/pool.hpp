@@ -52,13 +52,21 @@ class pool {
     using policies = detail::pool_policies<Policies...>;
 
 public:
+    /// The ConnectionFactory the pool creates connections with.
     using factory_type = Factory;
+    /// The connection type `Factory::create()` returns.
     using connection_type = connection_t<Factory>;
+    /// The monotonic clock every timeout, idle time, lifetime and leak threshold is measured on.
     using clock = typename policies::clock;
+    /// The listener type that receives the pool's events (see pool/events.hpp).
     using listener_type = typename policies::listener;
+    /// The validation policy used on borrow (validate_by_ping or validate_by_is_open).
     using validation_policy = typename policies::validation;
+    /// What acquire() hands out: exclusive use of one connection until it is destroyed.
     using lease_type = lease<pool>;
+    /// A point in time on the pool's clock.
     using time_point = typename clock::time_point;
+    /// A duration on the pool's clock.
     using duration = typename clock::duration;
 
     /// Validates `opts` (throws config_error) and starts the background threads, which
@@ -127,6 +135,7 @@ public:
         join_threads();
     }
 
+    /// True once close() has been called (from any thread). Never blocks.
     bool closed() const noexcept { return closed_.load(); }
 
     /// Runs one housekeeping pass now (the background thread runs one every
@@ -134,6 +143,8 @@ public:
     /// reports leaks, and wakes the connectors to top the pool up to min_idle.
     void maintain() { housekeep(clock::now()); }
 
+    /// A snapshot of the pool's gauges and counters (see pool_stats). Thread-safe; takes the
+    /// pool's lock briefly, so it is cheap but not free: call it for metrics, not per request.
     pool_stats stats() const {
         pool_stats s;
         typename duration::rep total_wait = 0, max_wait = 0;
@@ -188,8 +199,12 @@ public:
         return last_error_;
     }
 
+    /// The validated options the pool was constructed with.
     const pool_options& options() const noexcept { return opts_; }
+    /// The factory the pool creates connections with.
     const Factory& factory() const noexcept { return factory_; }
+    /// The pool's listener, for reading what it collected. The pool calls it from other
+    /// threads at the same time: the listener's own members must be safe for that.
     listener_type& listener() noexcept { return listener_; }
 
 private:

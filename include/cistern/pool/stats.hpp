@@ -33,7 +33,9 @@ struct pool_stats {
     std::chrono::nanoseconds max_wait{};   ///< longest wait of one acquire
     std::array<std::uint64_t, close_reason_count> closed{}; ///< connections closed, by reason
 
+    /// Connections closed for reason `r` since the pool started.
     std::uint64_t closed_by(close_reason r) const noexcept { return closed[static_cast<std::size_t>(r)]; }
+    /// Connections closed for any reason since the pool started (the sum of `closed`).
     std::uint64_t closed_total() const noexcept {
         std::uint64_t n = 0;
         for (auto c : closed) n += c;

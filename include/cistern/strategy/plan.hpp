@@ -59,9 +59,13 @@ public:
         return *this;
     }
 
+    /// The planned statements, in the order they must run.
     const std::vector<planned_statement>& statements() const noexcept { return statements_; }
+    /// Warnings for the operator that no statement addresses (shown by show(), never run).
     const std::vector<std::string>& alerts() const noexcept { return alerts_; }
+    /// True when the plan has no statement (alerts do not count): nothing to apply.
     bool empty() const noexcept { return statements_.empty(); }
+    /// The number of planned statements.
     std::size_t size() const noexcept { return statements_.size(); }
 
     /// The dry run: every statement preceded by its reason as an SQL comment, then alerts.

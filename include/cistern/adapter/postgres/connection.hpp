@@ -64,7 +64,10 @@ public:
         open(target);
     }
 
+    /// Takes over `other`'s session; `other` is left without one (only destroy or assign it).
     connection(connection&&) noexcept = default;
+    /// Closes this connection's session, if any, and takes over `other`'s; `other` is left
+    /// without one.
     connection& operator=(connection&&) noexcept = default;
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
@@ -136,6 +139,8 @@ public:
         return (n && *n) ? std::stoll(n) : 0;
     }
 
+    /// Runs one statement with the arguments as its parameters (each converted to a value);
+    /// returns the rows it affected (0 for DDL). Throws query_error as the span overload does.
     template <class A0, class... A>
         requires(!detail::value_range<std::remove_cvref_t<A0>> || sizeof...(A) > 0)
     std::int64_t execute(std::string_view sql, A0&& a0, A&&... args) {

@@ -22,6 +22,8 @@ namespace cistern::postgres {
 /// cistern produces leave the password out.
 class factory {
 public:
+    /// Keeps `target` and `opts` for every connection it creates. Throws config_error when
+    /// `opts` is invalid or libpq cannot parse `target` (the message never quotes the target).
     explicit factory(std::string target, options opts = {}) : target_(std::move(target)), opts_(std::move(opts)) {
         opts_.validate();
         char* err = nullptr;
@@ -53,6 +55,7 @@ public:
     /// `postgresql://user@host:port/dbname`, never with the password.
     std::string describe() const { return description_; }
 
+    /// The options every connection is opened with.
     const options& opts() const noexcept { return opts_; }
 
 private:

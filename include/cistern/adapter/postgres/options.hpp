@@ -33,6 +33,8 @@ struct options {
     /// prepared statements). Costs one round trip per returned lease.
     bool discard_all_on_reset = false;
 
+    /// Throws config_error naming the field and its value when a field is out of range
+    /// (e.g. a negative timeout). Called by the factory's and the connection's constructors.
     void validate() const {
         if (connect_timeout.count() < 0)
             throw config_error("postgres::options::connect_timeout", std::to_string(connect_timeout.count()) + "s",

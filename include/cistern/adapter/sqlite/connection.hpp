@@ -56,7 +56,10 @@ public:
         }
     }
 
+    /// Takes over `other`'s database handle; `other` is left without one (only destroy or assign it).
     connection(connection&&) noexcept = default;
+    /// Closes this connection's database, if open, and takes over `other`'s handle; `other` is
+    /// left without one.
     connection& operator=(connection&&) noexcept = default;
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
@@ -122,6 +125,8 @@ public:
         });
     }
 
+    /// Runs one statement with the arguments as its parameters (each converted to a value);
+    /// returns the rows it changed. Throws query_error as the span overload does.
     template <class A0, class... A>
         requires(!detail::value_range<std::remove_cvref_t<A0>> || sizeof...(A) > 0)
     std::int64_t execute(std::string_view sql, A0&& a0, A&&... args) {

@@ -28,6 +28,9 @@ namespace cistern::sqlite {
 /// `file:name?mode=memory&cache=shared` (and keep one connection open), or use a file.
 class factory {
 public:
+    /// Parses `target` (its query parameters override `opts`) and keeps the result for every
+    /// connection it creates. Throws config_error naming the field and value for an empty path,
+    /// a malformed or unknown parameter or a bad value. Opens nothing.
     explicit factory(std::string target, options opts = {}) : opts_(std::move(opts)) {
         parse(std::move(target));
         validate(opts_);
@@ -39,7 +42,9 @@ public:
     /// The target for diagnostics (SQLite has no passwords to redact).
     std::string describe() const { return "sqlite:" + path_; }
 
+    /// The database path (or URI) connections open, without the query parameters cistern read.
     const std::string& path() const noexcept { return path_; }
+    /// The options every connection is opened with (after the target's overrides).
     const options& opts() const noexcept { return opts_; }
 
 private:

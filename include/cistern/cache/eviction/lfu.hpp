@@ -15,17 +15,22 @@ namespace cistern::eviction {
 /// O(1) per operation (a list of frequency buckets, each a FIFO of entries).
 class lfu {
 public:
+    /// EvictionPolicy::reset: forgets every entry and every count. May throw std::bad_alloc.
     void reset(std::uint64_t /*capacity*/) {
         items_.clear();
         buckets_.assign(1, bucket{0, none, none, 0, 0});
         free_.clear();
     }
+    /// EvictionPolicy::on_insert: `slot` enters with a count of one, newest among its equals.
+    /// May throw std::bad_alloc.
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
         detail::grow_to(items_, std::size_t{slot} + 1);
         std::uint32_t b = buckets_[0].next;
         if (b == 0 || buckets_[b].freq != 1) b = new_bucket(1, 0);
         append(b, slot);
     }
+    /// EvictionPolicy::on_access: adds one hit to `slot`. May throw std::bad_alloc (a new
+    /// frequency bucket).
     void on_access(std::uint32_t slot, std::uint64_t /*hash*/) {
         const std::uint32_t b = items_[slot].bucket;
         std::uint32_t nb = buckets_[b].next;
@@ -33,8 +38,13 @@ public:
         remove(slot);
         append(nb, slot);
     }
+    /// EvictionPolicy::on_update: a replacement counts as a hit (as on_access).
     void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t /*weight*/) { on_access(slot, hash); }
+    /// EvictionPolicy::on_erase: forgets `slot` and its count. Does not throw in practice
+    /// (it only unlinks and recycles a bucket).
     void on_erase(std::uint32_t slot) { remove(slot); }
+    /// EvictionPolicy::evict: forgets and returns the entry with the fewest hits (the oldest
+    /// among equals). Precondition: at least one entry is tracked.
     std::uint32_t evict() {
         const std::uint32_t s = buckets_[buckets_[0].next].head;
         remove(s);

@@ -21,6 +21,8 @@ namespace cistern::eviction {
 /// main. Main reinserts entries with hits (one hit fewer) and evicts the rest.
 class s3fifo {
 public:
+    /// EvictionPolicy::reset: forgets every entry and the ghost queue; the small queue's
+    /// budget becomes 10 % of `capacity` (at least 1). May throw std::bad_alloc.
     void reset(std::uint64_t capacity) {
         lists_.clear();
         freq_.clear();
@@ -32,6 +34,9 @@ public:
         small_weight_ = 0;
         ghost_seq_ = 0;
     }
+    /// EvictionPolicy::on_insert: `slot` enters the small queue, or the main queue if its key's
+    /// `hash` is in the ghost queue; `weight` counts against the small queue's budget.
+    /// May throw std::bad_alloc.
     void on_insert(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {
         lists_.ensure(slot);
         if (slot >= freq_.size()) {
@@ -52,18 +57,24 @@ public:
             small_weight_ += weight;
         }
     }
+    /// EvictionPolicy::on_access: adds one to `slot`'s hit counter (saturating at 3).
     void on_access(std::uint32_t slot, std::uint64_t /*hash*/) noexcept {
         if ((freq_[slot] & 3) < 3) ++freq_[slot];
     }
+    /// EvictionPolicy::on_update: records the new `weight` and counts the replacement as a hit.
     void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) noexcept {
         if (queue_of(slot) == small) small_weight_ = small_weight_ - weight_[slot] + weight;
         weight_[slot] = static_cast<std::uint32_t>(weight);
         on_access(slot, hash);
     }
+    /// EvictionPolicy::on_erase: forgets `slot` (its hash does not enter the ghost queue).
     void on_erase(std::uint32_t slot) noexcept {
         if (queue_of(slot) == small) small_weight_ -= weight_[slot];
         lists_.unlink(queue_of(slot), slot);
     }
+    /// EvictionPolicy::evict: forgets and returns the victim chosen as the class describes,
+    /// remembering its hash in the ghost queue. Precondition: at least one entry is tracked.
+    /// May throw std::bad_alloc (the ghost queue).
     std::uint32_t evict() {
         for (;;) {
             if (!lists_.empty(small) && (small_weight_ >= small_budget_ || lists_.empty(main))) {

@@ -17,23 +17,31 @@ namespace cistern::eviction {
 /// sets a bit, so reads never reorder the queue. 9 bytes per entry.
 class sieve {
 public:
+    /// EvictionPolicy::reset: forgets every entry and parks the hand.
     void reset(std::uint64_t /*capacity*/) {
         lists_.clear();
         visited_.clear();
         hand_ = none;
     }
+    /// EvictionPolicy::on_insert: `slot` joins the queue's newest end, not visited. May throw
+    /// std::bad_alloc while growing to a slot number not seen before.
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
         lists_.ensure(slot);
         detail::grow_to(visited_, std::size_t{slot} + 1);
         visited_[slot] = 0;
         lists_.push_back(0, slot);
     }
+    /// EvictionPolicy::on_access: marks `slot` visited (the queue is not reordered).
     void on_access(std::uint32_t slot, std::uint64_t /*hash*/) noexcept { visited_[slot] = 1; }
+    /// EvictionPolicy::on_update: a replacement marks the entry visited (as on_access).
     void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t /*weight*/) noexcept { on_access(slot, hash); }
+    /// EvictionPolicy::on_erase: forgets `slot`; a hand resting on it moves to the next entry.
     void on_erase(std::uint32_t slot) noexcept {
         if (hand_ == slot) hand_ = lists_.next(slot);
         lists_.unlink(0, slot);
     }
+    /// EvictionPolicy::evict: sweeps from the hand, sparing and clearing visited entries, and
+    /// forgets and returns the first unvisited one. Precondition: at least one entry is tracked.
     std::uint32_t evict() noexcept {
         std::uint32_t h = hand_ == none ? lists_.front(0) : hand_;
         while (visited_[h]) {

@@ -17,6 +17,8 @@ namespace cistern::eviction {
 /// displace entries that were hit twice. 13 bytes per entry.
 class slru {
 public:
+    /// EvictionPolicy::reset: forgets every entry; the protected segment's budget becomes
+    /// 80 % of `capacity`.
     void reset(std::uint64_t capacity) {
         lists_.clear();
         weight_.clear();
@@ -24,6 +26,8 @@ public:
         protected_budget_ = capacity - capacity / 5;
         protected_weight_ = 0;
     }
+    /// EvictionPolicy::on_insert: `slot` enters probation's newest end with `weight`. May throw
+    /// std::bad_alloc while growing to a slot number not seen before.
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t weight) {
         lists_.ensure(slot);
         if (slot >= weight_.size()) {
@@ -35,6 +39,8 @@ public:
         seg_[slot] = probation;
         lists_.push_back(probation, slot);
     }
+    /// EvictionPolicy::on_access: a hit in probation promotes `slot` to protected (demoting
+    /// protected's oldest entries if it overflows); a hit in protected makes it protected's newest.
     void on_access(std::uint32_t slot, std::uint64_t /*hash*/) noexcept {
         if (seg_at(slot) == protected_) {
             lists_.move_to_back(protected_, protected_, slot);
@@ -53,10 +59,13 @@ public:
         on_access(slot, hash);
         demote();
     }
+    /// EvictionPolicy::on_erase: forgets `slot`.
     void on_erase(std::uint32_t slot) noexcept {
         if (seg_at(slot) == protected_) protected_weight_ -= weight_[slot];
         lists_.unlink(seg_at(slot), slot);
     }
+    /// EvictionPolicy::evict: forgets and returns probation's oldest entry (protected's oldest if
+    /// probation is empty). Precondition: at least one entry is tracked.
     std::uint32_t evict() noexcept {
         std::uint32_t s = lists_.front(probation);
         if (s == detail::slot_lists<2>::none) s = lists_.front(protected_);

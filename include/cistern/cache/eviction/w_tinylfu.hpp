@@ -25,6 +25,8 @@ namespace cistern::eviction {
 /// unit of capacity.
 class w_tinylfu {
 public:
+    /// EvictionPolicy::reset: forgets every entry, sizes the sketch for `capacity` (at least 1)
+    /// and restarts the window at 1 % of it. May throw std::bad_alloc.
     void reset(std::uint64_t capacity) {
         lists_.clear();
         meta_.clear();
@@ -38,6 +40,8 @@ public:
         step_ = -0.0625 * static_cast<double>(capacity_);
         random_ = 0x2545f4914f6cdd1dULL;
     }
+    /// EvictionPolicy::on_insert: counts `hash` in the sketch and puts `slot` in the window;
+    /// the window's oldest entries may move on to compete for main. May throw std::bad_alloc.
     void on_insert(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {
         lists_.ensure(slot);
         detail::grow_to(meta_, std::size_t{slot} + 1);
@@ -49,12 +53,15 @@ public:
         spill_window();
         climb();
     }
+    /// EvictionPolicy::on_access: counts `hash` in the sketch and makes `slot` the newest of its
+    /// segment (a probation hit promotes it to protected).
     void on_access(std::uint32_t slot, std::uint64_t hash) noexcept {
         sketch_.increment(hash >> 32);
         ++hits_;
         touch(slot);
         climb();
     }
+    /// EvictionPolicy::on_update: records the new `weight` and counts the replacement as a hit.
     void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) noexcept {
         entry_meta& m = meta_[slot];
         if (m.seg == window) window_weight_ = window_weight_ - m.weight + weight;
@@ -65,12 +72,16 @@ public:
         demote_protected(); // a heavier protected entry may overflow protected
         spill_window();
     }
+    /// EvictionPolicy::on_erase: forgets `slot` (its sketch counts stay).
     void on_erase(std::uint32_t slot) noexcept {
         entry_meta& m = meta_[slot];
         if (m.seg == window) window_weight_ -= m.weight;
         else if (m.seg == protected_) protected_weight_ -= m.weight;
         lists_.unlink(m.seg, slot);
     }
+    /// EvictionPolicy::evict: forgets and returns the loser of the window candidate against
+    /// main's probation victim, judged by the sketch's frequencies. Precondition: at least one
+    /// entry is tracked.
     std::uint32_t evict() noexcept {
         std::uint32_t victim = lists_.front(probation);
         if (victim == none) victim = lists_.front(protected_);

@@ -9,16 +9,20 @@ namespace cistern::expiry {
 
 /// Entries live until evicted or removed; the cache keeps no time per entry.
 struct never {
+    /// False: the cache keeps no expiry time and skips all time keeping.
     static constexpr bool expires = false;
+    /// ExpiryPolicy::after_create: nanoseconds::max() (never expires), whatever TTL was requested.
     template <class K, class V>
     std::chrono::nanoseconds after_create(const K&, const V&, std::optional<std::chrono::nanoseconds>) const noexcept {
         return std::chrono::nanoseconds::max();
     }
+    /// ExpiryPolicy::after_update: nanoseconds::max() (never expires), whatever TTL was requested.
     template <class K, class V>
     std::chrono::nanoseconds after_update(const K&, const V&, std::optional<std::chrono::nanoseconds>,
                                           std::chrono::nanoseconds) const noexcept {
         return std::chrono::nanoseconds::max();
     }
+    /// ExpiryPolicy::after_read: nanoseconds::max() (never expires).
     template <class K, class V>
     std::chrono::nanoseconds after_read(const K&, const V&, std::chrono::nanoseconds) const noexcept {
         return std::chrono::nanoseconds::max();

@@ -15,8 +15,11 @@ namespace cistern {
 /// milliseconds). Statement texts are fingerprints: parameter values never appear.
 class json_lines_sink {
 public:
+    /// Writes to `os`, which must outlive the sink.
     explicit json_lines_sink(std::ostream& os) : os_(&os) {}
 
+    /// MetricSink::publish: writes to_json(s) and a newline, then flushes the stream. Throws
+    /// what the stream throws (if its exceptions are enabled) or std::bad_alloc.
     void publish(const monitor_snapshot& s) {
         *os_ << to_json(s) << '\n';
         os_->flush();

@@ -8,6 +8,7 @@ namespace cistern {
 
 /// Drops snapshots.
 struct null_sink {
+    /// MetricSink::publish: does nothing.
     void publish(const monitor_snapshot&) noexcept {}
 };
 

@@ -21,6 +21,8 @@ public:
     /// `top`: statements listed.
     explicit ostream_sink(std::ostream& os, std::size_t top = 10) : os_(&os), top_(top) {}
 
+    /// MetricSink::publish: writes the report for `s` and flushes the stream. Throws what the
+    /// stream throws (if its exceptions are enabled) or std::bad_alloc.
     void publish(const monitor_snapshot& s) {
         write(*os_, s, top_);
         os_->flush();

@@ -42,6 +42,8 @@ public:
     explicit prometheus_sink(std::string pool_name = "default", std::ostream* os = nullptr)
         : state_(std::make_shared<state>()), pool_name_(std::move(pool_name)), os_(os) {}
 
+    /// MetricSink::publish: renders `s` in the Prometheus text format, writes it to the stream
+    /// given at construction (if any) and keeps it for text(). May throw std::bad_alloc.
     void publish(const monitor_snapshot& s) {
         auto text = render(s, pool_name_);
         if (os_) {

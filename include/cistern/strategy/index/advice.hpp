@@ -12,9 +12,13 @@ namespace cistern::strategy::index {
 
 /// Recommendations plus notes (what could not be checked and why).
 struct advice {
+    /// The recommendations, in the order the advisor found them.
     std::vector<recommendation> items;
+    /// What could not be checked and why (e.g. statistics just reset, a statement that failed
+    /// to plan); shown to the user, never applied.
     std::vector<std::string> notes;
 
+    /// True when there is no recommendation (notes do not count).
     bool empty() const noexcept { return items.empty(); }
 
     /// A plan with one statement per recommendation (its reason attached) and the notes as

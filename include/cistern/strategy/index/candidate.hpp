@@ -27,10 +27,14 @@ struct candidate {
 
 /// An index that exists, as the advisors read it from the catalog.
 struct existing_index {
+    /// The index's name (unquoted).
     std::string name;
+    /// The table it indexes (unquoted).
     std::string table;
     std::vector<std::string> columns; ///< key columns; expressions appear as their text
+    /// True for a unique index (it enforces a constraint: never proposed for dropping).
     bool unique = false;
+    /// True for the primary key's index (never proposed for dropping).
     bool primary = false;
     std::string method = "btree";     ///< access method (PostgreSQL); "btree" on SQLite
     std::string predicate;            ///< partial-index WHERE text, "" for a full index

@@ -19,9 +19,12 @@ namespace cistern::strategy::index {
 /// the same partial predicate. Of two identical ones the greater name goes.
 class postgres_duplicate {
 public:
+    /// Looks in `schema`; recommends `DROP INDEX CONCURRENTLY` when `concurrently` is true.
     explicit postgres_duplicate(std::string schema = "public", bool concurrently = true)
         : schema_(std::move(schema)), concurrently_(concurrently) {}
 
+    /// The duplicate indexes of the schema, as drop recommendations. Reads the catalog only:
+    /// changes nothing. Throws query_error when a catalog query fails.
     template <StrategyConnection C>
         requires cistern::strategy::detail::postgres_native<C>
     index::advice advise(C& c) const {

@@ -36,8 +36,10 @@ enum class hypothetical {
 
 /// Options of postgres_missing_from_workload.
 struct postgres_missing_options {
+    /// The schema whose tables are considered (unqualified names in the workload resolve here).
     std::string schema = "public";
     double min_cost_reduction = 0.5; ///< keep a candidate when cost_after <= cost_before * (1 - this)
+    /// How a candidate index is tried (see hypothetical).
     hypothetical mode = hypothetical::automatic;
     bool concurrently = true;        ///< recommend CREATE INDEX CONCURRENTLY (plain tables only)
 };
@@ -55,6 +57,10 @@ public:
                                "must be in (0, 1)");
     }
 
+    /// The indexes that would make the workload cheaper by at least min_cost_reduction, as
+    /// create recommendations, with notes for statements it could not plan. Leaves no index
+    /// behind (a real-index trial runs in its own transaction, rolled back). Throws
+    /// query_error when a catalog query fails, or in hypopg mode when HypoPG is unavailable.
     template <StrategyConnection C>
         requires cistern::strategy::detail::postgres_native<C>
     index::advice advise(C& c) const {
@@ -124,6 +130,7 @@ public:
         return out;
     }
 
+    /// The statements the advisor was given.
     const std::vector<std::string>& workload() const noexcept { return workload_; }
 
 private:

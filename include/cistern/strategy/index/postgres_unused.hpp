@@ -16,6 +16,7 @@ namespace cistern::strategy::index {
 
 /// Options of postgres_unused.
 struct postgres_unused_options {
+    /// The schema whose indexes are considered.
     std::string schema = "public";
     std::int64_t max_scans = 0;      ///< an index scanned at most this often counts as unused
     std::int64_t min_size_bytes = 0; ///< ignore smaller indexes
@@ -27,12 +28,16 @@ struct postgres_unused_options {
 /// first. Statistics are per server: an index used only on a replica looks unused here.
 class postgres_unused {
 public:
+    /// Throws config_error (naming the field and value) when max_scans or min_size_bytes is negative.
     explicit postgres_unused(postgres_unused_options o = {}) : o_(std::move(o)) {
         if (o_.max_scans < 0) throw config_error("postgres_unused_options::max_scans", std::to_string(o_.max_scans), "must not be negative");
         if (o_.min_size_bytes < 0)
             throw config_error("postgres_unused_options::min_size_bytes", std::to_string(o_.min_size_bytes), "must not be negative");
     }
 
+    /// The unused indexes of the schema, largest first, as drop recommendations (with a note
+    /// saying since when the statistics count). Reads the catalog only: changes nothing.
+    /// Throws query_error when a catalog query fails.
     template <StrategyConnection C>
         requires cistern::strategy::detail::postgres_native<C>
     index::advice advise(C& c) const {

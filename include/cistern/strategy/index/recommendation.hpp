@@ -11,7 +11,9 @@ namespace cistern::strategy::index {
 
 /// What the advisor proposes for one index.
 struct recommendation {
+    /// Whether the recommendation creates or drops an index.
     enum class action { create, drop };
+    /// What to do with the index.
     action what = action::create;
     std::string table;                ///< unquoted
     std::vector<std::string> columns; ///< unquoted, in index order

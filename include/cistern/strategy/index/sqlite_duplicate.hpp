@@ -20,6 +20,8 @@ namespace cistern::strategy::index {
 /// constraints and are never proposed. (SQLite has one index method, the B-tree.)
 class sqlite_duplicate {
 public:
+    /// The duplicate indexes of the database, as drop recommendations. Reads the schema only:
+    /// changes nothing. Throws query_error when reading it fails.
     index::advice advise(cistern::sqlite::connection& c) const {
         index::advice out;
         const auto all = detail::sqlite_indexes(c);

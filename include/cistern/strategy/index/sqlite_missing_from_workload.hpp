@@ -30,6 +30,10 @@ public:
     /// `workload`: the statements to serve (as the monitor recorded them, or a list).
     explicit sqlite_missing_from_workload(std::vector<std::string> workload) : workload_(std::move(workload)) {}
 
+    /// The indexes that would let the workload's statements use an index where they scan
+    /// today, as create recommendations, with notes for statements it could not check.
+    /// Changes nothing (every trial is rolled back). Throws query_error when reading the
+    /// schema fails.
     index::advice advise(cistern::sqlite::connection& c) const {
         index::advice out;
         const auto existing = detail::sqlite_indexes(c);
@@ -100,6 +104,7 @@ public:
         return out;
     }
 
+    /// The statements the advisor was given.
     const std::vector<std::string>& workload() const noexcept { return workload_; }
 
 private:

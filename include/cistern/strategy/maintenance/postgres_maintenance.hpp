@@ -23,16 +23,23 @@ namespace cistern::strategy::maintenance {
 
 /// Statistics of one table (pg_stat_user_tables, pg_statio_user_tables).
 struct postgres_table_stats {
+    /// The table's name (unquoted).
     std::string table;
+    /// Estimated live rows (n_live_tup).
     std::int64_t live = 0;
+    /// Estimated dead rows (n_dead_tup).
     std::int64_t dead = 0;
+    /// Rows changed since the last analyze (n_mod_since_analyze).
     std::int64_t modified_since_analyze = 0;
     std::string last_vacuum;  ///< latest of manual and auto vacuum, "" when never
     std::string last_analyze; ///< latest of manual and auto analyze, "" when never
+    /// Sequential scans since the statistics were reset (seq_scan).
     std::int64_t seq_scans = 0;
+    /// Index scans since the statistics were reset (idx_scan, 0 when the table has no index).
     std::int64_t index_scans = 0;
     std::optional<double> cache_hit_rate; ///< heap blocks hit / (hit + read); nullopt before any read
 
+    /// dead / (live + dead), 0 for an empty table.
     double dead_ratio() const noexcept {
         return live + dead == 0 ? 0.0 : static_cast<double>(dead) / static_cast<double>(live + dead);
     }
@@ -40,6 +47,7 @@ struct postgres_table_stats {
 
 /// Thresholds of postgres_maintenance.
 struct postgres_maintenance_options {
+    /// The schema whose tables are examined.
     std::string schema = "public";
     double vacuum_dead_ratio = 0.2;     ///< VACUUM (ANALYZE) when dead / (live + dead) reaches this
     std::int64_t vacuum_min_dead = 1000; ///< ... and at least this many dead tuples
@@ -49,6 +57,8 @@ struct postgres_maintenance_options {
 /// Reads statistics and proposes maintenance for the tables of one schema.
 class postgres_maintenance {
 public:
+    /// Throws config_error (naming the field and value) when vacuum_dead_ratio is not in
+    /// (0, 1], vacuum_min_dead is negative or analyze_change_ratio is not positive.
     explicit postgres_maintenance(postgres_maintenance_options o = {}) : o_(std::move(o)) {
         if (!(o_.vacuum_dead_ratio > 0.0 && o_.vacuum_dead_ratio <= 1.0))
             throw config_error("postgres_maintenance_options::vacuum_dead_ratio", std::to_string(o_.vacuum_dead_ratio), "must be in (0, 1]");

@@ -16,7 +16,9 @@ namespace cistern::strategy::maintenance {
 
 /// Figures of one SQLite database file.
 struct sqlite_stats {
+    /// The database page size in bytes (PRAGMA page_size).
     std::int64_t page_size = 0;
+    /// The pages in the file (PRAGMA page_count).
     std::int64_t page_count = 0;
     std::int64_t freelist_count = 0;       ///< pages free inside the file (reclaimed by VACUUM)
     bool has_stat1 = false;                ///< ANALYZE has run at least once
@@ -49,6 +51,8 @@ public:
                                std::to_string(o_.vacuum_min_free_pages), "must not be negative");
     }
 
+    /// The database file's page figures, read with PRAGMAs; changes nothing. Throws
+    /// query_error when a PRAGMA fails.
     template <StrategyConnection C>
     sqlite_stats stats(C& c) const {
         sqlite_stats s;

@@ -16,6 +16,7 @@ namespace cistern::strategy::partition {
 /// Length of one time partition. Weeks start on Monday (ISO 8601).
 enum class period { daily, weekly, monthly, yearly };
 
+/// The period's name: "daily", "weekly", "monthly" or "yearly" ("unknown" outside the enum).
 inline const char* to_string(period p) noexcept {
     switch (p) {
     case period::daily: return "daily";

@@ -20,13 +20,17 @@ namespace cistern::strategy::partition {
 
 /// Configuration of range_by_id (validated by its constructor).
 struct range_by_id_options {
+    /// The schema of the table (unquoted; the strategy quotes it).
     std::string schema = "public";
+    /// The partitioned table's name (unquoted).
     std::string table;
     std::string column;              ///< integer key (bigint, integer)
     std::vector<column_def> columns; ///< to create the parent; empty: convert the existing empty table
     std::int64_t interval = 1'000'000; ///< keys per partition
     int premake = 4;                 ///< partitions kept ready beyond the one holding the current key
+    /// Also keep a default partition for keys outside every range partition.
     bool default_partition = false;
+    /// Column lists of the indexes declared on the parent (PostgreSQL cascades them).
     std::vector<std::vector<std::string>> indexes;
 };
 
@@ -38,6 +42,9 @@ class range_by_id : public detail::postgres_range_strategy<range_by_id, std::int
 public:
     using detail::postgres_range_strategy<range_by_id, std::int64_t>::maintain;
 
+    /// Throws config_error (naming the field and value) for an empty schema, table or column,
+    /// a column not among `columns`, an empty index column list, a non-positive interval or a
+    /// premake outside 0..1000.
     explicit range_by_id(range_by_id_options o) : o_(std::move(o)) {
         common().validate("range_by_id_options");
         if (o_.interval <= 0) throw config_error("range_by_id_options::interval", std::to_string(o_.interval), "must be positive");
@@ -45,6 +52,7 @@ public:
             throw config_error("range_by_id_options::premake", std::to_string(o_.premake), "must be 0..1000");
     }
 
+    /// The validated options.
     const range_by_id_options& options() const noexcept { return o_; }
 
     /// As maintain(c, key) with the table's current max(column) (0 when empty).

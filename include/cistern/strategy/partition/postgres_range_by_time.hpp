@@ -29,15 +29,20 @@ enum class on_expiry {
 
 /// Configuration of range_by_time (validated by its constructor).
 struct range_by_time_options {
+    /// The schema of the table (unquoted; the strategy quotes it).
     std::string schema = "public";
+    /// The partitioned table's name (unquoted).
     std::string table;
     std::string column;                ///< timestamp, timestamptz or date column
     std::vector<column_def> columns;   ///< to create the parent; empty: convert the existing empty table
+    /// The length of one partition.
     period every = period::monthly;
     int premake = 4;                   ///< future partitions kept ready besides the current one
+    /// Also keep a default partition for rows outside every range partition.
     bool default_partition = false;
     std::vector<std::vector<std::string>> indexes; ///< declared on the parent
     std::chrono::seconds retention{0}; ///< expire partitions entirely older than now - retention; 0 keeps all
+    /// What retention does with an expired partition.
     on_expiry expiry = on_expiry::drop;
     bool detach_concurrently = true;   ///< use DETACH ... CONCURRENTLY where PostgreSQL allows it
 };
@@ -49,6 +54,9 @@ class range_by_time : public detail::postgres_range_strategy<range_by_time, std:
 
 public:
 
+    /// Throws config_error (naming the field and value) for an empty schema, table or column,
+    /// a column not among `columns`, an empty index column list, a premake outside 0..1000
+    /// or a negative retention.
     explicit range_by_time(range_by_time_options o) : o_(std::move(o)) {
         common().validate("range_by_time_options");
         if (o_.premake < 0 || o_.premake > 1000)
@@ -57,8 +65,10 @@ public:
             throw config_error("range_by_time_options::retention", std::to_string(o_.retention.count()) + "s", "must not be negative");
     }
 
+    /// The validated options.
     const range_by_time_options& options() const noexcept { return o_; }
 
+    /// The unquoted name of the partition for the period starting at `start`.
     std::string partition_name(std::chrono::sys_days start) const { return o_.table + "_p" + period_suffix(start, o_.every); }
 
     /// Plan: detach (and, for on_expiry::drop, drop) every partition whose upper bound is at

@@ -41,9 +41,11 @@ struct table_per_period_options {
     std::string table;               ///< the view's name; period tables are `<table>_p<suffix>`
     std::string time_column;         ///< must be one of `columns`
     std::vector<column_def> columns; ///< every column, in order
+    /// The length of one period table.
     period every = period::monthly;
     int premake = 4;                 ///< future periods kept ready besides the current one
     std::chrono::seconds retention{0}; ///< drop periods entirely older than now - retention; 0 keeps all
+    /// How the time column stores time (which decides the bounds the view and checks compare with).
     time_storage storage = time_storage::iso_text;
     std::vector<std::vector<std::string>> indexes; ///< column lists indexed on every period table
 };
@@ -52,6 +54,7 @@ struct table_per_period_options {
 /// takes the connection it works on.
 class sqlite_table_per_period {
 public:
+    /// The type of a position in the partitioned range: a UTC time in seconds.
     using position_type = std::chrono::sys_seconds;
 
     /// Throws config_error for an empty table name, no columns, an unknown time column or
@@ -73,6 +76,7 @@ public:
         }
     }
 
+    /// The validated options.
     const table_per_period_options& options() const noexcept { return o_; }
 
     /// Unquoted name of the table for the period starting at `start`.

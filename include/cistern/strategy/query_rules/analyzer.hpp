@@ -21,7 +21,9 @@ namespace cistern::strategy::query_rules {
 
 /// Description of one rule.
 struct rule_info {
+    /// The rule's name as it appears in finding::rule (e.g. "select_star").
     std::string_view name;
+    /// One line saying what the rule flags.
     std::string_view what;
 };
 
@@ -88,6 +90,7 @@ public:
         return v;
     }
 
+    /// The options the analyzer was constructed with.
     const rule_options& options() const noexcept { return opts_; }
 
 private:

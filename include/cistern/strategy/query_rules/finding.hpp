@@ -26,6 +26,7 @@ inline const char* to_string(severity s) noexcept {
 /// One rule firing on one statement (or, for request-level rules, on a group of them).
 struct finding {
     std::string rule;        ///< rule name, e.g. "select_star"
+    /// How serious the finding is.
     severity level = severity::info;
     std::string fingerprint; ///< 16 hex digits identifying the normalized statement
     std::string statement;   ///< the normalized statement text (literals replaced by ?)
