@@ -217,16 +217,20 @@ BOOST_AUTO_TEST_CASE(timeout_says_unreachable_with_last_connect_error) {
     BOOST_CHECK_NO_THROW(p.acquire());
 }
 
-BOOST_AUTO_TEST_CASE(retries_with_backoff_then_breaker_fails_fast) {
+BOOST_AUTO_TEST_CASE(retries_with_backoff_then_breaker_fails_fast_and_probes_one_at_a_time) {
     auto server = std::make_shared<fake_server>();
     server->down = true;
-    auto o = small(1, 2);
+    auto o = small(1, 4);
+    o.max_concurrent_connects = 4;
+    o.connect_retry_initial = 50ms;
+    o.connect_retry_max = 1s;
     o.breaker_failure_threshold = 3;
     o.breaker_cooldown = 1h;
+    o.breaker_probe_interval = 100ms;
     real_pool p(fake_factory(server), o);
     // the background top-up to min_idle keeps retrying until the breaker opens
     BOOST_TEST(eventually([&] { return p.stats().connect_failures >= 3; }));
-    const int attempts = server->connect_attempts.load();
+    const auto t0 = std::chrono::steady_clock::now();
     try {
         p.acquire();
         BOOST_FAIL("acquire with an open breaker returned");
@@ -234,9 +238,21 @@ BOOST_AUTO_TEST_CASE(retries_with_backoff_then_breaker_fails_fast) {
         BOOST_TEST(static_cast<int>(e.reason()) == static_cast<int>(cistern::timeout_reason::circuit_open));
         BOOST_REQUIRE(e.last_connect_error().has_value());
     }
-    // while open, no further connection attempts are made
-    std::this_thread::sleep_for(50ms);
-    BOOST_TEST(server->connect_attempts.load() == attempts);
+    BOOST_TEST((std::chrono::steady_clock::now() - t0 < o.acquire_timeout / 2)); // failed fast, did not queue
+    // while open: one probe at a time, spaced by the backoff (at least 100 ms from the
+    // third failure on with these settings) and never by more than the probe interval
+    server->max_connecting = 0;
+    const int attempts = server->connect_attempts.load();
+    std::this_thread::sleep_for(450ms);
+    const int probes = server->connect_attempts.load() - attempts;
+    BOOST_TEST(probes >= 1);
+    BOOST_TEST(probes <= 6);
+    BOOST_TEST(server->max_connecting.load() <= 1);
+    BOOST_TEST(p.stats().timed_out_by(cistern::timeout_reason::circuit_open) == 1u);
+    // the server answers again: a probe succeeds, the breaker closes, callers are served
+    server->down = false;
+    BOOST_TEST(eventually([&] { return p.stats().idle >= 1; }));
+    BOOST_CHECK_NO_THROW(p.acquire());
 }
 
 BOOST_AUTO_TEST_CASE(breaker_half_opens_after_cooldown) {
