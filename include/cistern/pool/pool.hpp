@@ -3,6 +3,7 @@
 /// `cistern::pool<Factory, Policies...>`: a connection pool over the Connection concept.
 
 #include <cistern/concepts.hpp>
+#include <cistern/detail/scrub_secrets.hpp>
 #include <cistern/error.hpp>
 #include <cistern/pool/detail/pool_internals.hpp>
 #include <cistern/pool/events.hpp>
@@ -457,7 +458,7 @@ private:
         if (consecutive_failures_ > 0) last = last_error_;
         std::string detail = "pool '" + opts_.name + "', " + std::to_string(open_) + "/" +
                              std::to_string(opts_.max_size) + " connections, " + std::to_string(waiters_.size()) +
-                             " waiting, target " + factory_.describe();
+                             " waiting, target " + detail::scrub_secrets(factory_.describe());
         return pool_timeout(r, std::move(last), detail);
     }
 
@@ -687,10 +688,10 @@ private:
             const auto t0 = clock::now();
             try {
                 made.emplace(factory_.create());
-            } catch (const connect_error& e) {
-                failure = e;
+            } catch (const connect_error& e) { // kept and shown: mask anything shaped like a secret
+                failure.emplace(detail::scrub_secrets(e.backend_message()), e.kind(), e.sqlstate());
             } catch (const std::exception& e) {
-                failure.emplace(e.what());
+                failure.emplace(detail::scrub_secrets(e.what()));
             } catch (...) {
                 failure.emplace("unknown exception from the connection factory");
             }
