@@ -8,6 +8,10 @@
 #include "support/fault_proxy.hpp"
 #include "support/postgres_server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -358,4 +362,101 @@ BOOST_AUTO_TEST_CASE(breaker_recovers_within_a_second_of_the_server_answering, *
     std::cout << "breaker recovery: " << ms << " ms after the server was up" << std::endl;
     // one probe interval (250 ms) + one connect, plus the allowance
     BOOST_TEST(within(recovery, 750ms));
+}
+
+BOOST_AUTO_TEST_CASE(standalone_ping_query_and_close_are_bounded_on_a_hung_server, *boost::unit_test::precondition(owns_server)) {
+    auto c = make_factory(server().port()).create();
+    auto d = make_factory(server().port()).create();
+    resume_at_exit guard;
+    server().suspend();
+    auto t0 = steady::now();
+    BOOST_TEST(!c.ping());
+    BOOST_TEST(within(steady::now() - t0, call_timeout));
+    BOOST_TEST(!c.is_open()); // a ping that timed out leaves the connection broken
+    t0 = steady::now();
+    try {
+        d.query("SELECT 1");
+        BOOST_FAIL("a query on a suspended server returned");
+    } catch (const cistern::query_error& e) {
+        BOOST_TEST(e.timed_out());
+        BOOST_TEST(e.sqlstate() == "57014");
+    }
+    BOOST_TEST(within(steady::now() - t0, call_timeout));
+    // the cancel cannot reach the hung server: reset() gives the connection up within cancel_wait
+    t0 = steady::now();
+    BOOST_CHECK_THROW(d.reset(), cistern::query_error);
+    BOOST_TEST(within(steady::now() - t0, 100ms));
+    BOOST_TEST(!d.is_open());
+    t0 = steady::now();
+    { auto gone = std::move(c); } // PQfinish of a connection to a hung server
+    { auto gone = std::move(d); }
+    BOOST_TEST(within(steady::now() - t0, 0ms));
+    server().resume();
+}
+
+BOOST_AUTO_TEST_CASE(connect_honours_connect_timeout_on_a_black_hole, *boost::unit_test::precondition(owns_server)) {
+    cistern::test::fault_proxy proxy(server().port());
+    proxy.black_hole();
+    const auto t0 = steady::now();
+    try {
+        make_factory(proxy.port()).create(); // connect_timeout = 1 s
+        BOOST_FAIL("connected through a black hole");
+    } catch (const cistern::connect_error& e) {
+        BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(cistern::connect_failure::timed_out));
+    }
+    const auto took = steady::now() - t0;
+    BOOST_TEST(within(took, 1000ms));
+    BOOST_TEST((took >= 900ms)); // it did wait for the server, not fail for another reason
+}
+
+BOOST_AUTO_TEST_CASE(keepalives_are_on_by_default_and_overridable, *boost::unit_test::precondition(owns_server)) {
+    auto opt = [](int fd, int level, int name) {
+        int v = -1;
+        socklen_t len = sizeof v;
+        ::getsockopt(fd, level, name, &v, &len);
+        return v;
+    };
+    auto c = make_factory(server().port()).create();
+    const int fd = PQsocket(c.native());
+    BOOST_TEST(opt(fd, SOL_SOCKET, SO_KEEPALIVE) == 1);
+    BOOST_TEST(opt(fd, IPPROTO_TCP, TCP_KEEPIDLE) == 30);
+    BOOST_TEST(opt(fd, IPPROTO_TCP, TCP_KEEPINTVL) == 10);
+    BOOST_TEST(opt(fd, IPPROTO_TCP, TCP_KEEPCNT) == 3);
+    BOOST_TEST(opt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT) == 30000);
+    // the target's own settings win over the options
+    cistern::postgres::factory f(target(server().port()) + " keepalives_idle=77", {});
+    auto d = f.create();
+    BOOST_TEST(opt(PQsocket(d.native()), IPPROTO_TCP, TCP_KEEPIDLE) == 77);
+    cistern::postgres::options off;
+    off.keepalives = false;
+    off.tcp_user_timeout = 0ms;
+    auto e = cistern::postgres::factory(target(server().port()), off).create();
+    BOOST_TEST(opt(PQsocket(e.native()), SOL_SOCKET, SO_KEEPALIVE) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_killed_backend_is_a_connection_lost_failure) {
+    auto c = make_factory(server().port()).create();
+    auto su = cistern::postgres::factory(server().superuser_conninfo()).create();
+    BOOST_TEST(su.query("SELECT pg_terminate_backend($1)", c.backend_pid()).scalar<bool>());
+    std::this_thread::sleep_for(100ms);
+    try {
+        c.query("SELECT 1");
+        BOOST_FAIL("a query on a killed backend returned");
+    } catch (const cistern::query_error& e) {
+        BOOST_TEST(e.connection_lost());
+    }
+    BOOST_TEST(!c.is_open());
+    try {
+        c.query("SELECT 1/0");
+    } catch (const cistern::query_error& e) {
+        BOOST_TEST(e.connection_lost()); // still: the connection is gone
+    }
+    auto d = make_factory(server().port()).create();
+    try {
+        d.query("SELECT 1/0");
+    } catch (const cistern::query_error& e) {
+        BOOST_TEST(!e.connection_lost()); // a statement error is not
+        BOOST_TEST(static_cast<int>(e.failure()) == static_cast<int>(cistern::query_failure::statement));
+    }
+    BOOST_TEST(d.is_open());
 }

@@ -220,10 +220,13 @@ BOOST_AUTO_TEST_CASE(max_connections_reached_then_recovers, *boost::unit_test::p
         p.acquire();
         BOOST_FAIL("acquire with the server full returned");
     } catch (const cistern::pool_timeout& e) {
+        // a full server is alive: reported as such, not as unreachable
+        BOOST_TEST(static_cast<int>(e.reason()) == static_cast<int>(cistern::timeout_reason::server_full));
         BOOST_REQUIRE(e.last_connect_error().has_value());
         BOOST_TEST(static_cast<int>(e.last_connect_error()->kind()) ==
                    static_cast<int>(cistern::connect_failure::too_many_connections));
     }
+    BOOST_TEST(p.stats().timed_out_by(cistern::timeout_reason::server_full) == 1u);
     hogs.clear(); // free the slots
     o.acquire_timeout = 5s;
     BOOST_TEST(eventually([&] {
