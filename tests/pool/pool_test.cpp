@@ -680,3 +680,35 @@ BOOST_AUTO_TEST_CASE(moved_lease_returns_once) {
     BOOST_TEST(p.stats().in_use == 0u);
     BOOST_TEST(p.stats().idle == 1u);
 }
+
+BOOST_AUTO_TEST_CASE(validation_gets_only_the_time_left_and_a_silent_connection_is_discarded) {
+    auto server = std::make_shared<fake_server>();
+    auto o = small(2, 2);
+    o.acquire_timeout = 300ms;
+    o.validation_skip_window = 0ms;
+    o.breaker_failure_threshold = 0;
+    real_pool p(fake_factory(server), o);
+    BOOST_REQUIRE(eventually([&] { return p.stats().idle == 2; }));
+    server->ping_delay = 10s; // alive but silent
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+        p.acquire();
+        BOOST_FAIL("acquire returned a connection that did not answer its ping");
+    } catch (const cistern::pool_timeout& e) {
+        BOOST_TEST(static_cast<int>(e.reason()) == static_cast<int>(cistern::timeout_reason::unresponsive));
+    }
+    const auto took = std::chrono::steady_clock::now() - t0;
+    // the bound of the tests: acquire_timeout + 10 % + 250 ms of scheduling allowance
+    BOOST_TEST((took <= o.acquire_timeout + o.acquire_timeout / 10 + 250ms));
+    BOOST_TEST(server->last_ping_limit_ms.load() <= 300); // the ping was given no more than the time left
+    BOOST_TEST(p.stats().closed_by(cistern::close_reason::validation) >= 1u); // discarded, never handed out
+    BOOST_TEST(p.stats().timed_out_by(cistern::timeout_reason::unresponsive) == 1u);
+    server->ping_delay = 0ms;
+    BOOST_TEST(eventually([&] {
+        try {
+            return p.acquire()->is_open();
+        } catch (const cistern::pool_timeout&) {
+            return false;
+        }
+    }));
+}

@@ -19,7 +19,9 @@ namespace cistern::postgres::detail {
 /// socket); past that a cancel is not attempted and the connection is given up instead.
 class async_cancel {
 public:
+    /// The outcome a started cancel reports: still running, request delivered, or failed.
     enum state_t : int { running, sent, failed };
+    /// Cancels allowed to run at once in the process.
     static constexpr std::size_t max_in_flight = 32;
 
     /// Starts a cancel for `conn`'s running statement. Returns the shared outcome, or

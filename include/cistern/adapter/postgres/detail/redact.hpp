@@ -31,6 +31,7 @@ inline std::string percent_decode(std::string_view s) {
     return out;
 }
 
+/// True for a `postgresql://` or `postgres://` target.
 inline bool is_url_target(std::string_view t) {
     return t.starts_with("postgresql://") || t.starts_with("postgres://");
 }
