@@ -712,3 +712,21 @@ BOOST_AUTO_TEST_CASE(validation_gets_only_the_time_left_and_a_silent_connection_
         }
     }));
 }
+
+BOOST_AUTO_TEST_CASE(keepalive_pings_of_a_pass_share_one_housekeeping_period) {
+    auto server = std::make_shared<fake_server>();
+    auto o = small(3, 3);
+    o.keepalive_interval = 1ms;
+    o.housekeeping_period = 200ms;
+    o.breaker_failure_threshold = 0;
+    real_pool p(fake_factory(server), o);
+    BOOST_REQUIRE(eventually([&] { return p.stats().idle == 3; }));
+    server->ping_delay = 10s; // every idle connection is silent: each ping would time out
+    const auto t0 = std::chrono::steady_clock::now();
+    p.maintain();
+    const auto took = std::chrono::steady_clock::now() - t0;
+    // one pass spends at most housekeeping_period on pings (+ the tests' scheduling allowance)
+    BOOST_TEST((took <= o.housekeeping_period + o.housekeeping_period / 10 + 250ms));
+    BOOST_TEST(p.stats().closed_by(cistern::close_reason::validation) >= 1u); // the silent ones go
+    server->ping_delay = 0ms;
+}

@@ -802,6 +802,9 @@ private:
         const auto idle_after = to_clock(opts_.idle_timeout);
         const auto keepalive = to_clock(opts_.keepalive_interval);
         std::size_t removable = 0; // connections above min_idle that idle_timeout may close
+        // Keepalive pings of one pass share one housekeeping_period: on a hung server they
+        // time out one after another, and must not hold up leak reports and retirement.
+        const auto pings_until = clock::now() + to_clock(opts_.housekeeping_period);
         {
             std::lock_guard lk(mu_);
             removable = open_ > opts_.min_idle ? open_ - opts_.min_idle : 0;
@@ -827,6 +830,11 @@ private:
                      now - from_ticks(s.last_alive.load(std::memory_order_relaxed)) >= keepalive)
                 ping = true;
             if (!retire && !ping) continue;
+            std::chrono::milliseconds budget{};
+            if (!retire) {
+                budget = std::chrono::duration_cast<std::chrono::milliseconds>(pings_until - clock::now());
+                if (budget < std::chrono::milliseconds(5)) continue; // this pass's ping time is spent: next pass
+            }
             auto expected = slot::idle;
             if (!s.state.compare_exchange_strong(expected, slot::reserved)) continue; // borrowed meanwhile
             if (retire) {
@@ -835,7 +843,7 @@ private:
                 continue;
             }
             bool alive = false;
-            try { alive = s.conn->is_open() && static_cast<bool>(s.conn->ping()); } catch (...) {}
+            try { alive = validate_by_ping::validate(*s.conn, budget); } catch (...) {}
             if (!alive) {
                 discard(i, close_reason::validation);
                 continue;
