@@ -3,6 +3,7 @@
 /// The exception hierarchy of cistern. Every exception thrown by the library derives
 /// from cistern::error. Messages never contain connection strings or passwords.
 
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -42,7 +43,8 @@ enum class connect_failure {
     unreachable,          ///< no server answered (refused, timed out, no such file, DNS)
     authentication,       ///< the server rejected the credentials
     too_many_connections, ///< the server refused: connection slots exhausted
-    bad_target            ///< the target itself is wrong (no such database, bad URL)
+    bad_target,           ///< the target itself is wrong (no such database, bad URL)
+    timed_out             ///< no answer within the connect timeout (hung server, black-holed network)
 };
 
 /// Text form of a connect_failure ("unreachable", "authentication", ...).
@@ -52,6 +54,7 @@ inline const char* to_string(connect_failure f) noexcept {
     case connect_failure::authentication: return "authentication";
     case connect_failure::too_many_connections: return "too_many_connections";
     case connect_failure::bad_target: return "bad_target";
+    case connect_failure::timed_out: return "timed_out";
     case connect_failure::unknown: break;
     }
     return "unknown";
@@ -88,9 +91,16 @@ enum class timeout_reason {
     unreachable,   ///< the pool could not open connections (see last_connect_error)
     circuit_open,  ///< too many consecutive connect failures: failing fast during the cool-down
     too_many_waiters, ///< max_waiters callers were already waiting: failed at once
-    rejected         ///< the server refused the connection (authentication, no such
+    rejected,        ///< the server refused the connection (authentication, no such
                      ///< database): waiting callers fail at once, see last_connect_error
+    unresponsive,    ///< the server did not answer in time: connection attempts or the
+                     ///< validation of a borrowed connection timed out (hung server, black hole)
+    server_full      ///< the server refused new connections: too many connections (SQLSTATE
+                     ///< 53300); it is alive, and the pool recovers as soon as a slot frees
 };
+
+/// Number of timeout_reason values (for per-reason counters).
+inline constexpr std::size_t timeout_reason_count = 7;
 
 /// A short English phrase for the reason ("pool exhausted", "database unreachable", ...),
 /// used in pool_timeout's message; "unknown" outside the enum. Never allocates.
@@ -101,6 +111,8 @@ inline const char* to_string(timeout_reason r) noexcept {
     case timeout_reason::circuit_open: return "circuit breaker open";
     case timeout_reason::too_many_waiters: return "too many waiters";
     case timeout_reason::rejected: return "connection rejected by the server";
+    case timeout_reason::unresponsive: return "database unresponsive";
+    case timeout_reason::server_full: return "database full (too many connections)";
     }
     return "unknown";
 }
@@ -135,22 +147,43 @@ private:
     std::optional<connect_error> last_connect_error_;
 };
 
+/// What kind of failure a query_error reports.
+enum class query_failure {
+    statement,      ///< the server rejected or aborted the statement; the session is fine
+    timed_out,      ///< the client-side timeout (query_timeout) passed; the statement was
+                    ///< cancelled (or the connection given up, if the cancel got no answer)
+    connection_lost ///< the connection broke while the statement ran or before it was sent:
+                    ///< it may or may not have been executed; retry only idempotent statements
+};
+
 /// A statement failed. `code()` is the backend's numeric code (SQLite's extended
-/// result code; 0 for PostgreSQL), `sqlstate()` the SQLSTATE where the backend has one.
+/// result code; 0 for PostgreSQL), `sqlstate()` the SQLSTATE where the backend has one,
+/// `failure()` whether the statement, the client-side timeout or the connection failed.
 class query_error : public error {
 public:
     /// what() is "cistern: query failed: <message>"; `message` must not contain a password.
-    explicit query_error(const std::string& message, int code = 0, std::string sqlstate = {})
-        : error("cistern: query failed: " + message), code_(code), sqlstate_(std::move(sqlstate)) {}
+    /// `failure` says whether the statement failed, timed out or lost its connection.
+    explicit query_error(const std::string& message, int code = 0, std::string sqlstate = {},
+                         query_failure failure = query_failure::statement)
+        : error("cistern: query failed: " + message), code_(code), sqlstate_(std::move(sqlstate)),
+          failure_(failure) {}
 
     /// The backend's numeric code: SQLite's extended result code; 0 for PostgreSQL.
     int code() const noexcept { return code_; }
     /// Five-character SQLSTATE when the backend reported one, else empty.
     const std::string& sqlstate() const noexcept { return sqlstate_; }
+    /// The class of failure (see query_failure).
+    query_failure failure() const noexcept { return failure_; }
+    /// True when the connection was lost: the caller may retry an idempotent statement on
+    /// another connection (the statement may have run).
+    bool connection_lost() const noexcept { return failure_ == query_failure::connection_lost; }
+    /// True when the client-side timeout passed.
+    bool timed_out() const noexcept { return failure_ == query_failure::timed_out; }
 
 private:
     int code_;
     std::string sqlstate_;
+    query_failure failure_;
 };
 
 /// The pool was closed: waiting callers are released with this, new acquires fail with it.

@@ -296,3 +296,29 @@ BOOST_AUTO_TEST_CASE(bad_options_throw_config_error) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(health_says_why_acquires_timed_out) {
+    cistern::monitor<> m;
+    auto l = m.pool_listener();
+    l.on_timeout(cistern::pool_timeout(cistern::timeout_reason::unresponsive, std::nullopt, ""));
+    cistern::pool_stats st;
+    st.max_size = 8;
+    st.timed_out = 4;
+    st.timed_out_by_reason[static_cast<std::size_t>(cistern::timeout_reason::unresponsive)] = 3;
+    st.timed_out_by_reason[static_cast<std::size_t>(cistern::timeout_reason::exhausted)] = 1;
+    m.observe_pool(st);
+    const auto* f = find_rule(m.health(), "pool_wait");
+    BOOST_REQUIRE(f != nullptr);
+    BOOST_TEST(f->reason.find("database unresponsive 3") != std::string::npos);
+    BOOST_TEST(f->reason.find("pool exhausted 1") != std::string::npos);
+    BOOST_TEST(f->recommendation.find("does not answer in time") != std::string::npos); // not "raise max_size"
+
+    cistern::monitor<> full;
+    full.pool_listener().on_timeout(cistern::pool_timeout(cistern::timeout_reason::server_full, std::nullopt, ""));
+    cistern::pool_stats fs;
+    fs.timed_out_by_reason[static_cast<std::size_t>(cistern::timeout_reason::server_full)] = 2;
+    full.observe_pool(fs);
+    const auto* g = find_rule(full.health(), "pool_wait");
+    BOOST_REQUIRE(g != nullptr);
+    BOOST_TEST(g->recommendation.find("max_connections") != std::string::npos);
+}

@@ -217,16 +217,20 @@ BOOST_AUTO_TEST_CASE(timeout_says_unreachable_with_last_connect_error) {
     BOOST_CHECK_NO_THROW(p.acquire());
 }
 
-BOOST_AUTO_TEST_CASE(retries_with_backoff_then_breaker_fails_fast) {
+BOOST_AUTO_TEST_CASE(retries_with_backoff_then_breaker_fails_fast_and_probes_one_at_a_time) {
     auto server = std::make_shared<fake_server>();
     server->down = true;
-    auto o = small(1, 2);
+    auto o = small(1, 4);
+    o.max_concurrent_connects = 4;
+    o.connect_retry_initial = 50ms;
+    o.connect_retry_max = 1s;
     o.breaker_failure_threshold = 3;
     o.breaker_cooldown = 1h;
+    o.breaker_probe_interval = 100ms;
     real_pool p(fake_factory(server), o);
     // the background top-up to min_idle keeps retrying until the breaker opens
     BOOST_TEST(eventually([&] { return p.stats().connect_failures >= 3; }));
-    const int attempts = server->connect_attempts.load();
+    const auto t0 = std::chrono::steady_clock::now();
     try {
         p.acquire();
         BOOST_FAIL("acquire with an open breaker returned");
@@ -234,9 +238,21 @@ BOOST_AUTO_TEST_CASE(retries_with_backoff_then_breaker_fails_fast) {
         BOOST_TEST(static_cast<int>(e.reason()) == static_cast<int>(cistern::timeout_reason::circuit_open));
         BOOST_REQUIRE(e.last_connect_error().has_value());
     }
-    // while open, no further connection attempts are made
-    std::this_thread::sleep_for(50ms);
-    BOOST_TEST(server->connect_attempts.load() == attempts);
+    BOOST_TEST((std::chrono::steady_clock::now() - t0 < o.acquire_timeout / 2)); // failed fast, did not queue
+    // while open: one probe at a time, spaced by the backoff (at least 100 ms from the
+    // third failure on with these settings) and never by more than the probe interval
+    server->max_connecting = 0;
+    const int attempts = server->connect_attempts.load();
+    std::this_thread::sleep_for(450ms);
+    const int probes = server->connect_attempts.load() - attempts;
+    BOOST_TEST(probes >= 1);
+    BOOST_TEST(probes <= 6);
+    BOOST_TEST(server->max_connecting.load() <= 1);
+    BOOST_TEST(p.stats().timed_out_by(cistern::timeout_reason::circuit_open) == 1u);
+    // the server answers again: a probe succeeds, the breaker closes, callers are served
+    server->down = false;
+    BOOST_TEST(eventually([&] { return p.stats().idle >= 1; }));
+    BOOST_CHECK_NO_THROW(p.acquire());
 }
 
 BOOST_AUTO_TEST_CASE(breaker_half_opens_after_cooldown) {
@@ -663,4 +679,54 @@ BOOST_AUTO_TEST_CASE(moved_lease_returns_once) {
     c.release();
     BOOST_TEST(p.stats().in_use == 0u);
     BOOST_TEST(p.stats().idle == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(validation_gets_only_the_time_left_and_a_silent_connection_is_discarded) {
+    auto server = std::make_shared<fake_server>();
+    auto o = small(2, 2);
+    o.acquire_timeout = 300ms;
+    o.validation_skip_window = 0ms;
+    o.breaker_failure_threshold = 0;
+    real_pool p(fake_factory(server), o);
+    BOOST_REQUIRE(eventually([&] { return p.stats().idle == 2; }));
+    server->ping_delay = 10s; // alive but silent
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+        p.acquire();
+        BOOST_FAIL("acquire returned a connection that did not answer its ping");
+    } catch (const cistern::pool_timeout& e) {
+        BOOST_TEST(static_cast<int>(e.reason()) == static_cast<int>(cistern::timeout_reason::unresponsive));
+    }
+    const auto took = std::chrono::steady_clock::now() - t0;
+    // the bound of the tests: acquire_timeout + 10 % + 250 ms of scheduling allowance
+    BOOST_TEST((took <= o.acquire_timeout + o.acquire_timeout / 10 + 250ms));
+    BOOST_TEST(server->last_ping_limit_ms.load() <= 300); // the ping was given no more than the time left
+    BOOST_TEST(p.stats().closed_by(cistern::close_reason::validation) >= 1u); // discarded, never handed out
+    BOOST_TEST(p.stats().timed_out_by(cistern::timeout_reason::unresponsive) == 1u);
+    server->ping_delay = 0ms;
+    BOOST_TEST(eventually([&] {
+        try {
+            return p.acquire()->is_open();
+        } catch (const cistern::pool_timeout&) {
+            return false;
+        }
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(keepalive_pings_of_a_pass_share_one_housekeeping_period) {
+    auto server = std::make_shared<fake_server>();
+    auto o = small(3, 3);
+    o.keepalive_interval = 1ms;
+    o.housekeeping_period = 200ms;
+    o.breaker_failure_threshold = 0;
+    real_pool p(fake_factory(server), o);
+    BOOST_REQUIRE(eventually([&] { return p.stats().idle == 3; }));
+    server->ping_delay = 10s; // every idle connection is silent: each ping would time out
+    const auto t0 = std::chrono::steady_clock::now();
+    p.maintain();
+    const auto took = std::chrono::steady_clock::now() - t0;
+    // one pass spends at most housekeeping_period on pings (+ the tests' scheduling allowance)
+    BOOST_TEST((took <= o.housekeeping_period + o.housekeeping_period / 10 + 250ms));
+    BOOST_TEST(p.stats().closed_by(cistern::close_reason::validation) >= 1u); // the silent ones go
+    server->ping_delay = 0ms;
 }

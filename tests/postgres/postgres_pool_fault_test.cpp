@@ -220,10 +220,13 @@ BOOST_AUTO_TEST_CASE(max_connections_reached_then_recovers, *boost::unit_test::p
         p.acquire();
         BOOST_FAIL("acquire with the server full returned");
     } catch (const cistern::pool_timeout& e) {
+        // a full server is alive: reported as such, not as unreachable
+        BOOST_TEST(static_cast<int>(e.reason()) == static_cast<int>(cistern::timeout_reason::server_full));
         BOOST_REQUIRE(e.last_connect_error().has_value());
         BOOST_TEST(static_cast<int>(e.last_connect_error()->kind()) ==
                    static_cast<int>(cistern::connect_failure::too_many_connections));
     }
+    BOOST_TEST(p.stats().timed_out_by(cistern::timeout_reason::server_full) == 1u);
     hogs.clear(); // free the slots
     o.acquire_timeout = 5s;
     BOOST_TEST(eventually([&] {
@@ -281,4 +284,38 @@ BOOST_AUTO_TEST_CASE(long_query_past_statement_timeout_is_cancelled_and_the_conn
     BOOST_TEST(c->query("SELECT 2").scalar<int>() == 2);
     BOOST_TEST(p.stats().closed_total() == 0u);
     BOOST_TEST(p.stats().created == 1u);
+}
+
+namespace {
+// docs/postgres.md's retry helper, verbatim.
+template <class Pool, class F>
+auto with_retry(Pool& pool, F&& f) {
+    for (int attempt = 1;; ++attempt) {
+        auto lease = pool.acquire();
+        try {
+            return f(*lease);
+        } catch (const cistern::query_error& e) {
+            if (!e.connection_lost() || attempt == 3) throw; // a statement error: do not retry
+        } // the broken connection is discarded when the lease goes
+    }
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_connection_lost_after_validation_is_retried_by_the_documented_helper,
+                     *boost::unit_test::precondition(owns_server)) {
+    auto o = opts(1, 1);
+    o.validation_skip_window = 1h; // the ping-then-die race, made certain: no ping at all
+    pg_pool p(app_factory(), o);
+    BOOST_REQUIRE(eventually([&] { return p.stats().idle == 1; }));
+    { auto warm = p.acquire(); } // known alive: validation is skipped from now on
+    BOOST_TEST(kill_app_backends() == 1);
+    std::this_thread::sleep_for(100ms);
+    int calls = 0;
+    auto n = with_retry(p, [&](auto& c) {
+        ++calls;
+        return c.query("SELECT count(*) FROM pg_class").template scalar<long>();
+    });
+    BOOST_TEST(n > 0);
+    BOOST_TEST(calls == 2); // the first died with connection_lost, the retry worked
+    BOOST_CHECK_THROW(with_retry(p, [](auto& c) { return c.query("SELECT 1/0").size(); }), cistern::query_error);
 }

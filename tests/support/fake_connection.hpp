@@ -31,6 +31,8 @@ struct fake_server {
     std::atomic<int> pings{0};
     std::atomic<int> resets{0};
     std::chrono::milliseconds connect_delay{0};
+    std::chrono::milliseconds ping_delay{0};  // a ping takes this long to answer (a hung server: long)
+    std::atomic<long> last_ping_limit_ms{-1}; // the limit given to the last bounded ping
 };
 
 class fake_connection {
@@ -61,6 +63,19 @@ public:
     }
 
     bool is_open() const noexcept { return server_ && open_; }
+    /// A ping bounded by `limit`: waits min(ping_delay, limit); false when the answer
+    /// would come after `limit` (the connection is then broken, as the real adapter's).
+    bool ping(std::chrono::milliseconds limit) {
+        server_->last_ping_limit_ms = limit.count();
+        if (server_->ping_delay > limit) {
+            ++server_->pings;
+            std::this_thread::sleep_for(limit);
+            open_ = false;
+            return false;
+        }
+        if (server_->ping_delay.count() > 0) std::this_thread::sleep_for(server_->ping_delay);
+        return ping();
+    }
     bool ping() {
         ++server_->pings;
         if (server_->down) return false;

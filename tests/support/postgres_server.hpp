@@ -31,11 +31,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace cistern::test {
 
@@ -87,6 +90,7 @@ public:
 
     ~postgres_server() {
         if (!can_control()) return;
+        resume();
         run_pg_noexcept(bin_ + "/pg_ctl -D " + data() + " -m immediate -w stop > /dev/null 2>&1");
         std::error_code ec;
         std::filesystem::remove_all(dir_, ec);
@@ -128,6 +132,20 @@ public:
     void stop() { require_control("stop"); run_pg(bin_ + "/pg_ctl -D " + data() + " -m fast -w -t 60 stop > /dev/null"); }
     void restart() { require_control("restart"); run_pg(bin_ + "/pg_ctl -D " + data() + " -l " + log() + " -m fast -w -t 60 restart > /dev/null"); }
 
+    /// Suspends the server (SIGSTOP to the postmaster, then to every process it forked):
+    /// alive but silent, the kernel still accepts TCP connections into the backlog and
+    /// acknowledges data, nothing answers. resume() (and the destructor) continue them.
+    void suspend() {
+        require_control("suspend");
+        stopped_ = server_pids();
+        for (int pid : stopped_) ::kill(pid, SIGSTOP);
+    }
+    /// Continues the processes suspend() stopped (children first, the postmaster last).
+    void resume() noexcept {
+        for (auto it = stopped_.rbegin(); it != stopped_.rend(); ++it) ::kill(*it, SIGCONT);
+        stopped_.clear();
+    }
+
     /// Runs SQL as the superuser through psql.
     void psql(const std::string& sql) const {
         require_control("psql");
@@ -136,6 +154,27 @@ public:
     }
 
 private:
+    /// The postmaster (from postmaster.pid) followed by its children (from /proc).
+    std::vector<int> server_pids() const {
+        std::ifstream pidfile(data() + "/postmaster.pid");
+        int master = 0;
+        if (!(pidfile >> master) || master <= 0) throw std::runtime_error("postgres_server: no postmaster.pid");
+        std::vector<int> pids{master};
+        for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+            const auto name = e.path().filename().string();
+            if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+            std::ifstream stat(e.path() / "stat");
+            std::string line;
+            if (!std::getline(stat, line)) continue;
+            const auto close = line.rfind(')'); // "pid (comm) state ppid ..."
+            if (close == std::string::npos) continue;
+            char state = 0;
+            int ppid = 0;
+            if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == master)
+                pids.push_back(std::stoi(name));
+        }
+        return pids;
+    }
     void require_control(const char* what) const {
         if (!can_control())
             throw std::logic_error(std::string("postgres_server::") + what +
@@ -195,6 +234,7 @@ private:
     std::filesystem::path dir_;
     bool as_postgres_ = false;
     int port_ = 0;
+    std::vector<int> stopped_; // suspended by suspend(), postmaster first
 };
 
 } // namespace cistern::test

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <cistern/detail/scrub_secrets.hpp>
 #include <cistern/error.hpp>
 #include <cistern/monitor/histogram.hpp>
 #include <cistern/pool/events.hpp>
@@ -41,7 +42,9 @@ public:
         connect_failures_.fetch_add(1, std::memory_order_relaxed);
         try {
             std::lock_guard lk(mu_);
-            last_connect_error_ = e.what();
+            // Not e.what() as such: a factory cistern does not know may quote its target.
+            last_connect_error_ = std::string("connect failed (") + to_string(e.kind()) +
+                                  "): " + detail::scrub_secrets(e.backend_message());
         } catch (...) {}
     }
     /// Counts an acquire that timed out. Lock-free, never throws.

@@ -28,7 +28,17 @@ struct with_listener {
     using listener_type = Listener;
 };
 
-/// Validation on borrow with a round trip: `ping()` (default).
+namespace detail {
+/// A connection whose ping can be bounded by the caller: `ping(std::chrono::milliseconds)`.
+template <class C>
+concept bounded_ping = requires(C& c, std::chrono::milliseconds d) {
+    { c.ping(d) } -> std::convertible_to<bool>;
+};
+} // namespace detail
+
+/// Validation on borrow with a round trip: `ping()` (default). When the connection
+/// offers `ping(std::chrono::milliseconds)`, the pool passes the time its caller has
+/// left, so validation never runs past the acquire deadline.
 struct validate_by_ping {
     /// Marks this type as a validation policy for the pool's policy selection.
     using validation_tag = void;
@@ -36,6 +46,12 @@ struct validate_by_ping {
     /// Exceptions thrown by `c.ping()` propagate (the pool treats them as a failed validation).
     template <class C>
     static bool validate(C& c) { return c.is_open() && static_cast<bool>(c.ping()); }
+    /// validate() within `budget` where the connection supports a bounded ping.
+    template <class C>
+    static bool validate(C& c, std::chrono::milliseconds budget) {
+        if constexpr (detail::bounded_ping<C>) return c.is_open() && static_cast<bool>(c.ping(budget));
+        else return validate(c);
+    }
 };
 
 /// Validation on borrow by the local check `is_open()` only: no round trip, so a
@@ -46,6 +62,9 @@ struct validate_by_is_open {
     /// Returns `c.is_open()`: a local check, no round trip.
     template <class C>
     static bool validate(C& c) { return c.is_open(); }
+    /// The same: no round trip, nothing to bound.
+    template <class C>
+    static bool validate(C& c, std::chrono::milliseconds) { return c.is_open(); }
 };
 
 namespace detail {

@@ -3,6 +3,7 @@
 /// `cistern::pool<Factory, Policies...>`: a connection pool over the Connection concept.
 
 #include <cistern/concepts.hpp>
+#include <cistern/detail/scrub_secrets.hpp>
 #include <cistern/error.hpp>
 #include <cistern/pool/detail/pool_internals.hpp>
 #include <cistern/pool/events.hpp>
@@ -166,6 +167,7 @@ public:
         s.max_size = opts_.max_size;
         s.min_idle = opts_.min_idle;
         s.timed_out = timed_out_;
+        s.timed_out_by_reason = timed_out_by_;
         s.created = created_;
         s.connect_failures = connect_failures_;
         s.leaks = leaks_;
@@ -261,7 +263,15 @@ private:
 
     std::optional<lease_type> acquire_within(duration timeout, bool throw_on_timeout, std::source_location where) {
         time_point start{}, deadline{};
-        bool waited = false;
+        bool waited = false, timed = false;
+        bool unresponsive = false; // a validation on borrow ran out of time in this acquire
+        auto start_clock = [&] { // the clock is read only when we have to wait or validate
+            if (!timed) {
+                timed = true;
+                start = clock::now();
+                deadline = start + timeout;
+            }
+        };
         for (;;) {
             if (closed_.load(std::memory_order_relaxed)) throw pool_closed();
             std::uint32_t idx = none;
@@ -274,16 +284,23 @@ private:
             if (!contended && waiting_.load(std::memory_order_relaxed) == 0) idx = take_idle();
             bool handed = false;
             if (idx == none) {
-                if (!waited) { // the clock is read only when we have to wait
-                    waited = true;
-                    start = clock::now();
-                    deadline = start + timeout;
-                }
-                idx = wait_for_slot(deadline, throw_on_timeout, handed);
+                waited = true;
+                start_clock();
+                idx = wait_for_slot(start, deadline, throw_on_timeout, handed, unresponsive);
                 if (idx == none) return std::nullopt;
             }
             const auto now = waited ? clock::now() : stamp_now();
-            if (!validate_on_borrow(idx, now)) continue; // discarded; try again
+            const auto v = validate_on_borrow(idx, now, timeout, start_clock, deadline);
+            if (v == validation::no_time) { // the deadline passed: give the connection back, time out
+                offer(idx);
+                std::unique_lock lk(mu_);
+                give_up(lk, timeout_cause(start, unresponsive), throw_on_timeout);
+                return std::nullopt;
+            }
+            if (v != validation::ok) { // discarded; try again with the time left
+                unresponsive = unresponsive || v == validation::timed_out;
+                continue;
+            }
             slot& s = slots_[idx];
             s.acquired_at.store(ticks(now), std::memory_order_relaxed);
             s.where.store(where, std::memory_order_relaxed);
@@ -314,7 +331,8 @@ private:
         return none;
     }
 
-    std::uint32_t wait_for_slot(time_point deadline, bool throw_on_timeout, bool& handed) {
+    std::uint32_t wait_for_slot(time_point start, time_point deadline, bool throw_on_timeout, bool& handed,
+                                bool unresponsive) {
         waiter w;
         std::unique_lock lk(mu_);
         if (closed_) throw pool_closed();
@@ -412,8 +430,7 @@ private:
             }
             waiters_.remove(&w);
             waiting_.fetch_sub(1);
-            return give_up(lk, consecutive_failures_ > 0 ? timeout_reason::unreachable : timeout_reason::exhausted,
-                           throw_on_timeout);
+            return give_up(lk, timeout_cause(start, unresponsive), throw_on_timeout);
         }
     }
 
@@ -421,6 +438,7 @@ private:
     /// `none`. Called with mu_ held; releases it.
     std::uint32_t give_up(std::unique_lock<std::mutex>& lk, timeout_reason why, bool throw_on_timeout) {
         ++timed_out_;
+        ++timed_out_by_[static_cast<std::size_t>(why)];
         auto e = make_timeout(why);
         lk.unlock();
         notify_timeout(e);
@@ -428,12 +446,34 @@ private:
         return none;
     }
 
+    /// Why an acquire that waited since `start` ran out of time (mu_ held): the last
+    /// connect failure's class while attempts fail (no answer: unresponsive; too many
+    /// connections: server_full; refused: rejected; else unreachable); unresponsive when
+    /// a validation on borrow timed out in this acquire, or when attempts were in flight
+    /// and none finished during the whole wait; else exhausted.
+    timeout_reason timeout_cause(time_point start, bool unresponsive) const {
+        if (consecutive_failures_ > 0 && last_error_) {
+            switch (last_error_->kind()) {
+            case connect_failure::timed_out: return timeout_reason::unresponsive;
+            case connect_failure::too_many_connections: return timeout_reason::server_full;
+            case connect_failure::authentication:
+            case connect_failure::bad_target: return timeout_reason::rejected;
+            case connect_failure::unreachable:
+            case connect_failure::unknown: break;
+            }
+            return timeout_reason::unreachable;
+        }
+        if (unresponsive) return timeout_reason::unresponsive;
+        if (creating_ > 0 && last_connect_done_ < start) return timeout_reason::unresponsive;
+        return timeout_reason::exhausted;
+    }
+
     pool_timeout make_timeout(timeout_reason r) const { // mu_ held
         std::optional<connect_error> last;
         if (consecutive_failures_ > 0) last = last_error_;
         std::string detail = "pool '" + opts_.name + "', " + std::to_string(open_) + "/" +
                              std::to_string(opts_.max_size) + " connections, " + std::to_string(waiters_.size()) +
-                             " waiting, target " + factory_.describe();
+                             " waiting, target " + detail::scrub_secrets(factory_.describe());
         return pool_timeout(r, std::move(last), detail);
     }
 
@@ -443,24 +483,42 @@ private:
         if (wait.count() > s.wait_max.load(std::memory_order_relaxed)) s.wait_max.store(wait.count(), std::memory_order_relaxed);
     }
 
-    bool validate_on_borrow(std::uint32_t idx, time_point now) {
+    enum class validation { ok, failed, timed_out, no_time };
+
+    /// Validates an owned slot's connection before it is lent out. The round trip gets only
+    /// the time the caller has left (acquire with a timeout); with no time left the slot
+    /// is not touched (no_time: the caller gives it back). A connection that fails, or
+    /// does not answer in time (timed_out), is discarded: closing never blocks.
+    template <class StartClock>
+    validation validate_on_borrow(std::uint32_t idx, time_point now, duration timeout, StartClock& start_clock,
+                                  const time_point& deadline) {
         slot& s = slots_[idx];
         bool ok;
+        bool out_of_time = false;
         const auto skip = to_clock(opts_.validation_skip_window);
         try {
-            if (skip > duration::zero() && now - from_ticks(s.last_alive.load(std::memory_order_relaxed)) <= skip)
+            if (skip > duration::zero() && now - from_ticks(s.last_alive.load(std::memory_order_relaxed)) <= skip) {
                 ok = s.conn->is_open();
-            else
+            } else if (timeout > duration::zero()) {
+                start_clock();
+                const auto t0 = clock::now();
+                const auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - t0);
+                if (budget.count() <= 0) return validation::no_time;
+                ok = validation_policy::validate(*s.conn, budget);
+                out_of_time = !ok && clock::now() - t0 >= to_clock(budget);
+                now = clock::now();
+            } else {
                 ok = validation_policy::validate(*s.conn);
+            }
         } catch (...) {
             ok = false;
         }
         if (ok) {
             s.last_alive.store(ticks(now), std::memory_order_relaxed);
-            return true;
+            return validation::ok;
         }
         discard(idx, close_reason::validation);
-        return false;
+        return out_of_time ? validation::timed_out : validation::failed;
     }
 
     // ---------------------------------------------------------------- release
@@ -614,16 +672,23 @@ private:
         return waiters_.size() > nudged_ + creating_ || idle_count() + creating_ < opts_.min_idle;
     }
 
-    bool breaker_open(time_point now) const noexcept { // mu_ held
-        return opts_.breaker_failure_threshold > 0 && consecutive_failures_ >= opts_.breaker_failure_threshold &&
-               now < breaker_until_;
+    /// Enough consecutive connect failures to trip the breaker (mu_ held).
+    bool breaker_tripped() const noexcept {
+        return opts_.breaker_failure_threshold > 0 && consecutive_failures_ >= opts_.breaker_failure_threshold;
     }
+    /// Callers fail fast: tripped, and not yet breaker_cooldown since it opened (mu_ held).
+    bool breaker_open(time_point now) const noexcept { return breaker_tripped() && now < breaker_until_; }
 
     void connector_loop() {
         std::unique_lock lk(mu_);
         while (!closed_) {
             const auto now = clock::now();
-            if (!wants_connection()) {
+            const bool tripped = breaker_tripped();
+            // While the breaker is tripped, one attempt at a time probes the server even
+            // when nobody waits (callers fail fast and never queue), so that the pool
+            // notices at once when the server answers again.
+            const bool probe = tripped && open_ + creating_ < opts_.max_size;
+            if ((!wants_connection() && !probe) || (tripped && creating_ > 0)) {
                 work_cv_.wait(lk);
                 continue;
             }
@@ -638,10 +703,10 @@ private:
             const auto t0 = clock::now();
             try {
                 made.emplace(factory_.create());
-            } catch (const connect_error& e) {
-                failure = e;
+            } catch (const connect_error& e) { // kept and shown: mask anything shaped like a secret
+                failure.emplace(detail::scrub_secrets(e.backend_message()), e.kind(), e.sqlstate());
             } catch (const std::exception& e) {
-                failure.emplace(e.what());
+                failure.emplace(detail::scrub_secrets(e.what()));
             } catch (...) {
                 failure.emplace("unknown exception from the connection factory");
             }
@@ -655,6 +720,8 @@ private:
             }
             lk.lock();
             --creating_;
+            last_connect_done_ = t1;
+            work_cv_.notify_all(); // a connector waiting for this probe to end may go on
             if (made) {
                 consecutive_failures_ = 0;
                 retry_at_ = time_point{};
@@ -670,11 +737,11 @@ private:
                 ++consecutive_failures_;
                 last_error_ = *failure;
                 retry_at_ = t1 + backoff(consecutive_failures_);
-                if (opts_.breaker_failure_threshold > 0 &&
-                    consecutive_failures_ >= opts_.breaker_failure_threshold) {
-                    breaker_until_ = t1 + to_clock(opts_.breaker_cooldown);
-                    retry_at_ = std::max(retry_at_, breaker_until_);
-                    release_waiters(waiter::breaker);
+                if (breaker_tripped()) {
+                    if (consecutive_failures_ == opts_.breaker_failure_threshold)
+                        breaker_until_ = t1 + to_clock(opts_.breaker_cooldown); // it opens now
+                    retry_at_ = std::min(retry_at_, t1 + to_clock(opts_.breaker_probe_interval));
+                    if (breaker_open(t1)) release_waiters(waiter::breaker);
                 } else if (failure->kind() == connect_failure::authentication ||
                            failure->kind() == connect_failure::bad_target) {
                     // Retrying will not help the callers waiting now: tell them at once.
@@ -750,6 +817,9 @@ private:
         const auto idle_after = to_clock(opts_.idle_timeout);
         const auto keepalive = to_clock(opts_.keepalive_interval);
         std::size_t removable = 0; // connections above min_idle that idle_timeout may close
+        // Keepalive pings of one pass share one housekeeping_period: on a hung server they
+        // time out one after another, and must not hold up leak reports and retirement.
+        const auto pings_until = clock::now() + to_clock(opts_.housekeeping_period);
         {
             std::lock_guard lk(mu_);
             removable = open_ > opts_.min_idle ? open_ - opts_.min_idle : 0;
@@ -775,6 +845,11 @@ private:
                      now - from_ticks(s.last_alive.load(std::memory_order_relaxed)) >= keepalive)
                 ping = true;
             if (!retire && !ping) continue;
+            std::chrono::milliseconds budget{};
+            if (!retire) {
+                budget = std::chrono::duration_cast<std::chrono::milliseconds>(pings_until - clock::now());
+                if (budget < std::chrono::milliseconds(5)) continue; // this pass's ping time is spent: next pass
+            }
             auto expected = slot::idle;
             if (!s.state.compare_exchange_strong(expected, slot::reserved)) continue; // borrowed meanwhile
             if (retire) {
@@ -783,7 +858,7 @@ private:
                 continue;
             }
             bool alive = false;
-            try { alive = s.conn->is_open() && static_cast<bool>(s.conn->ping()); } catch (...) {}
+            try { alive = validate_by_ping::validate(*s.conn, budget); } catch (...) {}
             if (!alive) {
                 discard(i, close_reason::validation);
                 continue;
@@ -831,6 +906,8 @@ private:
     time_point retry_at_{};
     time_point breaker_until_{};
     std::uint64_t timed_out_ = 0, created_ = 0, connect_failures_ = 0, leaks_ = 0;
+    std::array<std::uint64_t, timeout_reason_count> timed_out_by_{};
+    time_point last_connect_done_{}; // when the last connection attempt ended (either way)
     std::array<std::uint64_t, close_reason_count> closed_by_{};
 
     std::mutex hk_mu_;

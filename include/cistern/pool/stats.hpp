@@ -2,6 +2,7 @@
 /// \file
 /// `cistern::pool_stats`: a snapshot of a pool's state and counters.
 
+#include <cistern/error.hpp>
 #include <cistern/pool/events.hpp>
 
 #include <array>
@@ -26,6 +27,9 @@ struct pool_stats {
     std::uint64_t acquired = 0;  ///< successful acquires
     std::uint64_t waited = 0;    ///< acquires that had to wait for a connection
     std::uint64_t timed_out = 0; ///< acquires that gave up (pool_timeout)
+    /// timed_out by cause (index: timeout_reason): exhausted, unreachable, circuit_open,
+    /// too_many_waiters, rejected, unresponsive, server_full.
+    std::array<std::uint64_t, timeout_reason_count> timed_out_by_reason{};
     std::uint64_t created = 0;   ///< connections opened
     std::uint64_t connect_failures = 0; ///< failed connection attempts
     std::uint64_t leaks = 0;     ///< leases reported by leak detection
@@ -33,6 +37,10 @@ struct pool_stats {
     std::chrono::nanoseconds max_wait{};   ///< longest wait of one acquire
     std::array<std::uint64_t, close_reason_count> closed{}; ///< connections closed, by reason
 
+    /// Acquires that gave up for reason `r`.
+    std::uint64_t timed_out_by(timeout_reason r) const noexcept {
+        return timed_out_by_reason[static_cast<std::size_t>(r)];
+    }
     /// Connections closed for reason `r` since the pool started.
     std::uint64_t closed_by(close_reason r) const noexcept { return closed[static_cast<std::size_t>(r)]; }
     /// Connections closed for any reason since the pool started (the sum of `closed`).

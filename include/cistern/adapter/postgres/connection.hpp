@@ -2,7 +2,9 @@
 /// \file
 /// `cistern::postgres::connection`: one PostgreSQL session (libpq) modelling cistern::Connection.
 
+#include <cistern/adapter/postgres/detail/async_cancel.hpp>
 #include <cistern/adapter/postgres/detail/classify.hpp>
+#include <cistern/adapter/postgres/detail/redact.hpp>
 #include <cistern/adapter/postgres/options.hpp>
 #include <cistern/concepts.hpp>
 #include <cistern/error.hpp>
@@ -12,11 +14,14 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <list>
 #include <memory>
 #include <optional>
@@ -34,6 +39,9 @@ namespace detail {
 template <class T>
 concept value_range = requires(const T& t) { std::span<const value>(t); };
 
+/// PQfinish, which never blocks here: the adapter puts every connection in libpq's
+/// nonblocking mode, so the Terminate message is written only if the socket takes it at
+/// once, and the socket is closed without lingering (also on a hung server).
 struct pgconn_deleter {
     void operator()(PGconn* c) const noexcept { PQfinish(c); }
 };
@@ -54,7 +62,15 @@ inline constexpr Oid bool_oid = 16, bytea_oid = 17, int8_oid = 20, int2_oid = 21
 /// next idle moment when the session is inside a failed transaction). Results are
 /// materialized as cistern::row_set: int2/int4/int8/oid → integer, float4/float8 → real,
 /// bool → integer 0/1, bytea → blob, everything else (numeric, text, timestamps, json…)
-/// → text. Failures become cistern::query_error carrying the SQLSTATE.
+/// → text. Failures become cistern::query_error carrying the SQLSTATE and the class of
+/// failure (statement, client-side timeout, connection lost).
+///
+/// Time bounds, whatever the server or network does (hung server, black hole): the
+/// constructor returns or throws within options::connect_timeout; ping() within
+/// options::ping_timeout; query()/execute()/execute_script() within
+/// options::query_timeout (when set); reset() within options::cancel_wait plus the
+/// round trips it needs; the destructor never blocks. Each bound may be overrun by the
+/// scheduling delay of the calling thread (a few milliseconds on an idle machine).
 class connection {
 public:
     /// Connects to `target` (a conninfo string or a postgresql:// URL). Throws
@@ -73,19 +89,29 @@ public:
     connection& operator=(const connection&) = delete;
     ~connection() = default;
 
-    /// Local check, no I/O: libpq still considers the session usable.
+    /// Local check, no I/O: libpq still considers the session usable, and no ping or
+    /// cancel has timed out on it.
     bool is_open() const noexcept { return conn_ && !broken_ && PQstatus(conn_.get()) == CONNECTION_OK; }
 
-    /// A round trip (`SELECT 1`) bounded by options::ping_timeout. Never throws.
-    bool ping() noexcept {
-        if (!is_open()) return false;
+    /// A round trip (`SELECT 1`) bounded by options::ping_timeout. Never throws. False when
+    /// the server did not answer in time; the connection is then broken (is_open() false).
+    bool ping() noexcept { return ping(opts_.ping_timeout); }
+
+    /// ping() bounded by the smaller of `limit` and options::ping_timeout (a pool passes
+    /// the time its caller has left). `limit` <= 0: false at once, connection untouched.
+    bool ping(std::chrono::milliseconds limit) noexcept {
+        if (!is_open() || limit.count() <= 0) return false;
         try {
+            limit = std::min(limit, opts_.ping_timeout);
+            const auto deadline = clock::now() + limit;
+            if (cancel_ && !settle(std::min(limit, opts_.cancel_wait))) return false;
             if (!PQsendQueryParams(conn_.get(), "SELECT 1", 0, nullptr, nullptr, nullptr, nullptr, 0)) {
                 broken_ = true;
                 return false;
             }
-            auto r = wait_result(opts_.ping_timeout, true);
-            return r && PQresultStatus(r.get()) == PGRES_TUPLES_OK;
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+            auto r = wait_result(std::max(left, std::chrono::milliseconds(1)), true);
+            return r && PQresultStatus(r.get()) == PGRES_TUPLES_OK && is_open();
         } catch (...) {
             return false;
         }
@@ -95,16 +121,16 @@ public:
     /// transaction, sends deferred DEALLOCATEs, and with options::discard_all_on_reset
     /// runs DISCARD ALL. Throws query_error when the session cannot be cleaned.
     void reset() {
-        if (!is_open()) throw query_error("postgres: reset on a broken connection");
-        const auto ts = PQtransactionStatus(conn_.get());
-        if (ts == PQTRANS_ACTIVE) {
-            cancel();
-            wait_result(std::chrono::milliseconds(0), false);
-        }
-        if (in_transaction()) execute_script("ROLLBACK");
+        if (!is_open()) throw query_error("postgres: reset on a broken connection", 0, "08006", query_failure::connection_lost);
+        if (!cancel_ && PQtransactionStatus(conn_.get()) == PQTRANS_ACTIVE) start_cancel(); // sent through native()
+        if (cancel_ && !settle(opts_.cancel_wait))
+            throw query_error("postgres: the server did not end a cancelled statement within cancel_wait (" +
+                                  std::to_string(opts_.cancel_wait.count()) + " ms): connection given up",
+                              0, "08006", query_failure::connection_lost);
+        if (in_transaction()) execute_script_within("ROLLBACK", reset_timeout());
         flush_deallocations();
         if (opts_.discard_all_on_reset) {
-            execute_script("DISCARD ALL");
+            execute_script_within("DISCARD ALL", reset_timeout());
             statements_.clear();
             index_.clear();
             pending_deallocate_.clear();
@@ -149,21 +175,20 @@ public:
     }
 
     /// Runs several `;`-separated statements without parameters (simple query protocol).
-    void execute_script(std::string_view sql) {
-        require_open();
-        const std::string text(sql);
-        if (!PQsendQuery(conn_.get(), text.c_str())) throw_send_failure();
-        check(wait_result(opts_.query_timeout, false));
-    }
+    void execute_script(std::string_view sql) { execute_script_within(sql, opts_.query_timeout); }
 
     /// The server's backend process id (for pg_stat_activity, pg_terminate_backend).
     int backend_pid() const noexcept { return conn_ ? PQbackendPID(conn_.get()) : 0; }
     /// The server's version as an integer, e.g. 150018.
     int server_version() const noexcept { return conn_ ? PQserverVersion(conn_.get()) : 0; }
 
-    /// The libpq handle, for anything the adapter does not wrap.
+    /// The libpq handle, for anything the adapter does not wrap. It is in libpq's
+    /// nonblocking mode (PQsetnonblocking): PQsend* may leave data to PQflush.
+    /// Throws query_error (connection_lost) when the connection is broken.
     PGconn* native() const {
-        require_open();
+        if (!conn_) throw query_error("postgres: connection is closed (moved from)");
+        if (broken_ || PQstatus(conn_.get()) != CONNECTION_OK)
+            throw query_error("postgres: connection is broken", 0, "08006", query_failure::connection_lost);
         return conn_.get();
     }
 
@@ -176,134 +201,239 @@ private:
         std::string name;
     };
 
+    using clock = std::chrono::steady_clock;
+
     void open(const std::string& target) {
         // Let the target's own settings win: add ours only where it has none.
         std::string secret;
-        bool has_timeout = false, has_app = false;
+        std::vector<std::string> present;
         {
             char* err = nullptr;
             PQconninfoOption* parsed = PQconninfoParse(target.c_str(), &err);
             if (!parsed) {
                 std::string msg = err ? detail::trim(err) : "invalid connection string";
                 if (err) PQfreemem(err);
-                throw connect_error("invalid connection target: " + msg, connect_failure::bad_target);
+                throw connect_error("invalid connection target: " + detail::redact_message(msg, target),
+                                    connect_failure::bad_target);
             }
             for (auto* o = parsed; o->keyword; ++o) {
                 if (!o->val) continue;
                 const std::string_view k = o->keyword;
                 if (k == "password") secret = o->val;
-                else if (k == "connect_timeout") has_timeout = true;
-                else if (k == "application_name") has_app = true;
+                present.emplace_back(k);
             }
             PQconninfoFree(parsed);
         }
-        std::vector<const char*> keys{"dbname"}, vals{target.c_str()};
-        const std::string timeout = std::to_string(opts_.connect_timeout.count());
-        if (!has_timeout && opts_.connect_timeout.count() > 0) {
-            keys.push_back("connect_timeout");
-            vals.push_back(timeout.c_str());
+        auto has = [&](std::string_view k) { return std::find(present.begin(), present.end(), k) != present.end(); };
+        std::vector<std::pair<const char*, std::string>> extra;
+        auto add = [&](const char* k, std::string v) {
+            if (!has(k)) extra.emplace_back(k, std::move(v));
+        };
+        if (opts_.connect_timeout.count() > 0)
+            add("connect_timeout", std::to_string(std::max<std::int64_t>(2, opts_.connect_timeout.count())));
+        if (!opts_.application_name.empty()) add("application_name", opts_.application_name);
+        add("keepalives", opts_.keepalives ? "1" : "0");
+        if (opts_.keepalives) {
+            if (opts_.keepalives_idle.count() > 0) add("keepalives_idle", std::to_string(opts_.keepalives_idle.count()));
+            if (opts_.keepalives_interval.count() > 0)
+                add("keepalives_interval", std::to_string(opts_.keepalives_interval.count()));
+            if (opts_.keepalives_count > 0) add("keepalives_count", std::to_string(opts_.keepalives_count));
         }
-        if (!has_app && !opts_.application_name.empty()) {
-            keys.push_back("application_name");
-            vals.push_back(opts_.application_name.c_str());
+        if (opts_.tcp_user_timeout.count() > 0) add("tcp_user_timeout", std::to_string(opts_.tcp_user_timeout.count()));
+        std::vector<const char*> keys{"dbname"}, vals{target.c_str()};
+        for (auto& [k, v] : extra) {
+            keys.push_back(k);
+            vals.push_back(v.c_str());
         }
         keys.push_back(nullptr);
         vals.push_back(nullptr);
         secret_ = secret;
-        conn_.reset(PQconnectdbParams(keys.data(), vals.data(), 1));
+        target_ = target;
+        // Asynchronous connect, so that connect_timeout holds with a monotonic clock over
+        // the whole attempt, whatever the server does (libpq's own connect_timeout is
+        // whole seconds per host and only applies to its blocking connect).
+        conn_.reset(PQconnectStartParams(keys.data(), vals.data(), 1));
         if (!conn_) throw connect_error("out of memory creating a libpq connection");
+        const bool limited = opts_.connect_timeout.count() > 0;
+        const auto deadline = clock::now() + opts_.connect_timeout;
+        PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+        while (PQstatus(conn_.get()) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+            int wait_ms = -1;
+            if (limited) {
+                const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now()).count();
+                if (left <= 0) {
+                    conn_.reset();
+                    throw connect_error("timeout expired: no answer from the server within connect_timeout (" +
+                                            std::to_string(opts_.connect_timeout.count()) + " s)",
+                                        connect_failure::timed_out, "08001");
+                }
+                wait_ms = static_cast<int>(std::min<std::int64_t>(left, std::numeric_limits<int>::max()));
+            }
+            pollfd p{PQsocket(conn_.get()), static_cast<short>(st == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+            const int rc = ::poll(&p, 1, wait_ms);
+            if (rc < 0 && errno != EINTR) break;
+            if (rc == 0) continue; // re-check the deadline
+            st = PQconnectPoll(conn_.get());
+        }
         if (PQstatus(conn_.get()) != CONNECTION_OK) {
-            std::string msg = detail::scrub(detail::trim(PQerrorMessage(conn_.get())), secret_);
+            std::string msg = scrubbed(PQerrorMessage(conn_.get()));
             conn_.reset();
             std::string sqlstate;
             const auto kind = detail::classify_connect_message(msg, sqlstate);
             throw connect_error(msg, kind, sqlstate);
         }
+        PQsetnonblocking(conn_.get(), 1); // never blocks writing, not even in PQfinish
         PQsetNoticeProcessor(conn_.get(), [](void*, const char*) {}, nullptr);
-        if (opts_.statement_timeout.count() > 0)
-            execute_script("SET statement_timeout = " + std::to_string(opts_.statement_timeout.count()));
+        if (opts_.statement_timeout.count() > 0) {
+            auto left = std::chrono::milliseconds(0); // within what is left of connect_timeout
+            if (limited) left = std::max(std::chrono::milliseconds(1), std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now()));
+            try {
+                execute_script_within("SET statement_timeout = " + std::to_string(opts_.statement_timeout.count()), left);
+            } catch (const query_error& e) {
+                conn_.reset();
+                throw connect_error("setting statement_timeout failed: " + std::string(e.what()),
+                                    e.timed_out() ? connect_failure::timed_out : connect_failure::unknown);
+            }
+        }
     }
 
-    void require_open() const {
+    /// The bound of reset()'s own statements (ROLLBACK, DISCARD ALL): query_timeout, or
+    /// ping_timeout when there is no query_timeout, so a hung server cannot stall a release.
+    std::chrono::milliseconds reset_timeout() const noexcept {
+        return opts_.query_timeout.count() > 0 ? opts_.query_timeout : opts_.ping_timeout;
+    }
+
+    void execute_script_within(std::string_view sql, std::chrono::milliseconds limit) {
+        require_open();
+        const std::string text(sql);
+        if (!PQsendQuery(conn_.get(), text.c_str())) throw_send_failure();
+        check(wait_result(limit, false));
+    }
+
+    /// A libpq message with the password and the raw target removed, trimmed.
+    std::string scrubbed(const char* m) const {
+        return detail::redact_message(detail::scrub(detail::trim(m ? m : ""), secret_), target_);
+    }
+
+    void require_open() {
         if (!conn_) throw query_error("postgres: connection is closed (moved from)");
+        if (cancel_ && !broken_ && !settle(opts_.cancel_wait))
+            throw query_error("postgres: connection given up: the server did not end a cancelled statement within "
+                              "cancel_wait (" + std::to_string(opts_.cancel_wait.count()) + " ms)",
+                              0, "08006", query_failure::connection_lost);
         if (broken_ || PQstatus(conn_.get()) != CONNECTION_OK)
-            throw query_error("postgres: connection is broken: " + detail::scrub(detail::trim(PQerrorMessage(conn_.get())), secret_), 0, "08006");
+            throw query_error("postgres: connection is broken: " + scrubbed(PQerrorMessage(conn_.get())), 0, "08006",
+                              query_failure::connection_lost);
     }
 
     [[noreturn]] void throw_send_failure() {
-        std::string msg = detail::scrub(detail::trim(PQerrorMessage(conn_.get())), secret_);
-        if (PQstatus(conn_.get()) != CONNECTION_OK) broken_ = true;
-        throw query_error("postgres: " + msg, 0, "08006");
+        std::string msg = scrubbed(PQerrorMessage(conn_.get()));
+        broken_ = true; // nothing is known to have been sent: the stream state is unknown
+        throw query_error("postgres: " + msg, 0, "08006", query_failure::connection_lost);
     }
 
-    void cancel() noexcept {
-        if (PGcancel* c = PQgetCancel(conn_.get())) {
-            char buf[256];
-            PQcancel(c, buf, sizeof buf);
-            PQfreeCancel(c);
+    /// A client-side timeout passed while a statement runs: ask the server to cancel it,
+    /// from a background thread (PQcancel blocks without bound on a hung server).
+    void start_cancel() noexcept {
+        cancel_ = detail::async_cancel::start(conn_.get());
+        if (!cancel_) broken_ = true; // no cancel possible: the connection cannot be reused
+    }
+
+    /// After start_cancel(): waits up to `limit` for the cancelled statement's results
+    /// and drops them. True when the session is idle and usable again; otherwise the
+    /// connection is broken from now on.
+    bool settle(std::chrono::milliseconds limit) noexcept {
+        cancel_.reset();
+        if (broken_) return false;
+        if (pump(clock::now() + limit, true) != wait_end::done) {
+            broken_ = true;
+            return false;
         }
+        while (PGresult* r = PQgetResult(conn_.get())) PQclear(r);
+        if (PQstatus(conn_.get()) != CONNECTION_OK) broken_ = true;
+        return !broken_;
     }
 
-    /// Waits for the results of the statement sent last, up to `limit` (0: no limit;
-    /// past it: cancel, then wait for the server to stop). Returns the last result (or
-    /// the first error). `quiet_timeout`: return nullptr instead of throwing on timeout.
-    detail::result_ptr wait_result(std::chrono::milliseconds limit, bool quiet_timeout) {
-        using clock = std::chrono::steady_clock;
+    enum class wait_end { done, timed_out, broken };
+
+    /// Sends what libpq still holds and reads until the results of the statement sent
+    /// last are all in (PQisBusy false), or until `deadline` when `limited`.
+    wait_end pump(clock::time_point deadline, bool limited) noexcept {
         PGconn* c = conn_.get();
-        const bool limited = limit.count() > 0;
-        auto deadline = clock::now() + limit;
-        bool canceled = false;
         for (;;) {
-            if (!PQconsumeInput(c)) {
+            const int f = PQflush(c);
+            if (f < 0 || !PQconsumeInput(c)) {
                 broken_ = true;
-                break;
+                return wait_end::broken;
             }
-            if (!PQisBusy(c)) break;
+            if (f == 0 && !PQisBusy(c)) return wait_end::done;
             int wait_ms = -1;
-            if (limited && !canceled) {
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
-                if (left <= 0) {
-                    cancel();
-                    canceled = true;
-                    continue;
-                }
-                wait_ms = static_cast<int>(left) + 1;
+            if (limited) {
+                const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now()).count();
+                if (left <= 0) return wait_end::timed_out;
+                wait_ms = static_cast<int>(std::min<std::int64_t>(left, std::numeric_limits<int>::max()));
             }
-            pollfd p{PQsocket(c), POLLIN, 0};
+            pollfd p{PQsocket(c), static_cast<short>(POLLIN | (f == 1 ? POLLOUT : 0)), 0};
             const int rc = ::poll(&p, 1, wait_ms);
             if (rc < 0 && errno != EINTR) {
                 broken_ = true;
-                break;
+                return wait_end::broken;
             }
         }
-        detail::result_ptr last, error;
-        while (PGresult* r = PQgetResult(c)) {
-            const auto st = PQresultStatus(r);
-            if ((st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR) && !error) error.reset(r);
-            else last.reset(r);
-        }
-        if (PQstatus(c) != CONNECTION_OK) broken_ = true;
-        if (canceled) {
-            if (quiet_timeout) return nullptr;
+    }
+
+    /// Waits for the results of the statement sent last, up to `limit` (0: no limit).
+    /// Returns the last result (or the first error). Past the limit: for a ping
+    /// (`is_ping`), returns nullptr and leaves the connection broken; for a statement,
+    /// starts a cancel in the background and throws query_error (57014, timed_out).
+    detail::result_ptr wait_result(std::chrono::milliseconds limit, bool is_ping) {
+        PGconn* c = conn_.get();
+        const auto end = pump(clock::now() + limit, limit.count() > 0);
+        if (end == wait_end::timed_out) {
+            if (is_ping) {
+                broken_ = true;
+                return nullptr;
+            }
+            start_cancel();
             throw query_error("postgres: statement canceled after the client-side timeout of " +
                                   std::to_string(limit.count()) + " ms",
-                              0, "57014");
+                              0, "57014", query_failure::timed_out);
         }
+        detail::result_ptr last, error;
+        // After a poll() failure libpq may still think the socket is fine and would block
+        // in PQgetResult: only collect once libpq is not busy or knows the connection died.
+        if (end == wait_end::done || PQstatus(c) != CONNECTION_OK) {
+            while (PGresult* r = PQgetResult(c)) {
+                const auto st = PQresultStatus(r);
+                if ((st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR) && !error) error.reset(r);
+                else last.reset(r);
+            }
+        }
+        if (PQstatus(c) != CONNECTION_OK) broken_ = true;
         if (error) return error;
         if (!last && broken_)
-            throw query_error("postgres: connection lost: " + detail::scrub(detail::trim(PQerrorMessage(c)), secret_), 0,
-                              "08006");
+            throw query_error("postgres: connection lost: " + scrubbed(PQerrorMessage(c)), 0, "08006",
+                              query_failure::connection_lost);
         return last;
     }
 
-    /// Throws query_error for an error result; returns the result otherwise.
+    /// Throws query_error for an error result; returns the result otherwise. An error
+    /// that ended the session (FATAL, connection class 08, admin shutdown 57P01..03)
+    /// breaks the connection and is reported as query_failure::connection_lost.
     detail::result_ptr check(detail::result_ptr r) {
-        if (!r) throw query_error("postgres: no result", 0, "08006");
+        if (!r) throw query_error("postgres: no result", 0, "08006", query_failure::connection_lost);
         const auto st = PQresultStatus(r.get());
         if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return r;
         const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
-        std::string msg = detail::scrub(detail::trim(PQresultErrorMessage(r.get())), secret_);
-        throw query_error("postgres: " + msg, 0, state ? state : "");
+        const char* severity = PQresultErrorField(r.get(), PG_DIAG_SEVERITY_NONLOCALIZED);
+        const std::string_view code = state ? state : "";
+        const std::string_view sev = severity ? severity : "";
+        if (sev == "FATAL" || sev == "PANIC" || code.starts_with("08") || code == "57P01" || code == "57P02" ||
+            code == "57P03" || PQstatus(conn_.get()) != CONNECTION_OK)
+            broken_ = true;
+        std::string msg = scrubbed(PQresultErrorMessage(r.get()));
+        throw query_error("postgres: " + msg, 0, std::string(code),
+                          broken_ ? query_failure::connection_lost : query_failure::statement);
     }
 
     struct bound_params {
@@ -388,14 +518,14 @@ private:
             pending_deallocate_.push_back(name); // nothing but ROLLBACK runs in a failed transaction
             return;
         }
-        execute_script("DEALLOCATE " + name);
+        execute_script_within("DEALLOCATE " + name, reset_timeout());
     }
 
     void flush_deallocations() {
         if (pending_deallocate_.empty() || PQtransactionStatus(conn_.get()) == PQTRANS_INERROR) return;
         auto names = std::move(pending_deallocate_);
         pending_deallocate_.clear();
-        for (auto& n : names) execute_script("DEALLOCATE " + n);
+        for (auto& n : names) execute_script_within("DEALLOCATE " + n, reset_timeout());
     }
 
     static value cell(const PGresult* r, int row, int col) {
@@ -439,7 +569,9 @@ private:
     options opts_;
     std::unique_ptr<PGconn, detail::pgconn_deleter> conn_;
     std::string secret_;
+    std::string target_; // only to scrub it out of libpq's messages; never shown
     bool broken_ = false;
+    std::shared_ptr<std::atomic<int>> cancel_; // set while a cancelled statement has not ended
     std::list<prepared> statements_;
     std::unordered_map<std::string, std::list<prepared>::iterator> index_;
     std::vector<std::string> pending_deallocate_;

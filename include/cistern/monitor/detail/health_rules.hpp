@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include <cistern/error.hpp>
 #include <cistern/monitor/health.hpp>
 #include <cistern/monitor/options.hpp>
 #include <cistern/monitor/snapshot.hpp>
@@ -62,11 +63,49 @@ inline health_report evaluate_health(const monitor_snapshot& s, const monitor_op
 
     // waits and timeouts
     if (p.timeouts > 0) {
+        // By cause, from the last pool_stats sample: only an exhausted pool is helped by a
+        // larger max_size; an unresponsive, unreachable, full or rejecting server is not.
+        std::string causes;
+        std::uint64_t worst = 0;
+        timeout_reason dominant = timeout_reason::exhausted;
+        for (std::size_t i = 0; i < timeout_reason_count; ++i) {
+            const auto n = p.stats.timed_out_by_reason[i];
+            if (n == 0) continue;
+            const auto why = static_cast<timeout_reason>(i);
+            causes += (causes.empty() ? "" : ", ") + std::string(to_string(why)) + " " + std::to_string(n);
+            if (n > worst) {
+                worst = n;
+                dominant = why;
+            }
+        }
+        std::string advice;
+        switch (dominant) {
+        case timeout_reason::exhausted:
+        case timeout_reason::too_many_waiters:
+            advice = "raise pool_options::max_size (now " + std::to_string(p.stats.max_size) +
+                     ") or shorten the time connections are held (usage p99 " + format_duration(p.usage.p99) + ")";
+            break;
+        case timeout_reason::unresponsive:
+            advice = "the database accepts connections but does not answer in time (hung server, full disk, "
+                     "network partition): check the server and the network path";
+            break;
+        case timeout_reason::unreachable:
+        case timeout_reason::circuit_open:
+            advice = "the database cannot be reached: check that it runs and that its address is right";
+            break;
+        case timeout_reason::server_full:
+            advice = "the database has no connection slots left: raise its max_connections or lower the "
+                     "max_size of the pools using it";
+            break;
+        case timeout_reason::rejected:
+            advice = "the database rejects the connection: check the credentials and the database name";
+            break;
+        }
         r.add({health_status::degraded, "pool_wait",
-               std::to_string(p.timeouts) + " acquire(s) timed out; acquire wait p99 " +
-                   format_duration(p.acquire_wait.p99) + ", usage p99 " + format_duration(p.usage.p99),
-               "raise pool_options::max_size (now " + std::to_string(p.stats.max_size) +
-                   ") or shorten the time connections are held (usage p99 " + format_duration(p.usage.p99) + ")"});
+               std::to_string(p.timeouts) + " acquire(s) timed out" + (causes.empty() ? "" : " (" + causes + ")") +
+                   "; acquire wait p99 " + format_duration(p.acquire_wait.p99) + ", usage p99 " +
+                   format_duration(p.usage.p99),
+               advice});
     } else if (p.acquire_wait.count > 0 && p.acquire_wait.p99 >= o.acquire_wait_warning) {
         r.add({health_status::degraded, "pool_wait",
                "acquire wait p99 " + format_duration(p.acquire_wait.p99) + " (threshold " +

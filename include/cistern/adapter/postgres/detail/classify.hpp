@@ -33,7 +33,8 @@ inline connect_failure classify_connect_message(std::string_view m, std::string&
     if (has("invalid connection option") || has("invalid URI") || has("invalid integer value") ||
         has("missing \"=\"") || has("unterminated quoted string"))
         return connect_failure::bad_target;
-    if (has("Connection refused") || has("could not connect") || has("timeout expired") ||
+    if (has("timeout expired")) return connect_failure::timed_out; // libpq's own connect_timeout: no answer
+    if (has("Connection refused") || has("could not connect") ||
         has("No such file or directory") || has("could not translate host name") || has("Network is unreachable") ||
         has("server closed the connection") || has("the database system is starting up") ||
         has("the database system is shutting down") || has("No route to host")) {
