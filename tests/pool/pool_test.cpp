@@ -727,6 +727,8 @@ BOOST_AUTO_TEST_CASE(keepalive_pings_of_a_pass_share_one_housekeeping_period) {
     const auto took = std::chrono::steady_clock::now() - t0;
     // one pass spends at most housekeeping_period on pings (+ the tests' scheduling allowance)
     BOOST_TEST((took <= o.housekeeping_period + o.housekeeping_period / 10 + 250ms));
-    BOOST_TEST(p.stats().closed_by(cistern::close_reason::validation) >= 1u); // the silent ones go
+    // the silent ones go: in this pass, or in the background housekeeper's pass that held
+    // the idle connections while maintain() ran (then maintain() found none to ping)
+    BOOST_TEST(eventually([&] { return p.stats().closed_by(cistern::close_reason::validation) >= 1u; }));
     server->ping_delay = 0ms;
 }
