@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
 
     cistern::prometheus_sink prom("example");
     cistern::monitor_options opts;
+    opts.db_system = "sqlite"; // a monitored<sqlite::connection> would say so itself
     opts.push_interval = std::chrono::milliseconds(500); // background refresh of prom.text()
     cistern::monitor<cistern::prometheus_sink> mon(opts, prom);
 

@@ -199,6 +199,11 @@ BOOST_AUTO_TEST_CASE(pool_of_monitored_connections_feeds_a_real_monitor) {
     BOOST_TEST(ins->rows == 5u);
     BOOST_TEST(ins->parameters == 2u);
     BOOST_TEST(ins->latency.count == 6u);
+    BOOST_TEST(ins->failed.count == 1u);  // the duplicate key, with its duration
+    BOOST_TEST(ins->failed.buckets.back() <= 1u);
+    BOOST_TEST(ins->summary.operation == "INSERT");
+    BOOST_TEST(ins->summary.collection == "kv");
+    BOOST_TEST(snap.db_system == "sqlite");  // named by sqlite::connection, not configured
     BOOST_REQUIRE(sel != nullptr);  // both IN lists collapse to one fingerprint
     BOOST_TEST(sel->calls == 2u);
     BOOST_TEST(sel->rows == 4u);

@@ -131,6 +131,17 @@ public:
     /// The options the monitor was constructed with.
     const monitor_options& options() const noexcept { return opts_; }
 
+    /// The database system a connection type says it is (OpenTelemetry db.system.name,
+    /// e.g. "sqlite", "postgresql"): `monitored<C>` calls it when it is created. When
+    /// options.db_system is empty, the first name given becomes the `db_system_name` of
+    /// every snapshot; an explicit options.db_system, or a name already taken, is kept
+    /// (one monitor per database system). Snapshots before any name say "other_sql".
+    void observe_db_system(std::string_view name) {
+        if (!opts_.db_system.empty() || name.empty()) return;
+        std::lock_guard lk(mu_);
+        if (db_system_.empty()) db_system_ = std::string(name);
+    }
+
     /// Records one executed statement. `rows`: returned or affected; `ok`: false if it failed.
     /// The statement's end time in the rolling window is read from coarse_steady_clock.
     void record(std::string_view sql, std::chrono::nanoseconds duration, std::uint64_t rows = 0, bool ok = true) {
@@ -320,6 +331,7 @@ private:
                     window->fill(position++, r.stats, std::chrono::nanoseconds(r.ns), r.ok, r.finished + to_wall);
                     const std::uint64_t v = r.ns < 0 ? 0 : static_cast<std::uint64_t>(r.ns);
                     r.stats->latency.count_value_exclusive(v);
+                    if (!r.ok) [[unlikely]] r.stats->count_failure_locked(v);
                     totals& x = t[way[i]];
                     ++x.n;
                     x.sum += v;
@@ -341,10 +353,11 @@ private:
         apply_pending();
         monitor_snapshot s;
         s.taken = std::chrono::system_clock::now();
-        s.db_system = opts_.db_system;
         for (const statement_stats* st : registry_.all()) {
             statement_summary x;
             x.fingerprint = st->fingerprint;
+            x.id = st->id;
+            x.summary = st->summary;
             x.parameters = st->parameters;
             x.calls = st->calls();
             if (x.calls == 0) continue;
@@ -353,6 +366,14 @@ private:
             x.slow = st->slow.load(std::memory_order_relaxed);
             x.total = std::chrono::nanoseconds(static_cast<std::int64_t>(st->total_ns()));
             x.latency = latency_summary::of(st->latency);
+            std::uint64_t failed = 0;
+            for (std::size_t i = 0; i < x.failed.buckets.size(); ++i) {
+                failed += st->failed_buckets[i].load(std::memory_order_relaxed);
+                x.failed.buckets[i] = failed;
+            }
+            failed += st->failed_buckets.back().load(std::memory_order_relaxed);
+            x.failed.count = std::max(x.errors, failed);
+            x.failed.sum = std::chrono::nanoseconds(static_cast<std::int64_t>(st->failed_ns.load(std::memory_order_relaxed)));
             s.calls += x.calls;
             s.errors += x.errors;
             s.statements.push_back(std::move(x));
@@ -388,6 +409,7 @@ private:
             p.observed = pool_observed_;
             p.stats = last_pool_;
             p.level = level_;
+            s.db_system = !opts_.db_system.empty() ? opts_.db_system : !db_system_.empty() ? db_system_ : "other_sql";
             s.cache = cache_;
             s.pool_alerts = pending_alerts_;
             if (consume) pending_alerts_.clear();
@@ -440,7 +462,7 @@ private:
     mutable slow_query_log slow_; // take() on a const snapshot path is guarded by `consume`
     pool_metrics pool_;
 
-    mutable std::mutex mu_; // pool samples, alerts, cache figures
+    mutable std::mutex mu_; // pool samples, alerts, cache figures, db_system_
     bool pool_observed_ = false;
     pool_stats last_pool_{};
     std::optional<std::chrono::steady_clock::time_point> warn_since_, crit_since_;
@@ -448,6 +470,7 @@ private:
     std::array<std::uint64_t, 2> alerts_{};
     mutable std::vector<pool_alert> pending_alerts_;
     std::optional<cache_figures> cache_;
+    std::string db_system_; // learned by observe_db_system() when options.db_system is empty
 
     std::tuple<Sinks...> sinks_;
     std::mutex flush_mu_;

@@ -53,8 +53,13 @@ public:
     using connection_type = C;
 
     /// Wraps `conn`; statements are recorded in `recorder`, which must outlive this object.
+    /// When `C` names its database system (a static `db_system_name`, as
+    /// sqlite::connection and postgres::connection do), the recorder is told
+    /// (recorder_ref::db_system()), so a monitor labels its metrics without configuration.
     monitored(C conn, recorder_ref recorder) noexcept(std::is_nothrow_move_constructible_v<C>)
-        : conn_(std::move(conn)), rec_(recorder) {}
+        : conn_(std::move(conn)), rec_(recorder) {
+        if constexpr (requires { std::string_view(C::db_system_name); }) rec_.db_system(C::db_system_name);
+    }
 
     /// `C::is_open()`, untimed: a local check, no round trip.
     bool is_open() const noexcept(noexcept(std::declval<const C&>().is_open())) { return conn_.is_open(); }

@@ -13,8 +13,10 @@ namespace cistern {
 /// Configuration of a cistern::monitor. An aggregate; bad values make the monitor's
 /// constructor throw config_error naming the field and the value.
 struct monitor_options {
-    /// `db_system_name` label of the exported metrics ("sqlite", "postgresql", ...).
-    std::string db_system = "sqlite";
+    /// `db_system_name` of the exported metrics (OpenTelemetry db.system.name: "sqlite",
+    /// "postgresql", ...). Empty (the default): the system `monitored<C>` connections
+    /// name (monitor::observe_db_system()), or "other_sql" until one does.
+    std::string db_system;
     /// Statements at least this slow are logged as warnings (default 1 s).
     std::chrono::nanoseconds slow_warning = std::chrono::seconds(1);
     /// Statements at least this slow are logged as critical (default 5 s; >= slow_warning).

@@ -20,7 +20,7 @@ public:
     template <class R>
         requires(!std::same_as<std::remove_cvref_t<R>, recorder_ref>)
     recorder_ref(R& r) noexcept // NOLINT(google-explicit-constructor): a reference converts implicitly
-        : obj_(std::addressof(r)), fn_(&call<R>) {
+        : obj_(std::addressof(r)), fn_(&call<R>), system_fn_(&tell_system<R>) {
         static_assert(detail::check_statement_recorder<R>());
     }
 
@@ -39,7 +39,22 @@ public:
         fn_(obj_, sql, start, end, rows, ok, true);
     }
 
+    /// Tells the recorder which database system its statements run on (OpenTelemetry
+    /// db.system.name, e.g. "sqlite"): a recorder with `observe_db_system(std::string_view)`
+    /// (cistern::monitor has it) gets the name, any other ignores it. Never throws.
+    void db_system(std::string_view name) const noexcept { system_fn_(obj_, name); }
+
 private:
+    template <class R>
+    static void tell_system(void* o, std::string_view name) noexcept {
+        if constexpr (requires(R& r) { r.observe_db_system(name); }) {
+            try {
+                static_cast<R*>(o)->observe_db_system(name);
+            } catch (...) {
+            }
+        }
+    }
+
     template <class R>
     static void call(void* o, std::string_view sql, time_point start, time_point end, std::uint64_t rows, bool ok,
                      bool points) noexcept {
@@ -58,6 +73,7 @@ private:
 
     void* obj_;
     void (*fn_)(void*, std::string_view, time_point, time_point, std::uint64_t, bool, bool) noexcept;
+    void (*system_fn_)(void*, std::string_view) noexcept;
 };
 
 } // namespace cistern

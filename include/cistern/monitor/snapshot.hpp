@@ -13,16 +13,13 @@
 #include <cistern/monitor/cache_figures.hpp>
 #include <cistern/monitor/health.hpp>
 #include <cistern/monitor/histogram.hpp>
+#include <cistern/monitor/latency_buckets.hpp>
+#include <cistern/monitor/query_summary.hpp>
 #include <cistern/monitor/slow_query_log.hpp>
 #include <cistern/pool/events.hpp>
 #include <cistern/pool/stats.hpp>
 
 namespace cistern {
-
-/// Upper bounds (seconds) of the cumulative buckets exported for every latency
-/// (Prometheus `le` labels); +Inf is implied.
-inline constexpr std::array<double, 14> latency_bucket_bounds{
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
 
 /// A latency distribution reduced to figures (all durations in nanoseconds).
 struct latency_summary {
@@ -58,12 +55,32 @@ struct latency_summary {
         if (s.count < prev) s.count = prev;
         return s;
     }
+
+    /// The part of `all` that is not in `part` (count, sum and buckets only; the
+    /// percentiles are left 0): e.g. the successful executions, given all of them and
+    /// the failed ones. Read while others record, `part` may exceed `all` for a moment:
+    /// each figure is clamped at 0 and the buckets stay cumulative.
+    static latency_summary minus(const latency_summary& all, const latency_summary& part) noexcept {
+        latency_summary s;
+        auto sub = [](std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; };
+        s.count = sub(all.count, part.count);
+        s.sum = all.sum > part.sum ? all.sum - part.sum : std::chrono::nanoseconds{};
+        std::uint64_t prev = 0;
+        for (std::size_t i = 0; i < s.buckets.size(); ++i) {
+            prev = std::max(prev, sub(all.buckets[i], part.buckets[i]));
+            s.buckets[i] = std::min(prev, s.count);
+            prev = s.buckets[i];
+        }
+        return s;
+    }
 };
 
 /// One statement fingerprint's figures.
 struct statement_summary {
     /// The statement's fingerprint: literals replaced by placeholders, whitespace normalised.
     std::string fingerprint;
+    std::uint32_t id = 0;      ///< the fingerprint's number in the monitor (first seen: 0); stable
+    query_summary summary;     ///< operation, collection and short summary of `fingerprint`
     /// The number of bind parameters the statement takes.
     std::size_t parameters = 0;
     /// Executions recorded, successful or not.
@@ -75,8 +92,8 @@ struct statement_summary {
     std::uint64_t slow = 0; ///< executions at or above slow_warning
     /// Time spent in the statement, summed over executions.
     std::chrono::nanoseconds total{};
-    /// The distribution of one execution's duration.
-    latency_summary latency;
+    latency_summary latency;   ///< every execution
+    latency_summary failed;    ///< the failed ones: count (= errors), sum and buckets; no percentiles
 };
 
 /// Severity of a sustained pool utilization.
@@ -139,8 +156,7 @@ struct window_summary {
 struct monitor_snapshot {
     /// When the snapshot was taken (wall clock).
     std::chrono::system_clock::time_point taken{};
-    /// monitor_options::db_system ("sqlite", "postgresql", ...), the metrics' db_system_name.
-    std::string db_system;
+    std::string db_system;     ///< OpenTelemetry db.system.name ("sqlite", "postgresql", "other_sql")
     std::vector<statement_summary> statements; ///< by total time, largest first
     ///@{
     /// Executions and failed executions over all statements.

@@ -73,6 +73,9 @@ inline constexpr Oid bool_oid = 16, bytea_oid = 17, int8_oid = 20, int2_oid = 21
 /// scheduling delay of the calling thread (a few milliseconds on an idle machine).
 class connection {
 public:
+    /// The database system, as OpenTelemetry's db.system.name spells it (the monitor's
+    /// `db_system_name` label).
+    static constexpr std::string_view db_system_name = "postgresql";
     /// Connects to `target` (a conninfo string or a postgresql:// URL). Throws
     /// connect_error (with the failure class and, where known, SQLSTATE) on failure.
     explicit connection(const std::string& target, const options& opts = {}) : opts_(opts) {

@@ -39,6 +39,9 @@ concept value_range = requires(const T& t) { std::span<const value>(t); };
 /// cistern::query_error whose code() is SQLite's extended result code.
 class connection {
 public:
+    /// The database system, as OpenTelemetry's db.system.name spells it (the monitor's
+    /// `db_system_name` label).
+    static constexpr std::string_view db_system_name = "sqlite";
     /// Opens `path` (a file name, ":memory:", or a SQLite "file:" URI) with `opts`.
     /// Throws connect_error when SQLite cannot open it.
     connection(const std::string& path, const options& opts) : cache_(opts.statement_cache_size) {
