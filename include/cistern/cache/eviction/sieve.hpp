@@ -11,26 +11,35 @@
 
 namespace cistern::eviction {
 
-/// A FIFO queue with one "visited" bit per entry and a hand that sweeps from the oldest
-/// entry towards the newest: a visited entry under the hand is spared (its bit cleared),
-/// the first unvisited one is evicted, and the hand stays where it stopped. A hit only
-/// sets a bit, so reads never reorder the queue. 9 bytes per entry.
+/// SIEVE as published: a FIFO queue with one "visited" bit per entry and a hand that
+/// sweeps from the oldest entry towards the newest: a visited entry under the hand is
+/// spared (its bit cleared), the first unvisited one is evicted, and the hand stays
+/// where it stopped (wrapping from the newest back to the oldest). A hit only sets a bit,
+/// so reads never reorder the queue. As in the paper, a miss evicts first and then
+/// inserts: the entry being inserted is not in the queue while its victims are chosen,
+/// so the hand can never evict it. 9 bytes per entry.
 class sieve {
 public:
     void reset(std::uint64_t /*capacity*/) {
         lists_.clear();
         visited_.clear();
-        hand_ = none;
+        hand_ = pending_ = none;
     }
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
+        link_pending();
         lists_.ensure(slot);
         detail::grow_to(visited_, std::size_t{slot} + 1);
         visited_[slot] = 0;
-        lists_.push_back(0, slot);
+        // Joins the queue once the evictions its insertion causes are done.
+        pending_ = slot;
     }
-    void on_access(std::uint32_t slot, std::uint64_t /*hash*/) noexcept { visited_[slot] = 1; }
+    void on_access(std::uint32_t slot, std::uint64_t /*hash*/) noexcept {
+        link_pending();
+        visited_[slot] = 1;
+    }
     void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t /*weight*/) noexcept { on_access(slot, hash); }
     void on_erase(std::uint32_t slot) noexcept {
+        link_pending();
         if (hand_ == slot) hand_ = lists_.next(slot);
         lists_.unlink(0, slot);
     }
@@ -48,9 +57,14 @@ public:
 
 private:
     static constexpr std::uint32_t none = detail::slot_lists<1>::none;
+    void link_pending() noexcept {
+        if (pending_ == none) return;
+        lists_.push_back(0, pending_);
+        pending_ = none;
+    }
     detail::slot_lists<1> lists_;
     std::vector<std::uint8_t> visited_;
-    std::uint32_t hand_ = none;
+    std::uint32_t hand_ = none, pending_ = none;
 };
 
 } // namespace cistern::eviction
