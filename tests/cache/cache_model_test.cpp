@@ -9,6 +9,7 @@
 #include <cistern/cache/cache.hpp>
 #include <cistern/cache/detail/count_min_sketch.hpp>
 #include <cistern/cache/detail/hash.hpp>
+#include <cistern/cache/detail/window_climber.hpp>
 #include <cistern/cache/eviction/fifo.hpp>
 #include <cistern/cache/eviction/lfu.hpp>
 #include <cistern/cache/eviction/lru.hpp>
@@ -106,11 +107,9 @@ struct ref_sieve {
             visited[k] = true;
             return {};
         }
-        values[k] = v;
-        visited[k] = false;
-        queue.push_back(k);
+        // As the paper: a miss on a full cache evicts first, then inserts at the head.
         std::vector<int> out;
-        while (values.size() > cap) {
+        while (values.size() >= cap) {
             auto h = hand == queue.end() ? queue.begin() : hand;
             while (visited[*h]) {
                 visited[*h] = false;
@@ -122,6 +121,9 @@ struct ref_sieve {
             visited.erase(*h);
             hand = queue.erase(h);
         }
+        values[k] = v;
+        visited[k] = false;
+        queue.push_back(k);
         return out;
     }
     void erase(int k) {
@@ -257,39 +259,35 @@ struct ref_slru {
     }
 };
 
-// S3-FIFO: a small FIFO (max(1, cap/10) weight units), a main FIFO and a ghost of keys
-// recently evicted from small. Each resident key counts its hits (a get hit or an
-// update), up to 3. A new key enters main if the ghost remembers it (and the ghost
-// forgets it), else small. To evict: while small weighs at least its share (or main is
-// empty), its oldest key leaves small: with more than one hit it goes to main's newest
-// end with its count reset, otherwise it is the victim and the ghost remembers it.
-// Otherwise main's oldest key leaves: with hits it goes back to main's newest end with
-// one hit fewer, otherwise it is the victim. The ghost is the window of the last N
-// remembered keys, N being the number of keys the cache holds counting the victim;
-// remembering a key again, or inserting it, cancels its older ghost record.
+// S3-FIFO as in the paper (SOSP '23) and its reference code (libCacheSim S3FIFOv0): a
+// small FIFO (max(1, cap/10) weight units), a main FIFO (the rest) and a ghost FIFO of
+// keys evicted from small (at most cap - cap/10 of them). Each resident key counts its
+// hits (a get hit or an update), up to 3. A miss: if the ghost holds the key, the ghost
+// forgets it and the key will go to main, else to small; then, while the new key would
+// not fit, one eviction; then the key enters its queue's newest end. One eviction: when
+// main weighs more than its share or small is empty, from main: its oldest key, if hit,
+// goes back to main's newest end with one hit fewer, else it is the victim. Otherwise
+// from small: its oldest key, hit at least twice, moves to main's newest end with no
+// hits and small goes on (to main when small runs out); else it is the victim and the
+// ghost remembers it. An update that makes the cache too heavy evicts the same way
+// (the updated key may be the victim).
 struct ref_s3fifo {
     std::size_t cap = 0;
     std::list<int> small, main; // front = oldest
     std::map<int, int> values, hits;
     weights w;
-    struct ghost_record {
-        int key;
-        bool live;
-    };
-    std::deque<ghost_record> ghost; // oldest first
+    std::deque<int> ghost; // oldest first
     std::uint64_t small_cap() const { return std::max<std::uint64_t>(1, cap / 10); }
+    std::uint64_t main_cap() const { return cap > small_cap() ? cap - small_cap() : 0; }
     bool forget_ghost(int k) {
-        for (auto& g : ghost)
-            if (g.live && g.key == k) {
-                g.live = false;
-                return true;
-            }
-        return false;
+        auto it = std::find(ghost.begin(), ghost.end(), k);
+        if (it == ghost.end()) return false;
+        ghost.erase(it);
+        return true;
     }
     void remember(int k) {
-        forget_ghost(k);
-        ghost.push_back({k, true});
-        while (ghost.size() > small.size() + main.size() + 1) ghost.pop_front();
+        ghost.push_back(k);
+        while (ghost.size() > cap - cap / 10) ghost.pop_front();
     }
     void hit(int k) { hits[k] = std::min(hits[k] + 1, 3); }
     std::optional<int> get(int k) {
@@ -303,20 +301,8 @@ struct ref_s3fifo {
         hits.erase(k);
         w.of.erase(k);
     }
-    int evict_one() {
+    int evict_main() {
         for (;;) {
-            if (!small.empty() && (w.sum(small) >= small_cap() || main.empty())) {
-                const int k = small.front();
-                small.pop_front();
-                if (hits[k] > 1) {
-                    hits[k] = 0;
-                    main.push_back(k);
-                    continue;
-                }
-                remember(k);
-                drop(k);
-                return k;
-            }
             const int k = main.front();
             main.pop_front();
             if (hits[k] > 0) {
@@ -328,18 +314,37 @@ struct ref_s3fifo {
             return k;
         }
     }
+    int evict_one() {
+        if (w.sum(main) > main_cap() || small.empty()) return evict_main();
+        while (!small.empty()) {
+            const int k = small.front();
+            small.pop_front();
+            if (hits[k] > 1) {
+                hits[k] = 0;
+                main.push_back(k);
+                continue;
+            }
+            remember(k);
+            drop(k);
+            return k;
+        }
+        return evict_main();
+    }
     std::vector<int> put(int k, int v, std::uint64_t weight = 1) {
-        const bool update = values.count(k) != 0;
+        std::vector<int> out;
+        if (values.count(k)) {
+            values[k] = v;
+            w.of[k] = weight;
+            hit(k);
+            while (w.total() > cap) out.push_back(evict_one());
+            return out;
+        }
+        const bool to_main = forget_ghost(k);
+        while (w.total() + weight > cap) out.push_back(evict_one());
         values[k] = v;
         w.of[k] = weight;
-        if (update) {
-            hit(k);
-        } else {
-            hits[k] = 0;
-            (forget_ghost(k) ? main : small).push_back(k);
-        }
-        std::vector<int> out;
-        while (w.total() > cap) out.push_back(evict_one());
+        hits[k] = 0;
+        (to_main ? main : small).push_back(k);
         return out;
     }
     void erase(int k) {
@@ -370,11 +375,14 @@ std::uint32_t sketch_key(int k) {
 //    leaves) when the sketch saw it more often than the victim, or, when it was seen more
 //    than 5 times, by a 1-in-128 xorshift draw; else it leaves.
 //  - the climber: inserts count as misses, get hits as hits (updates as neither); once they
-//    reach the sample size (10 x max(cap, 16), as the sketch's) the window grows or
-//    shrinks by the current step (rounded): keep the direction when the hit ratio did not
-//    fall, reverse it when it did; the next step is 6.25 % of cap when the ratio moved by
-//    5 points or more, else 98 % of this one. The first step shrinks. Growing takes the
-//    budget from protected (at most all of it), demotes protected's overflow, then moves
+//    reach the sample size (min(10 x c, max(2 x c, 40960)), c = max(cap, 16)) it decides.
+//    The first sample only records its hit ratio; later ones compare with the previous:
+//    worse by more than 0.0005, the step reverses and halves; within 0.0005, it shrinks
+//    by 10 %; better, it stays. The step never falls below 0.5 % of cap. The step starts
+//    at +6.25 % of cap (grow). Then, if the step would shrink a window of 1 or grow one
+//    that protected has no budget left for, it turns; the move is the step rounded, at
+//    most protected's budget when growing, at most window - 1 when shrinking. Growing takes the
+//    budget from protected, demotes protected's overflow, then moves
 //    probation's oldest keys to the window's newest end until that budget's weight has
 //    moved or the window is full. Shrinking keeps at least 1, gives the budget to
 //    protected and spills the window.
@@ -388,6 +396,7 @@ struct ref_w_tinylfu {
     std::uint64_t window_cap = 1, protected_cap = 0;
     std::uint64_t sample_hits = 0, sample_misses = 0;
     double last_hit_rate = 0, step = 0;
+    bool have_rate = false; // the first sample only sets the baseline
     std::uint64_t draw = 0x2545f4914f6cdd1dULL;
     // What the climber did, for the test to check that it moved the window.
     std::uint64_t initial_window = 1, max_window = 1, min_window = 1, resizes = 0, lucky_admissions = 0;
@@ -398,7 +407,7 @@ struct ref_w_tinylfu {
         window_cap = std::max<std::uint64_t>(1, cap / 100);
         const std::uint64_t main_cap = cap - window_cap;
         protected_cap = main_cap - main_cap / 5;
-        step = -0.0625 * static_cast<double>(cap);
+        step = 0.0625 * static_cast<double>(cap); // the first move grows the window
         initial_window = max_window = min_window = window_cap;
     }
     void demote() {
@@ -430,15 +439,25 @@ struct ref_w_tinylfu {
         }
     }
     void climb() {
-        const std::uint64_t sample = 10 * std::max<std::uint64_t>(cap, 16);
+        const std::uint64_t c16 = std::max<std::uint64_t>(cap, 16);
+        const std::uint64_t sample = std::min<std::uint64_t>(10 * c16, std::max<std::uint64_t>(2 * c16, 40960));
         if (sample_hits + sample_misses < sample) return;
         const double rate = static_cast<double>(sample_hits) / static_cast<double>(sample_hits + sample_misses);
-        const double change = rate - last_hit_rate;
-        const double amount = change >= 0 ? step : -step;
-        if (std::abs(change) >= 0.05) step = (amount >= 0 ? 0.0625 : -0.0625) * static_cast<double>(cap);
-        else step = 0.98 * amount;
-        last_hit_rate = rate;
         sample_hits = sample_misses = 0;
+        const double c = static_cast<double>(cap);
+        if (have_rate) {
+            const double change = rate - last_hit_rate;
+            if (change < -0.0005) step = -step * 0.5;          // worse: back, half the step
+            else if (change <= 0.0005) step *= 0.9;            // no clear change: smaller
+            // better: the same step again
+            if (std::abs(step) < 0.005 * c) step = step < 0 ? -0.005 * c : 0.005 * c;
+        }
+        have_rate = true;
+        last_hit_rate = rate;
+        // At the smallest or the largest window the direction turns.
+        if ((step < 0 && window_cap <= 1) || (step > 0 && protected_cap == 0)) step = -step;
+        const double amount = step > 0 ? std::min(std::round(step), static_cast<double>(protected_cap))
+                                       : std::max(std::round(step), -static_cast<double>(window_cap - 1));
         std::uint64_t q = static_cast<std::uint64_t>(std::llround(std::abs(amount)));
         const std::uint64_t before = window_cap;
         if (amount > 0) {
@@ -703,6 +722,61 @@ BOOST_AUTO_TEST_CASE(w_tinylfu_matches_reference_weighted) {
     compare_weighted<ev::w_tinylfu, ref_w_tinylfu>(6, 700, 2400, 60000);
 }
 
+
+// The climber's decisions on their own: the failure modes of the previous climber (issue 17).
+namespace {
+// Feeds one sample with hit ratio `rate` and returns the decision.
+std::int64_t sample(cistern::detail::window_climber& c, double rate, std::uint64_t window, std::uint64_t max_window) {
+    const std::uint64_t n = c.period();
+    const auto hits = static_cast<std::uint64_t>(rate * static_cast<double>(n));
+    bool due = false;
+    for (std::uint64_t i = 0; i < n; ++i) due = c.record(i < hits);
+    BOOST_REQUIRE(due);
+    return c.decide(window, max_window);
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(window_climber_grows_first_turns_at_extremes_and_damps) {
+    cistern::detail::window_climber c;
+    const std::uint64_t cap = 10000, max_window = 8000;
+    std::uint64_t w = c.reset(cap);
+    BOOST_TEST(w == 100u);
+    // A large cache decides within a few capacities, not ten.
+    cistern::detail::window_climber big;
+    big.reset(65536);
+    BOOST_TEST(big.period() == 2u * 65536u);
+    // The first sample is a baseline: the first move grows by 6.25 %, whatever the ratio.
+    std::int64_t d = sample(c, 0.5, w, max_window);
+    BOOST_TEST(d == 625);
+    w += static_cast<std::uint64_t>(d);
+    // Worse: back with half the step.
+    d = sample(c, 0.4, w, max_window);
+    BOOST_TEST(d == -313); // round(-312.5)
+    w = static_cast<std::uint64_t>(static_cast<std::int64_t>(w) + d);
+    // Better: the same step again, then clamped at the smallest window.
+    d = sample(c, 0.45, w, max_window);
+    BOOST_TEST(d == -313);
+    w = static_cast<std::uint64_t>(static_cast<std::int64_t>(w) + d);
+    d = sample(c, 0.46, w, max_window);
+    BOOST_TEST(d == -(static_cast<std::int64_t>(w) - 1)); // down to 1 at most
+    w = 1;
+    // At the smallest window a step down turns into a step up: never stuck at an extreme.
+    d = sample(c, 0.47, w, max_window);
+    BOOST_TEST(d > 0);
+    // No clear change: the step shrinks, down to 0.5 % of the capacity at least.
+    cistern::detail::window_climber flat;
+    std::uint64_t fw = flat.reset(cap);
+    std::int64_t last = 0;
+    for (int i = 0; i < 60; ++i) {
+        last = sample(flat, 0.5, fw, 9900);
+        fw = static_cast<std::uint64_t>(static_cast<std::int64_t>(fw) + last);
+    }
+    BOOST_TEST(std::abs(last) == 50);
+    // At the largest window a step up turns into a step down.
+    cistern::detail::window_climber top;
+    top.reset(cap);
+    BOOST_TEST(sample(top, 0.5, max_window, max_window) < 0);
+}
 
 // ---- invariants for every policy ----
 

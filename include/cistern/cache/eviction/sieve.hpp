@@ -11,32 +11,41 @@
 
 namespace cistern::eviction {
 
-/// A FIFO queue with one "visited" bit per entry and a hand that sweeps from the oldest
-/// entry towards the newest: a visited entry under the hand is spared (its bit cleared),
-/// the first unvisited one is evicted, and the hand stays where it stopped. A hit only
-/// sets a bit, so reads never reorder the queue. 9 bytes per entry.
+/// SIEVE as published: a FIFO queue with one "visited" bit per entry and a hand that
+/// sweeps from the oldest entry towards the newest: a visited entry under the hand is
+/// spared (its bit cleared), the first unvisited one is evicted, and the hand stays
+/// where it stopped (wrapping from the newest back to the oldest). A hit only sets a bit,
+/// so reads never reorder the queue. As in the paper, a miss evicts first and then
+/// inserts: the entry being inserted is not in the queue while its victims are chosen,
+/// so the hand can never evict it. 9 bytes per entry.
 class sieve {
 public:
     /// EvictionPolicy::reset: forgets every entry and parks the hand.
     void reset(std::uint64_t /*capacity*/) {
         lists_.clear();
         visited_.clear();
-        hand_ = none;
+        hand_ = pending_ = none;
     }
     /// EvictionPolicy::on_insert: `slot` joins the queue's newest end, not visited. May throw
     /// std::bad_alloc while growing to a slot number not seen before.
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
+        link_pending();
         lists_.ensure(slot);
         detail::grow_to(visited_, std::size_t{slot} + 1);
         visited_[slot] = 0;
-        lists_.push_back(0, slot);
+        // Joins the queue once the evictions its insertion causes are done.
+        pending_ = slot;
     }
     /// EvictionPolicy::on_access: marks `slot` visited (the queue is not reordered).
-    void on_access(std::uint32_t slot, std::uint64_t /*hash*/) noexcept { visited_[slot] = 1; }
+    void on_access(std::uint32_t slot, std::uint64_t /*hash*/) noexcept {
+        link_pending();
+        visited_[slot] = 1;
+    }
     /// EvictionPolicy::on_update: a replacement marks the entry visited (as on_access).
     void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t /*weight*/) noexcept { on_access(slot, hash); }
     /// EvictionPolicy::on_erase: forgets `slot`; a hand resting on it moves to the next entry.
     void on_erase(std::uint32_t slot) noexcept {
+        link_pending();
         if (hand_ == slot) hand_ = lists_.next(slot);
         lists_.unlink(0, slot);
     }
@@ -56,9 +65,14 @@ public:
 
 private:
     static constexpr std::uint32_t none = detail::slot_lists<1>::none;
+    void link_pending() noexcept {
+        if (pending_ == none) return;
+        lists_.push_back(0, pending_);
+        pending_ = none;
+    }
     detail::slot_lists<1> lists_;
     std::vector<std::uint8_t> visited_;
-    std::uint32_t hand_ = none;
+    std::uint32_t hand_ = none, pending_ = none;
 };
 
 } // namespace cistern::eviction

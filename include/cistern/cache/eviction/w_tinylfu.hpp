@@ -5,6 +5,7 @@
 #include <cistern/cache/detail/count_min_sketch.hpp>
 #include <cistern/cache/detail/grow.hpp>
 #include <cistern/cache/detail/slot_lists.hpp>
+#include <cistern/cache/detail/window_climber.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -14,16 +15,18 @@
 
 namespace cistern::eviction {
 
-/// A small LRU admission window (1 % of the bound to start) in front of a segmented LRU
-/// main region (probation + protected, protected 80 % of main). An entry leaving the
-/// window competes with main's probation victim: the one a 4-bit count-min sketch
-/// (halved every 10 × capacity increments) has seen more often stays. A hill climber
-/// resizes the window every 10 × max(capacity, 16) requests, moving it in the direction that
-/// raised the hit ratio (step 6.25 %, decaying 2 % per step, restarting on a 5 % swing),
-/// so recency-heavy workloads get a large window and frequency-heavy ones a small one.
+/// W-TinyLFU with a pluggable window sizer. A small LRU admission window (1 % of the
+/// bound to start) in front of a segmented LRU main region (probation + protected,
+/// protected 80 % of main). An entry leaving the window competes with main's probation
+/// victim: the one a 4-bit count-min sketch (halved every 10 × capacity increments) has
+/// seen more often stays. `Climber` resizes the window: `reset(capacity)` returns the
+/// initial window, `record(hit)` is told of every hit and every insert and returns true
+/// when a decision is due, `decide(window, max_window)` returns the signed change (see
+/// detail::window_climber, the default's; detail::fixed_window never moves it).
 /// Per entry: 8 bytes of links, 12 of hash/weight/segment, and 8 bytes of sketch per
 /// unit of capacity.
-class w_tinylfu {
+template <class Climber>
+class basic_w_tinylfu {
 public:
     /// EvictionPolicy::reset: forgets every entry, sizes the sketch for `capacity` (at least 1)
     /// and restarts the window at 1 % of it. May throw std::bad_alloc.
@@ -32,12 +35,9 @@ public:
         meta_.clear();
         capacity_ = std::max<std::uint64_t>(capacity, 1);
         sketch_.resize(capacity_);
-        window_budget_ = std::max<std::uint64_t>(1, capacity_ / 100);
+        window_budget_ = std::clamp<std::uint64_t>(climber_.reset(capacity_), 1, capacity_);
         protected_budget_ = (capacity_ - window_budget_) - (capacity_ - window_budget_) / 5;
         window_weight_ = protected_weight_ = 0;
-        hits_ = misses_ = 0;
-        previous_hit_rate_ = 0;
-        step_ = -0.0625 * static_cast<double>(capacity_);
         random_ = 0x2545f4914f6cdd1dULL;
     }
     /// EvictionPolicy::on_insert: counts `hash` in the sketch and puts `slot` in the window;
@@ -49,17 +49,15 @@ public:
         meta_[slot] = entry_meta{static_cast<std::uint32_t>(hash >> 32), static_cast<std::uint32_t>(weight), window, 0};
         lists_.push_back(window, slot);
         window_weight_ += weight;
-        ++misses_;
         spill_window();
-        climb();
+        if (climber_.record(false)) [[unlikely]] climb();
     }
     /// EvictionPolicy::on_access: counts `hash` in the sketch and makes `slot` the newest of its
     /// segment (a probation hit promotes it to protected).
     void on_access(std::uint32_t slot, std::uint64_t hash) noexcept {
         sketch_.increment(hash >> 32);
-        ++hits_;
         touch(slot);
-        climb();
+        if (climber_.record(true)) [[unlikely]] climb();
     }
     /// EvictionPolicy::on_update: records the new `weight` and counts the replacement as a hit.
     void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) noexcept {
@@ -158,19 +156,11 @@ private:
         random_ ^= random_ << 17;
         return (random_ & 127) == 0;
     }
-    // Hill climbing on the window size (as Caffeine's simple climber).
-    void climb() noexcept {
-        const std::uint64_t requests = hits_ + misses_;
-        if (requests < sketch_.sample_size()) return;
-        const double hit_rate = static_cast<double>(hits_) / static_cast<double>(requests);
-        const double change = hit_rate - previous_hit_rate_;
-        const double amount = change >= 0 ? step_ : -step_;
-        step_ = std::abs(change) >= 0.05 ? 0.0625 * static_cast<double>(capacity_) * (amount >= 0 ? 1 : -1)
-                                         : 0.98 * amount;
-        previous_hit_rate_ = hit_rate;
-        hits_ = misses_ = 0;
-        const auto quota = static_cast<std::uint64_t>(std::llround(std::abs(amount)));
-        if (quota == 0) return;
+    // Resizes the window by what the climber decides.
+    [[gnu::noinline]] void climb() noexcept {
+        const std::int64_t amount = climber_.decide(window_budget_, window_budget_ + protected_budget_);
+        if (amount == 0) return;
+        const auto quota = static_cast<std::uint64_t>(amount > 0 ? amount : -amount);
         if (amount > 0) {
             const std::uint64_t q = std::min(quota, protected_budget_);
             window_budget_ += q;
@@ -199,9 +189,13 @@ private:
     detail::count_min_sketch sketch_;
     std::uint64_t capacity_ = 1, window_budget_ = 1, protected_budget_ = 0;
     std::uint64_t window_weight_ = 0, protected_weight_ = 0;
-    std::uint64_t hits_ = 0, misses_ = 0;
-    double previous_hit_rate_ = 0, step_ = 0;
+    Climber climber_;
     std::uint64_t random_ = 0x2545f4914f6cdd1dULL;
 };
+
+/// The default policy: adaptive W-TinyLFU, its window sized by detail::window_climber
+/// (a hill climber: recency-heavy workloads get a large window, frequency-heavy ones a
+/// small one).
+using w_tinylfu = basic_w_tinylfu<detail::window_climber>;
 
 } // namespace cistern::eviction
