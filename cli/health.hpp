@@ -1,0 +1,14 @@
+#pragma once
+// Collectors shared by `health`, `monitor` and (later) `report`.
+#include "common.hpp"
+
+#include <cistern/inspect/options.hpp>
+
+namespace cistern::cli {
+
+/// Thresholds from the global options.
+inspect::options inspect_options();
+/// Every health check of the target into `d`.
+void collect_health(const target& t, report::document& d, const inspect::options& o);
+
+} // namespace cistern::cli
