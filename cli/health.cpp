@@ -95,6 +95,12 @@ void collect_health(const target& t, report::document& d, const inspect::options
 #endif
 }
 
+void add_threshold_options(CLI::App* sub) {
+    auto a = g_health;
+    sub->add_option("--long-query-seconds", a->long_query_s, "an active statement this old is long-running")->check(CLI::Range(0, 86400));
+    sub->add_option("--idle-seconds", a->idle_s, "idle in transaction this long is a finding")->check(CLI::Range(0, 86400));
+}
+
 void setup_health(CLI::App& app, int& rc) {
     auto* sub = app.add_subcommand("health",
                                    "Run every health check: one line per check with status and recommendation.\n"
@@ -104,8 +110,7 @@ void setup_health(CLI::App& app, int& rc) {
                                    "SQLite: quick_check, free pages, WAL size, missing ANALYZE, duplicate indexes.\n"
                                    "Example: cistern health --url postgresql://app@127.0.0.1/app --fail-on critical");
     auto a = g_health;
-    sub->add_option("--long-query-seconds", a->long_query_s, "an active statement this old is long-running")->check(CLI::Range(0, 86400));
-    sub->add_option("--idle-seconds", a->idle_s, "idle in transaction this long is a finding")->check(CLI::Range(0, 86400));
+    add_threshold_options(sub);
     sub->add_option("--sequence-warning", a->sequence_warning, "share of a sequence's maximum")->check(CLI::Range(0.01, 1.0));
     sub->callback([&rc] {
         const auto t = resolve_target();

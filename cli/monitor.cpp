@@ -212,6 +212,7 @@ void setup_monitor(CLI::App& app, int& rc) {
     act->add_option("--cancel", aa->cancel, "cancel this backend's running statement (pg_cancel_backend)")->check(CLI::PositiveNumber);
     act->add_option("--terminate", aa->terminate, "end this backend's session (pg_terminate_backend)")->check(CLI::PositiveNumber);
     act->add_flag("--apply", aa->apply, "really signal the backend");
+    add_threshold_options(act);
     act->callback([aa, &rc] {
         if (aa->cancel && aa->terminate) throw usage_error("give --cancel or --terminate, not both");
         rc = run_activity(*aa);

@@ -4,7 +4,7 @@
 #   scripts/deps.sh test   - everything the whole test suite needs (default)
 set -euo pipefail
 profile="${1:-test}"
-demo_pkgs=(g++ make cmake libsqlite3-dev libsqlitecpp-dev librange-v3-dev)
+demo_pkgs=(g++ make cmake libsqlite3-dev libsqlitecpp-dev librange-v3-dev libcli11-dev nlohmann-json3-dev)
 test_pkgs=("${demo_pkgs[@]}" libboost-test-dev libpq-dev postgresql-15 postgresql-15-hypopg
            libsoci-dev libbenchmark-dev prometheus curl)
 case "$profile" in

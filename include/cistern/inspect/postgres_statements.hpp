@@ -10,6 +10,7 @@
 #include <cistern/value.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,12 +54,14 @@ check_result<statement_stat> postgres_statements(C& c, const statements_filter& 
             "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_stat_statements'),"
             " coalesce((SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
             "   WHERE e.extname = 'pg_stat_statements'), ''),"
-            " current_setting('shared_preload_libraries') ~ '(^|[ ,])pg_stat_statements($|[ ,])',"
+            // NULL when this role may not read the setting (pg_read_all_settings): then the
+            // view itself tells (SQLSTATE 55000) whether the library was preloaded.
+            " (SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries') ~ '(^|[ ,])pg_stat_statements($|[ ,])',"
             " current_setting('server_version_num')::int"));
         available = rs[0].template get<bool>(0);
         schema = rs[0].template get<std::string>(1);
         installed = !schema.empty();
-        preloaded = rs[0].template get<bool>(2);
+        preloaded = rs[0].template get<std::optional<bool>>(2).value_or(true);
         version = rs[0].template get<int>(3);
         if (!installed || !preloaded) return;
         const std::string total = version >= 130000 ? "total_exec_time" : "total_time";
@@ -90,6 +93,7 @@ check_result<statement_stat> postgres_statements(C& c, const statements_filter& 
             r.rows.push_back(std::move(s));
         }
     });
+    if (r.state == availability::not_preloaded) preloaded = false, r.state = availability::ok;
     if (r.state == availability::not_readable)
         r.notes.push_back("pg_stat_statements exists but this role may not read it: GRANT pg_read_all_stats TO <role> "
                           "(or pg_monitor), or GRANT EXECUTE ON FUNCTION pg_stat_statements(boolean) if it was revoked");
