@@ -59,7 +59,7 @@ int run_slow(const slow_args& a) {
     const auto t = resolve_target();
     if (t.kind == backend::sqlite)
         sqlite_has_no("slow-queries", "SQLite keeps no statement statistics; run your workload through cistern's monitor "
-                                      "(`cistern loadtest`, or monitor<...> in the application) instead");
+                                      "(cistern::monitor in the application, or monitored_factory around its pool) instead");
 #ifdef CISTERN_CLI_POSTGRES
     auto c = open_postgres(t);
     auto d = doc("monitor slow-queries", t);

@@ -38,8 +38,9 @@ inline check_result<index_advice_row> advice_findings(const strategy::index::adv
         row.reason = i.reason;
         row.cost_before = i.cost_before;
         row.cost_after = i.cost_after;
-        r.add(severity, rule, (row.action == "drop" ? "index " + i.index_name + " on " : "table ") + i.table + ": " + i.reason,
-              i.sql + " (`cistern optimize indexes --apply` runs it)");
+        const std::string subject = (row.action == "drop" ? "index " + i.index_name + " on " : "table ") + i.table;
+        r.add(severity, rule, i.reason.rfind(subject, 0) == 0 ? i.reason : subject + ": " + i.reason,
+              i.sql);
         r.rows.push_back(std::move(row));
     }
     r.notes = a.notes;

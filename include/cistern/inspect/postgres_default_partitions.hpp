@@ -44,8 +44,8 @@ check_result<default_partition> postgres_default_partitions(C& c, const options&
         if (d.rows > 0)
             r.add(health_status::degraded, "default_partition_rows",
                   std::to_string(d.rows) + " row(s) in default partition " + d.schema + "." + d.partition + " of " + d.parent,
-                  "create the partitions they belong to and move them: `cistern partition move-default " + d.schema + "." +
-                      d.parent + " --apply`");
+                  "move them out: in one transaction detach " + d.partition + ", create the partitions the rows belong to, "
+                  "INSERT ... SELECT the rows into " + d.parent + ", then reattach (or recreate) the default partition");
     return r;
 }
 

@@ -70,11 +70,11 @@ check_result<table_health> postgres_tables(C& c, const options& o = {}) {
         if (h.live + h.dead >= o.maintenance_min_rows && !h.analyzed)
             r.add(health_status::degraded, "never_analyzed",
                   name + " (" + std::to_string(h.live) + " rows) has never been analyzed: the planner guesses its statistics",
-                  "ANALYZE " + name + "; check that autovacuum is on (`cistern optimize maintenance`)");
+                  "ANALYZE " + name + "; check that autovacuum is on");
         if (h.live + h.dead >= o.maintenance_min_rows && !h.vacuumed)
             r.add(health_status::degraded, "never_vacuumed",
                   name + " (" + std::to_string(h.live + h.dead) + " rows) has never been vacuumed",
-                  "VACUUM (ANALYZE) " + name + "; check autovacuum settings (`cistern optimize maintenance`)");
+                  "VACUUM (ANALYZE) " + name + "; check the autovacuum settings");
         if (h.dead >= o.maintenance_min_rows && h.dead_ratio() >= o.dead_tuple_ratio_warning)
             r.add(health_status::degraded, "dead_tuples",
                   name + " has " + std::to_string(h.dead) + " dead tuples (" + detail::percent_text(h.dead_ratio()) + ")",

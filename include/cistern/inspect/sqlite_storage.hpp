@@ -50,7 +50,7 @@ check_result<sqlite_figure> sqlite_storage(C& c, const options& o = {}) {
             r.add(health_status::degraded, "freelist",
                   std::to_string(free_pages) + " of " + std::to_string(pages) + " pages are free (" + detail::percent_text(ratio) +
                       ", " + std::to_string(free_pages * page_size >> 10) + " KiB)",
-                  "VACUUM reclaims them (rewrites the file; `cistern optimize maintenance --apply`), or set auto_vacuum = INCREMENTAL");
+                  "VACUUM reclaims them (rewrites the file), or set auto_vacuum = INCREMENTAL");
         const auto mode = c.query(std::string_view("PRAGMA journal_mode")).template scalar<std::string>();
         r.rows.push_back({"journal_mode", mode});
         std::string file;
@@ -79,7 +79,7 @@ check_result<sqlite_figure> sqlite_storage(C& c, const options& o = {}) {
         if (!missing.empty())
             r.add(health_status::degraded, "missing_analyze",
                   std::to_string(missing.size()) + " indexed table(s) have no planner statistics: " + list,
-                  "run ANALYZE (or PRAGMA optimize) once after loading data; `cistern optimize maintenance --apply` does");
+                  "run ANALYZE (or PRAGMA optimize) once after loading data");
     } catch (const query_error& e) {
         r.state = availability::failed;
         r.notes.push_back(std::string("storage figures: ") + e.what());

@@ -30,6 +30,7 @@ inline std::string cell_text(const value& v) {
         return buf;
     }
     if (std::holds_alternative<null_t>(v)) return "";
+    if (auto* s = std::get_if<std::string>(&v)) return *s;
     return to_display_string(v);
 }
 inline bool numeric(const value& v) { return std::holds_alternative<std::int64_t>(v) || std::holds_alternative<double>(v); }
