@@ -68,5 +68,6 @@ bool use_color();
 /// Registers the command groups (one source file each).
 void setup_health(CLI::App& app, int& rc);
 void setup_monitor(CLI::App& app, int& rc);
+void setup_loadtest(CLI::App& app, int& rc);
 
 } // namespace cistern::cli

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     int rc = 0;
     setup_health(app, rc);
     setup_monitor(app, rc);
+    setup_loadtest(app, rc);
 
     try {
         app.parse(argc, argv);

@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(version_and_help_exit_zero_and_every_command_has_an_example
     auto h = run_cli("--help");
     BOOST_TEST(h.rc == 0);
     BOOST_TEST(h.out.find("Exit codes") != std::string::npos);
-    for (const char* cmd : {"health", "monitor", "monitor slow-queries", "monitor activity", "monitor tables",
+    for (const char* cmd : {"health", "loadtest", "demo", "monitor", "monitor slow-queries", "monitor activity", "monitor tables",
                             "monitor indexes", "monitor summary"}) {
         auto r = run_cli(std::string(cmd) + " --help");
         BOOST_TEST_CONTEXT(cmd) {
@@ -135,4 +135,41 @@ BOOST_AUTO_TEST_CASE(monitor_commands_on_sqlite) {
     BOOST_TEST(q.rc == 3);
     BOOST_TEST(q.err.find("no meaning on SQLite") != std::string::npos);
     BOOST_TEST(run_cli("monitor activity --url sqlite:" + db).rc == 3);
+}
+
+BOOST_AUTO_TEST_CASE(loadtest_needs_apply_and_a_short_compare_run_gives_well_formed_json) {
+    cistern::test::temp_dir dir;
+    const std::string db = dir.path().string() + "/load.db";
+    // Without --apply nothing is created.
+    auto plan = run_cli("loadtest --rows 500 --url sqlite:" + db);
+    BOOST_TEST(plan.rc == 0);
+    BOOST_TEST(plan.out.find("nothing was changed") != std::string::npos);
+    {
+        cistern::sqlite::connection c(db, cistern::sqlite::options{});
+        BOOST_TEST(c.query("SELECT count(*) FROM sqlite_master WHERE name = 'events'").scalar<std::int64_t>() == 0);
+    }
+    // A short run; its figures are not asserted (benchmarks are not tests).
+    auto r = run_cli("--format json loadtest --apply --compare --rows 2000 --users 4 --duration 0.9 --url sqlite:" + db);
+    BOOST_TEST_INFO(r.err);
+    BOOST_TEST(r.rc <= 1);
+    auto j = json::parse(r.out);
+    BOOST_TEST(j.at("command") == "loadtest");
+    for (const char* id : {"operations", "comparison", "statements", "pool_cache", "monitor_health", "index_advice"})
+        BOOST_TEST_CONTEXT(id) { BOOST_TEST(section(j, id) != nullptr); }
+    BOOST_TEST(section(j, "operations")->at("rows").size() == 5u);
+    // --keep reuses the tables (rows were loaded by the previous run)
+    auto k = run_cli("--format json loadtest --keep --rows 100 --users 2 --duration 0.3 --url sqlite:" + db);
+    BOOST_TEST_INFO(k.err);
+    BOOST_TEST(k.rc <= 1);
+    BOOST_TEST(json::parse(k.out).at("command") == "loadtest");
+}
+
+BOOST_AUTO_TEST_CASE(demo_builds_its_own_database_and_reports) {
+    cistern::test::temp_dir dir;
+    auto r = run_cli("--format json demo --rows 1000 --users 4 --duration 0.9 --file " + dir.path().string() + "/demo.db");
+    BOOST_TEST_INFO(r.err);
+    BOOST_TEST(r.rc <= 1);
+    auto j = json::parse(r.out);
+    BOOST_TEST(j.at("command") == "demo");
+    BOOST_TEST(section(j, "index_advice") != nullptr);
 }
