@@ -9,7 +9,7 @@
 # Debian mechanism for exactly this) and says so.
 set -euo pipefail
 profile="${1:-test}"
-demo_pkgs=(g++ make cmake libsqlite3-dev libsqlitecpp-dev librange-v3-dev)
+demo_pkgs=(g++ make cmake libsqlite3-dev libsqlitecpp-dev librange-v3-dev libcli11-dev nlohmann-json3-dev)
 test_pkgs=("${demo_pkgs[@]}" libboost-test-dev libpq-dev postgresql-15 postgresql-15-hypopg
            libsoci-dev libbenchmark-dev prometheus curl pkg-config python3 doxygen)
 case "$profile" in

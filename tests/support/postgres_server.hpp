@@ -76,7 +76,10 @@ public:
                  << "superuser_reserved_connections = 3\n"
                  << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                  << "shared_buffers = 32MB\n"
-                 << "password_encryption = 'scram-sha-256'\n";
+                 << "password_encryption = 'scram-sha-256'\n"
+                 // pg_stat_statements ships with postgresql-15; CREATE EXTENSION it where needed
+                 // (the CLI tests do). HypoPG (postgresql-15-hypopg) needs no preloading.
+                 << "shared_preload_libraries = 'pg_stat_statements'\n";
         }
         if (as_postgres_) sh("chown postgres:postgres " + data() + "/postgresql.conf");
         start_watchdog();

@@ -1,0 +1,382 @@
+// `cistern loadtest` and `cistern demo`: a graded load test through cistern's pool, query
+// cache and monitor (SQLite). The demo builds its own database file and needs no --apply;
+// loadtest on a user's database creates its tables only with --apply (or reuses them with --keep).
+#include "health.hpp"
+
+#include <cistern/adapter/sqlite/factory.hpp>
+#include <cistern/cache/query_cache.hpp>
+#include <cistern/inspect/advice_findings.hpp>
+#include <cistern/inspect/sqlite_storage.hpp>
+#include <cistern/monitor/histogram.hpp>
+#include <cistern/monitor/monitor.hpp>
+#include <cistern/monitor/monitored_factory.hpp>
+#include <cistern/monitor/sinks/null_sink.hpp>
+#include <cistern/pool/policies.hpp>
+#include <cistern/pool/pool.hpp>
+#include <cistern/report/section_of.hpp>
+#include <cistern/strategy/index/sqlite_missing_from_workload.hpp>
+#include <cistern/strategy/index/workload.hpp>
+
+#include <array>
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace cistern::cli {
+
+namespace {
+
+struct load_args {
+    std::int64_t rows = 100000;
+    int users = 50;
+    double duration_s = 10;
+    bool keep = false, apply = false, compare = false;
+    double search_p95_ms = 2000;
+    std::size_t pool_size = 8;
+    std::string demo_file;
+};
+
+constexpr int op_count = 5;
+constexpr std::array<const char*, op_count> op_names{"pk_lookup", "search", "range_scan", "aggregate", "write"};
+constexpr std::array<const char*, op_count> op_sql{
+    "SELECT id, actor_id, resource, action, created_at, amount FROM events WHERE id = ?",
+    "SELECT id, resource, amount FROM events WHERE actor_id = ? AND action = ? ORDER BY created_at DESC LIMIT 20",
+    "SELECT id, actor_id, amount FROM events WHERE created_at >= ? ORDER BY created_at LIMIT 50",
+    "SELECT action, count(*), sum(amount) FROM events WHERE resource = ? GROUP BY action",
+    "INSERT INTO notes (event_id, body) VALUES (?, ?)"};
+constexpr std::array<int, op_count> op_weight{30, 30, 15, 15, 10};
+constexpr std::int64_t base_time = 1767225600; // 2026-01-01T00:00:00Z
+constexpr int actions = 8, resources = 500;
+
+struct phase_result {
+    std::string name;
+    std::array<std::unique_ptr<histogram>, op_count> lat;
+    std::array<std::uint64_t, op_count> errors{};
+    double seconds = 0;
+    phase_result() {
+        for (auto& h : lat) h = std::make_unique<histogram>();
+    }
+    double p(int op, double pct) const { return static_cast<double>(lat[op]->percentile(pct)) / 1e6; }
+    std::uint64_t calls() const {
+        std::uint64_t n = 0;
+        for (auto& h : lat) n += h->count();
+        return n;
+    }
+};
+
+using monitor_t = monitor<null_sink>;
+using pool_t = pool<monitored_factory<sqlite::factory>, with_listener<cistern::pool_listener>>;
+
+bool tables_exist(sqlite::connection& c) {
+    return c.query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('actors', 'events', 'notes')")
+               .scalar<std::int64_t>() == 3;
+}
+
+void progress(const std::string& what, double done) {
+    if (globals().quiet || globals().format == "json" || ::isatty(STDERR_FILENO) != 1) return;
+    const int w = 30, n = static_cast<int>(done * w);
+    std::cerr << "\r" << what << " [" << std::string(n, '#') << std::string(w - n, ' ') << "] " << static_cast<int>(done * 100)
+              << "%" << (done >= 1.0 ? "\n" : "") << std::flush;
+}
+
+void create_schema(sqlite::connection& c, std::int64_t rows) {
+    c.execute_script("DROP TABLE IF EXISTS notes; DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS actors;"
+                     "CREATE TABLE actors (id INTEGER PRIMARY KEY, name TEXT NOT NULL, region TEXT NOT NULL);"
+                     "CREATE TABLE events (id INTEGER PRIMARY KEY, actor_id INTEGER NOT NULL, resource TEXT NOT NULL,"
+                     " action TEXT NOT NULL, created_at INTEGER NOT NULL, amount REAL NOT NULL);"
+                     "CREATE TABLE notes (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, body TEXT NOT NULL);");
+    const std::int64_t n_actors = std::max<std::int64_t>(1, rows / 100);
+    std::mt19937_64 rng(42);
+    c.execute("BEGIN");
+    for (std::int64_t a = 1; a <= n_actors; ++a)
+        c.execute("INSERT INTO actors (id, name, region) VALUES (?, ?, ?)", a, "actor-" + std::to_string(a),
+                  "region-" + std::to_string(a % 12));
+    for (std::int64_t i = 1; i <= rows; ++i) {
+        c.execute("INSERT INTO events (id, actor_id, resource, action, created_at, amount) VALUES (?, ?, ?, ?, ?, ?)", i,
+                  static_cast<std::int64_t>(rng() % n_actors) + 1, "res-" + std::to_string(rng() % resources),
+                  "act-" + std::to_string(rng() % actions), base_time + i * 30, static_cast<double>(rng() % 100000) / 100.0);
+        if (i % 10000 == 0) progress("generating rows", static_cast<double>(i) / static_cast<double>(rows));
+    }
+    c.execute("COMMIT");
+    progress("generating rows", 1.0);
+}
+
+/// Runs the mix for `seconds` with `users` threads; `cached` sends reads through the query cache.
+template <class QC>
+phase_result run_phase(const std::string& name, pool_t& p, QC& qc, bool cached, const load_args& a, std::int64_t rows) {
+    phase_result r;
+    r.name = name;
+    std::atomic<bool> stop{false};
+    const std::int64_t n_actors = std::max<std::int64_t>(1, rows / 100);
+    std::vector<std::thread> users;
+    std::atomic<std::uint64_t> errs[op_count] = {};
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int u = 0; u < a.users; ++u) {
+        users.emplace_back([&, u] {
+            std::mt19937_64 rng(1000 + static_cast<unsigned>(u));
+            std::discrete_distribution<int> pick(op_weight.begin(), op_weight.end());
+            // hot keys: most requests go to 2 % of the actors / resources / ids, like real traffic
+            auto hot = [&](std::int64_t n) { return (rng() % 10 < 8) ? static_cast<std::int64_t>(rng() % std::max<std::int64_t>(1, n / 50)) + 1
+                                                                   : static_cast<std::int64_t>(rng() % n) + 1; };
+            while (!stop.load(std::memory_order_relaxed)) {
+                const int op = pick(rng);
+                std::vector<value> params;
+                switch (op) {
+                case 0: params = {hot(rows)}; break;
+                case 1: params = {hot(n_actors), "act-" + std::to_string(rng() % actions)}; break;
+                case 2: params = {base_time + hot(rows) * 30}; break;
+                case 3: params = {"res-" + std::to_string(hot(resources) - 1)}; break;
+                default: params = {hot(rows), std::string("note")}; break;
+                }
+                const auto s = std::chrono::steady_clock::now();
+                try {
+                    if (op == 4) {
+                        auto l = p.acquire();
+                        l->execute(op_sql[op], std::span<const value>(params));
+                    } else if (cached) {
+                        qc.query(op_sql[op], params);
+                    } else {
+                        auto l = p.acquire();
+                        l->query(op_sql[op], std::span<const value>(params));
+                    }
+                    r.lat[op]->record(std::chrono::steady_clock::now() - s);
+                } catch (const cistern::error&) {
+                    errs[op].fetch_add(1, std::memory_order_relaxed);
+                }
+            }
+        });
+    }
+    const auto total = std::chrono::duration<double>(a.duration_s);
+    while (std::chrono::steady_clock::now() - t0 < total) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        progress(name, std::min(1.0, (std::chrono::steady_clock::now() - t0) / total));
+    }
+    stop = true;
+    for (auto& t : users) t.join();
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (int i = 0; i < op_count; ++i) r.errors[i] = errs[i].load();
+    return r;
+}
+
+report::section operations_section(const phase_result& r, const load_args& a, health_status& grade) {
+    report::section s;
+    s.id = "operations";
+    s.title = "operations (" + r.name + "): throughput and latency, graded";
+    report::table t;
+    t.columns = {"operation", "calls", "ops_per_s", "errors", "p50_ms", "p95_ms", "p99_ms", "target_p95_ms", "grade"};
+    for (int i = 0; i < op_count; ++i) {
+        const bool graded = i == 1;
+        const bool pass = !graded || r.p(i, 95) < a.search_p95_ms;
+        t.rows.push_back({std::string(op_names[i]), static_cast<std::int64_t>(r.lat[i]->count()),
+                          static_cast<double>(r.lat[i]->count()) / r.seconds, static_cast<std::int64_t>(r.errors[i]),
+                          r.p(i, 50), r.p(i, 95), r.p(i, 99), graded ? value(a.search_p95_ms) : value(null_t{}),
+                          std::string(graded ? (pass ? "pass" : "FAIL") : "")});
+        if (!pass) {
+            s.findings.push_back({health_status::degraded, "search_p95",
+                                  "search p95 " + std::to_string(r.p(i, 95)) + " ms is over the target " + std::to_string(a.search_p95_ms) + " ms",
+                                  "apply the index advice below (`--compare` measures it), cache repeated searches, or raise the pool size"});
+            s.status = grade = health_status::degraded;
+        }
+        if (r.errors[i]) s.notes.push_back(std::to_string(r.errors[i]) + " " + op_names[i] + " operation(s) failed");
+    }
+    s.data = std::move(t);
+    s.notes.push_back(std::to_string(a.users) + " users for " + std::to_string(r.seconds).substr(0, 4) + " s, " +
+                      std::to_string(r.calls()) + " operations; latency measured by the client around each call");
+    return s;
+}
+
+int run_load(const load_args& a, bool demo) {
+    target t;
+    if (demo) {
+        t.kind = backend::sqlite;
+        t.conn = a.demo_file;
+        t.shown = "sqlite:" + a.demo_file;
+        std::error_code ec;
+        for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(a.demo_file + ext, ec);
+    } else {
+        t = resolve_target();
+        if (t.kind != backend::sqlite)
+            throw usage_error("loadtest runs on SQLite targets in this version (PostgreSQL is not implemented yet)");
+    }
+    std::int64_t rows = a.rows;
+    {
+        auto c = open_sqlite(t, true);
+        const bool exist = tables_exist(c);
+        if (a.keep && exist) {
+            rows = c.query("SELECT count(*) FROM events").scalar<std::int64_t>();
+        } else if (!demo && !a.apply) {
+            std::cout << "plan: create tables actors, events, notes in " << t.shown << " (dropping any of that name) and load "
+                      << a.rows << " rows; nothing was changed. Add --apply to run it, or --keep to reuse existing tables.\n";
+            return 0;
+        } else {
+            create_schema(c, a.rows);
+        }
+    }
+    monitor_options mo;
+    mo.db_system = "sqlite";
+    monitor_t mon(mo, null_sink{});
+    pool_options po;
+    po.name = "loadtest";
+    po.max_size = a.pool_size;
+    po.min_idle = 1;
+    po.acquire_timeout = std::chrono::seconds(30);
+    sqlite::options so;
+    so.busy_timeout = std::chrono::milliseconds(10000);
+    pool_t p(monitored_factory(sqlite::factory(t.conn, so), mon), po, mon.pool_listener());
+    cache_options co;
+    co.max_weight = 64u << 20;
+    query_cache<pool_t> qc(p, co);
+
+    report::document d;
+    d.command = demo ? "demo" : "loadtest";
+    d.target = t.shown;
+    health_status grade = health_status::healthy;
+    load_args phase_args = a;
+    if (a.compare) phase_args.duration_s = a.duration_s / 3;
+
+    auto before = run_phase(a.compare ? "before index advice" : "workload", p, qc, false, phase_args, rows);
+    // index advice from what the monitor saw
+    strategy::index::advice adv;
+    {
+        auto l = p.acquire();
+        auto& raw = l->base();
+        adv = strategy::index::sqlite_missing_from_workload(strategy::index::workload_from(mon.snapshot())).advise(raw);
+    }
+    std::vector<phase_result> phases;
+    if (a.compare) {
+        {
+            auto l = p.acquire();
+            adv.to_plan().apply(l->base());
+            l->execute("ANALYZE");
+        }
+        phases.push_back(run_phase("after index advice", p, qc, false, phase_args, rows));
+        phases.push_back(run_phase("after index advice, query cache on", p, qc, true, phase_args, rows));
+    }
+    const phase_result& last = phases.empty() ? before : phases.back();
+    mon.observe_pool(p.stats());
+    mon.observe_cache(qc.stats());
+    d.add(operations_section(last, a, grade));
+    if (a.compare) {
+        report::section s;
+        s.id = "comparison";
+        s.title = "comparison: p95 per operation (ms) and ratios";
+        report::table tb;
+        tb.columns = {"operation", "before_p95_ms", "indexed_p95_ms", "indexed_cached_p95_ms", "index_speedup", "cache_speedup",
+                      "before_ops_s", "indexed_cached_ops_s"};
+        for (int i = 0; i < op_count; ++i) {
+            const double b = before.p(i, 95), x = phases[0].p(i, 95), y = phases[1].p(i, 95);
+            tb.rows.push_back({std::string(op_names[i]), b, x, y, x > 0 ? b / x : 0.0, y > 0 ? x / y : 0.0,
+                               static_cast<double>(before.lat[i]->count()) / before.seconds,
+                               static_cast<double>(phases[1].lat[i]->count()) / phases[1].seconds});
+        }
+        s.data = std::move(tb);
+        s.notes.push_back("index_speedup = before / indexed p95; cache_speedup = indexed / indexed+cached p95; each phase " +
+                          std::to_string(phase_args.duration_s).substr(0, 4) + " s");
+        d.add(std::move(s));
+    }
+    // statements by total time, from the monitor
+    const auto snap = mon.snapshot();
+    {
+        report::section s;
+        s.id = "statements";
+        s.title = "statements by total time (cistern monitor, all phases)";
+        report::table tb;
+        tb.columns = {"total_ms", "calls", "p50_ms", "p99_ms", "statement"};
+        for (auto& st : snap.statements)
+            tb.rows.push_back({static_cast<double>(st.total.count()) / 1e6, static_cast<std::int64_t>(st.calls),
+                               static_cast<double>(st.latency.p50.count()) / 1e6, static_cast<double>(st.latency.p99.count()) / 1e6,
+                               st.fingerprint});
+        s.data = std::move(tb);
+        d.add(std::move(s));
+    }
+    {
+        const auto ps = p.stats();
+        const auto cs = qc.stats();
+        report::section s;
+        s.id = "pool_cache";
+        s.title = "pool and query cache";
+        report::table tb;
+        tb.columns = {"figure", "value"};
+        tb.rows = {{std::string("pool max_size"), static_cast<std::int64_t>(ps.max_size)},
+                   {std::string("pool acquired"), static_cast<std::int64_t>(ps.acquired)},
+                   {std::string("pool waited"), static_cast<std::int64_t>(ps.waited)},
+                   {std::string("pool timed out"), static_cast<std::int64_t>(ps.timed_out)},
+                   {std::string("pool max wait ms"), static_cast<double>(ps.max_wait.count()) / 1e6},
+                   {std::string("acquire wait p99 ms"), static_cast<double>(snap.pool.acquire_wait.p99.count()) / 1e6},
+                   {std::string("cache hits"), static_cast<std::int64_t>(cs.hits)},
+                   {std::string("cache misses"), static_cast<std::int64_t>(cs.misses)},
+                   {std::string("cache hit ratio"), cs.hit_ratio()}};
+        s.data = std::move(tb);
+        if (!a.compare) s.notes.push_back("the query cache is used only by --compare's last phase");
+        d.add(std::move(s));
+    }
+    {
+        report::section s;
+        s.id = "monitor_health";
+        s.title = "health (cistern monitor)";
+        s.findings = snap.health.findings;
+        s.status = snap.health.status;
+        d.add(std::move(s));
+        auto c = open_sqlite(t);
+        d.add(report::section_of("storage", "database health", inspect::sqlite_storage(c, inspect_options()), false));
+    }
+    auto idx = inspect::advice_findings(adv, "missing_index", health_status::healthy);
+    idx.findings.clear();
+    auto sec = report::section_of("index_advice", a.compare ? "index advice (applied between the phases)" : "index advice (not applied)", idx);
+    for (auto& r : adv.items)
+        if (!r.plan_before.empty()) {
+            auto flat = [](std::string x) {
+                while (!x.empty() && x.back() == '\n') x.pop_back();
+                for (std::size_t k = 0; (k = x.find('\n', k)) != std::string::npos;) x.replace(k, 1, "; ");
+                return x;
+            };
+            sec.notes.push_back(r.index_name + ": plan before: " + flat(r.plan_before) + " | after: " + flat(r.plan_after));
+        }
+    d.add(std::move(sec));
+    d.status = std::max(d.status, grade);
+    return emit(d);
+}
+
+void add_load_options(CLI::App* s, const std::shared_ptr<load_args>& a) {
+    s->add_option("--rows", a->rows, "rows of the events table")->check(CLI::Range(std::int64_t{100}, std::int64_t{100000000}));
+    s->add_option("--users", a->users, "concurrent clients")->check(CLI::Range(1, 1000));
+    s->add_option("--duration", a->duration_s, "seconds of load (split in three with --compare)")->check(CLI::Range(0.3, 86400.0));
+    s->add_option("--search-p95-ms", a->search_p95_ms, "target: search p95 below this")->check(CLI::PositiveNumber);
+    s->add_option("--pool-size", a->pool_size, "pool max_size")->check(CLI::Range(1, 256));
+}
+
+} // namespace
+
+void setup_loadtest(CLI::App& app, int& rc) {
+    auto a = std::make_shared<load_args>();
+    auto* lt = app.add_subcommand("loadtest",
+                                  "Graded load test through cistern's pool, query cache and monitor (SQLite): an audit log\n"
+                                  "(actors, events, notes) with --rows rows, --users clients mixing primary-key lookups,\n"
+                                  "filtered searches, range scans with ORDER BY ... LIMIT, aggregations and writes.\n"
+                                  "Creates its tables only with --apply (or reuses them with --keep). --compare runs the\n"
+                                  "workload before and after applying the index advice, and with the query cache on.\n"
+                                  "Example: cistern loadtest --url sqlite:load.db --apply --compare --duration 15");
+    add_load_options(lt, a);
+    lt->add_flag("--keep", a->keep, "reuse the tables of an earlier run");
+    lt->add_flag("--apply", a->apply, "create (drop and recreate) the test tables");
+    lt->add_flag("--compare", a->compare, "before/after index advice, query cache off/on, with ratios");
+    lt->callback([a, &rc] { rc = run_load(*a, false); });
+
+    auto d = std::make_shared<load_args>();
+    d->compare = true;
+    d->demo_file = "cistern-demo.db";
+    auto* demo = app.add_subcommand("demo",
+                                    "Builds its own SQLite demo database (100,000 rows), runs the load test for about 10 s\n"
+                                    "with 50 users (before/after index advice, query cache off/on) and prints the report.\n"
+                                    "Example: cistern demo --file /tmp/cistern-demo.db");
+    add_load_options(demo, d);
+    demo->add_option("--file", d->demo_file, "the demo database file (replaced)");
+    demo->callback([d, &rc] { rc = run_load(*d, true); });
+}
+
+} // namespace cistern::cli
