@@ -14,8 +14,8 @@ class CisternConan(ConanFile):
     description = "Policy-based connection pools, caches and monitors for databases (C++20, header-only)"
     topics = ("database", "connection-pool", "cache", "postgresql", "sqlite", "header-only")
     settings = "os", "arch", "compiler", "build_type"
-    options = {"with_sqlite": [True, False], "with_postgres": [True, False]}
-    default_options = {"with_sqlite": True, "with_postgres": True}
+    options = {"with_sqlite": [True, False], "with_postgres": [True, False], "with_redis": [True, False]}
+    default_options = {"with_sqlite": True, "with_postgres": True, "with_redis": False}
     exports_sources = "../../CMakeLists.txt", "../../cmake/*", "../../include/*"
     no_copy_source = True
 
@@ -28,6 +28,8 @@ class CisternConan(ConanFile):
             self.requires("sqlitecpp/3.2.1", transitive_headers=True, transitive_libs=True)
         if self.options.with_postgres:
             self.requires("libpq/15.4", transitive_headers=True, transitive_libs=True)
+        if self.options.with_redis:  # the Redis second cache tier (cistern::redis)
+            self.requires("hiredis/1.2.0", transitive_headers=True, transitive_libs=True)
 
     def package_id(self):
         self.info.clear()
@@ -60,3 +62,7 @@ class CisternConan(ConanFile):
             c = self.cpp_info.components["postgres"]
             c.set_property("cmake_target_name", "cistern::postgres")
             c.requires = ["core", "libpq::libpq"]
+        if self.options.with_redis:
+            c = self.cpp_info.components["redis"]
+            c.set_property("cmake_target_name", "cistern::redis")
+            c.requires = ["core", "hiredis::hiredis"]
