@@ -6,7 +6,7 @@ set -euo pipefail
 profile="${1:-test}"
 demo_pkgs=(g++ make cmake libsqlite3-dev libsqlitecpp-dev librange-v3-dev)
 test_pkgs=("${demo_pkgs[@]}" libboost-test-dev libpq-dev postgresql-15 postgresql-15-hypopg
-           libsoci-dev libbenchmark-dev prometheus curl)
+           libsoci-dev libbenchmark-dev prometheus curl libhiredis-dev redis-server)
 case "$profile" in
   demo) want=("${demo_pkgs[@]}") ;;
   test) want=("${test_pkgs[@]}") ;;

@@ -117,7 +117,8 @@ private:
         redisContext* ctx = c.native();
         const auto interval = st_->opts.subscriber_ping_interval;
         auto next_ping = clock::now() + interval;
-        std::optional<clock::time_point> ping_sent;
+        bool pinging = false;
+        clock::time_point ping_sent{};
         while (!stop_.load()) {
             void* raw = nullptr;
             if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK) throw query_error("redis: subscriber: protocol error");
@@ -125,25 +126,26 @@ private:
                 std::unique_ptr<redisReply, void (*)(void*)> r(static_cast<redisReply*>(raw), freeReplyObject);
                 const reply m = detail::copy_reply(r.get());
                 if (m.type == reply::kind::array && m.elements.size() >= 2 && m.elements[0].str == "pong") {
-                    ping_sent.reset();
+                    pinging = false;
                 } else if (m.type == reply::kind::array && m.elements.size() == 3 && m.elements[0].str == "message") {
                     deliver(m.elements[2].str);
                 }
                 continue;
             }
             const auto now = clock::now();
-            if (ping_sent && now - *ping_sent > st_->opts.subscriber_ping_timeout)
+            if (pinging && now - ping_sent > st_->opts.subscriber_ping_timeout)
                 throw query_error("redis: subscriber: ping unanswered for " +
                                   std::to_string(st_->opts.subscriber_ping_timeout.count()) + " ms");
-            if (!ping_sent && now >= next_ping) {
+            if (!pinging && now >= next_ping) {
                 if (redisAppendCommand(ctx, "PING") != REDIS_OK) throw query_error("redis: subscriber: connection lost");
                 int done = 0;
                 while (!done)
                     if (redisBufferWrite(ctx, &done) != REDIS_OK) throw query_error(std::string("redis: subscriber: connection lost: ") + ctx->errstr);
                 ping_sent = now;
+                pinging = true;
                 next_ping = now + interval;
             }
-            const auto until = ping_sent ? *ping_sent + st_->opts.subscriber_ping_timeout : next_ping;
+            const auto until = pinging ? ping_sent + st_->opts.subscriber_ping_timeout : next_ping;
             const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now) + std::chrono::milliseconds(1);
             if (wait_readable(ctx->fd, std::max(wait, std::chrono::milliseconds(1))) && redisBufferRead(ctx) != REDIS_OK)
                 throw query_error(std::string("redis: subscriber: connection lost: ") + ctx->errstr);
