@@ -15,7 +15,13 @@
 #include "redis_common.hpp"
 #include "support/eventually.hpp"
 
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 #include <vector>
@@ -282,6 +288,56 @@ BOOST_AUTO_TEST_CASE(an_instance_disconnected_during_a_message_serves_nothing_st
     BOOST_REQUIRE(lost);
     BOOST_TEST(!b.get_local("k").has_value()); // cleared on resubscription
     BOOST_TEST(b.get_or_load("k", load, {.tags = {"t"}}).starts_with("new")); // and the L2 copy is stale by version
+}
+
+// The second process of two_processes_share_one_redis: runs only in the process that test
+// spawns (it sets CISTERN_CHILD_REDIS_PORT); in a normal run it is not applicable.
+struct spawned_as_child {
+    boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
+        boost::test_tools::assertion_result r(std::getenv("CISTERN_CHILD_REDIS_PORT") != nullptr);
+        r.message() << "helper process of two_processes_share_one_redis";
+        return r;
+    }
+};
+BOOST_AUTO_TEST_CASE(child_instance, *boost::unit_test::precondition(spawned_as_child())) {
+    const char* port = std::getenv("CISTERN_CHILD_REDIS_PORT");
+    const char* marker = std::getenv("CISTERN_CHILD_MARKER");
+    BOOST_REQUIRE(port && marker);
+    redis::tier_options o;
+    o.redis.port = static_cast<std::uint16_t>(std::atoi(port));
+    o.redis.password = cistern::test::redis_server::password;
+    o.redis.key_prefix = "t:proc:";
+    o.redis.command_timeout = 200ms;
+    redis::tier t(o);
+    BOOST_REQUIRE(eventually([&] { return t.subscribed(); }));
+    string_cache c(t, "c", small(), 60s);
+    BOOST_TEST(c.get_or_load("k", [] { return std::string("v1"); }, {.tags = {"items"}}) == "v1");
+    std::ofstream(marker) << "ready\n";
+    BOOST_TEST(eventually([&] { return !c.get_local("k").has_value(); })); // the parent's invalidation
+    BOOST_TEST(c.get_or_load("k", [] { return std::string("v2"); }, {.tags = {"items"}}) == "v2");
+}
+
+BOOST_AUTO_TEST_CASE(two_processes_share_one_redis) {
+    const std::string marker = (std::filesystem::temp_directory_path() / ("cistern-child-" + std::to_string(::getpid()))).string();
+    std::filesystem::remove(marker);
+    const std::string exe = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string port_env = "CISTERN_CHILD_REDIS_PORT=" + std::to_string(server().port());
+    const std::string marker_env = "CISTERN_CHILD_MARKER=" + marker;
+    std::vector<char*> argv{const_cast<char*>(exe.c_str()), const_cast<char*>("--run_test=invalidation/child_instance"), nullptr};
+    std::vector<char*> envp{const_cast<char*>(port_env.c_str()), const_cast<char*>(marker_env.c_str()), nullptr};
+    redis::tier t(tier_opts("t:proc:"));
+    string_cache c(t, "c", small(), 60s);
+    pid_t pid = 0;
+    BOOST_REQUIRE(::posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv.data(), envp.data()) == 0);
+    BOOST_REQUIRE(eventually([&] { return std::filesystem::exists(marker); }, 60s));
+    // the child loaded "v1" and wrote it to Redis: this process reads it from L2
+    BOOST_TEST(c.get_or_load("k", [] { return std::string("from-db"); }, {.tags = {"items"}}) == "v1");
+    BOOST_TEST(c.invalidate_tag("items"));
+    int status = 0;
+    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+    BOOST_TEST(WIFEXITED(status));
+    BOOST_TEST(WEXITSTATUS(status) == 0); // the child saw its entry dropped and reloaded
+    std::filesystem::remove(marker);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -71,37 +71,34 @@ public:
     /// A loader's exception reaches every waiting caller; nothing is stored.
     template <class Loader>
     V get_or_load(const K& key, Loader&& loader, entry_options opts = {}) {
-        lookup l2;
-        std::optional<V> from_l2;
-        std::string rkey;
-        std::vector<std::string> tags;
-        const std::optional<std::chrono::nanoseconds> l2_ttl = opts.ttl ? opts.ttl : std::optional(default_ttl_);
+        std::optional<miss_state> m; // built only by the caller that misses L1: a hit costs what cache::get_or_load costs
         return local_.get_or_load(
             key,
             [&](const K& k) -> V {
-                if (from_l2) return std::move(*from_l2);
+                if (m->from_l2) return std::move(*m->from_l2);
                 V v = invoke(loader, k);
-                if (l2.answered()) {
+                if (m->l2.answered()) {
                     std::string bytes;
                     codec_.encode(v, bytes);
-                    tier_.store(rkey, Codec::version, bytes, l2, l2_ttl);
+                    tier_.store(m->rkey, Codec::version, bytes, m->l2, m->l2_ttl);
                 }
                 return v;
             },
             [&]() -> entry_options { // runs only in the caller that loads, before the loader
+                m.emplace();
                 entry_options o = std::move(opts);
-                tags = o.tags;
-                rkey = name_ + ":" + fmt_(key);
-                l2 = tier_.fetch(rkey, tags, Codec::version);
-                std::chrono::nanoseconds ttl = o.ttl ? *o.ttl : default_ttl_;
-                if (l2.status == lookup_status::hit) {
-                    from_l2 = codec_.decode(l2.payload);
-                    if (from_l2) {
-                        if (l2.remaining_ttl != std::chrono::milliseconds::max())
-                            ttl = std::min<std::chrono::nanoseconds>(ttl, l2.remaining_ttl);
+                m->l2_ttl = o.ttl ? *o.ttl : default_ttl_;
+                m->rkey = name_ + ":" + fmt_(key);
+                m->l2 = tier_.fetch(m->rkey, o.tags, Codec::version);
+                std::chrono::nanoseconds ttl = m->l2_ttl;
+                if (m->l2.status == lookup_status::hit) {
+                    m->from_l2 = codec_.decode(m->l2.payload);
+                    if (m->from_l2) {
+                        if (m->l2.remaining_ttl != std::chrono::milliseconds::max())
+                            ttl = std::min<std::chrono::nanoseconds>(ttl, m->l2.remaining_ttl);
                     } else {
                         tier_.count_decode_failure();
-                        l2.status = lookup_status::corrupt; // written back after the load
+                        m->l2.status = lookup_status::corrupt; // overwritten after the load
                     }
                 }
                 if (tier_.options().subscribe && !tier_.subscribed())
@@ -131,6 +128,13 @@ public:
     tier& shared_tier() noexcept { return tier_; }
 
 private:
+    struct miss_state {
+        lookup l2;
+        std::optional<V> from_l2;
+        std::string rkey;
+        std::chrono::nanoseconds l2_ttl{};
+    };
+
     template <class Loader>
     static V invoke(Loader& loader, const K& k) {
         if constexpr (std::is_invocable_v<Loader&, const K&>) return static_cast<V>(std::invoke(loader, k));
