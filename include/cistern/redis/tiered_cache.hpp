@@ -73,40 +73,8 @@ public:
     V get_or_load(const K& key, Loader&& loader, entry_options opts = {}) {
         std::optional<miss_state> m; // built only by the caller that misses L1: a hit costs what cache::get_or_load costs
         return local_.get_or_load(
-            key,
-            [&](const K& k) -> V {
-                if (m->from_l2) return std::move(*m->from_l2);
-                V v = invoke(loader, k);
-                if (m->l2.answered()) {
-                    std::string bytes;
-                    codec_.encode(v, bytes);
-                    tier_.store(m->rkey, Codec::version, bytes, m->l2, m->l2_ttl);
-                }
-                return v;
-            },
-            [&]() -> entry_options { // runs only in the caller that loads, before the loader
-                m.emplace();
-                entry_options o = std::move(opts);
-                m->l2_ttl = o.ttl ? *o.ttl : default_ttl_;
-                m->rkey = name_ + ":" + fmt_(key);
-                m->l2 = tier_.fetch(m->rkey, o.tags, Codec::version);
-                std::chrono::nanoseconds ttl = m->l2_ttl;
-                if (m->l2.status == lookup_status::hit) {
-                    m->from_l2 = codec_.decode(m->l2.payload);
-                    if (m->from_l2) {
-                        if (m->l2.remaining_ttl != std::chrono::milliseconds::max())
-                            ttl = std::min<std::chrono::nanoseconds>(ttl, m->l2.remaining_ttl);
-                    } else {
-                        tier_.count_decode_failure();
-                        m->l2.status = lookup_status::corrupt; // overwritten after the load
-                    }
-                }
-                if (tier_.options().subscribe && !tier_.subscribed())
-                    ttl = std::min<std::chrono::nanoseconds>(ttl, tier_.options().unsubscribed_l1_ttl);
-                if (ttl <= std::chrono::nanoseconds::zero()) ttl = std::chrono::nanoseconds(1);
-                o.ttl = ttl;
-                return o;
-            });
+            key, [&](const K& k) -> V { return load_miss(*m, k, loader); },
+            [&]() -> entry_options { return miss_options(m, key, opts); }); // only in the caller that loads
     }
 
     /// The value in memory, if any (Redis is not asked).
@@ -134,6 +102,42 @@ private:
         std::string rkey;
         std::chrono::nanoseconds l2_ttl{};
     };
+
+    // Out of line, so that the hit path (inlined into get_or_load) stays as small as cache's own.
+    template <class Loader>
+    [[gnu::noinline]] V load_miss(miss_state& m, const K& k, Loader& loader) {
+        if (m.from_l2) return std::move(*m.from_l2);
+        V v = invoke(loader, k);
+        if (m.l2.answered()) {
+            std::string bytes;
+            codec_.encode(v, bytes);
+            tier_.store(m.rkey, Codec::version, bytes, m.l2, m.l2_ttl);
+        }
+        return v;
+    }
+    [[gnu::noinline]] entry_options miss_options(std::optional<miss_state>& ms, const K& key, entry_options& opts) {
+        miss_state& m = ms.emplace();
+        entry_options o = std::move(opts);
+        m.l2_ttl = o.ttl ? *o.ttl : default_ttl_;
+        m.rkey = name_ + ":" + fmt_(key);
+        m.l2 = tier_.fetch(m.rkey, o.tags, Codec::version);
+        std::chrono::nanoseconds ttl = m.l2_ttl;
+        if (m.l2.status == lookup_status::hit) {
+            m.from_l2 = codec_.decode(m.l2.payload);
+            if (m.from_l2) {
+                if (m.l2.remaining_ttl != std::chrono::milliseconds::max())
+                    ttl = std::min<std::chrono::nanoseconds>(ttl, m.l2.remaining_ttl);
+            } else {
+                tier_.count_decode_failure();
+                m.l2.status = lookup_status::corrupt; // overwritten after the load
+            }
+        }
+        if (tier_.options().subscribe && !tier_.subscribed())
+            ttl = std::min<std::chrono::nanoseconds>(ttl, tier_.options().unsubscribed_l1_ttl);
+        if (ttl <= std::chrono::nanoseconds::zero()) ttl = std::chrono::nanoseconds(1);
+        o.ttl = ttl;
+        return o;
+    }
 
     template <class Loader>
     static V invoke(Loader& loader, const K& k) {
