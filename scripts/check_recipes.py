@@ -41,8 +41,11 @@ m = re.search(r"project\(cistern VERSION ([0-9]+\.[0-9]+\.[0-9]+)", cmake)
 check(m is not None, "CMakeLists.txt: no `project(cistern VERSION x.y.z)`")
 version = m.group(1) if m else None
 cmake_options = set(re.findall(r"option\((CISTERN_[A-Z0-9_]+)", cmake))
-components = [c.lower() for c in re.findall(r"cistern_component_option\(([A-Z0-9_]+)", cmake)]
-cmake_options |= {"CISTERN_WITH_" + c.upper() for c in components}
+all_components = [c.lower() for c in re.findall(r"cistern_component_option\(([A-Z0-9_]+)", cmake)]
+cmake_options |= {"CISTERN_WITH_" + c.upper() for c in all_components}
+# The recipes package the library; the `cistern` command-line tool (component cli) is not
+# part of them, and both recipes must switch it off explicitly.
+components = [c for c in all_components if c != "cli"]
 check(len(components) > 0, "CMakeLists.txt: no cistern_component_option(...)")
 
 # --- Conan ------------------------------------------------------------------------------
@@ -90,6 +93,8 @@ check(conan_opts == set(components),
 for c in conan_opts:
     check(f'components["{c}"]' in methods.get("package_info", ""),
           f"{conan_rel}: package_info() has no component '{c}'")
+check('"CISTERN_WITH_CLI"] = "OFF"' in conan or "cli" not in all_components,
+      f"{conan_rel}: does not switch off the CLI (CISTERN_WITH_CLI=OFF)")
 for opt in set(re.findall(r"CISTERN_[A-Z0-9_]+", conan)):
     check(opt in cmake_options, f"{conan_rel}: passes {opt}, which CMakeLists.txt does not define")
 
@@ -119,6 +124,8 @@ fc = re.search(r"vcpkg_check_features\((.*?)\)", portfile, re.S)
 mapped = dict(re.findall(r"^\s*([a-z0-9-]+)\s+(CISTERN_[A-Z0-9_]+)\s*$", fc.group(1), re.M)) if fc else {}
 check(set(mapped) == features, f"{port}/portfile.cmake: vcpkg_check_features maps {sorted(mapped)}, "
                                f"vcpkg.json has features {sorted(features)}")
+check("-DCISTERN_WITH_CLI=OFF" in portfile or "cli" not in all_components,
+      f"{port}/portfile.cmake: does not pass -DCISTERN_WITH_CLI=OFF")
 for opt in set(re.findall(r"CISTERN_[A-Z0-9_]+", portfile)):
     check(opt in cmake_options, f"{port}/portfile.cmake: passes {opt}, which CMakeLists.txt does not define")
 

@@ -20,9 +20,10 @@ class CisternConan(ConanFile):
     topics = ("database", "connection-pool", "cache", "postgresql", "sqlite", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    # One option per optional component; with_sqlite maps to the CMake option CISTERN_WITH_SQLITE, ...
-    options = {"with_sqlite": [True, False], "with_postgres": [True, False]}
-    default_options = {"with_sqlite": True, "with_postgres": True}
+    # One option per optional library component; with_sqlite maps to the CMake option
+    # CISTERN_WITH_SQLITE, and so on. The `cistern` command-line tool is not packaged here.
+    options = {"with_sqlite": [True, False], "with_postgres": [True, False], "with_redis": [True, False]}
+    default_options = {"with_sqlite": True, "with_postgres": True, "with_redis": False}
     no_copy_source = True
 
     @property
@@ -47,6 +48,8 @@ class CisternConan(ConanFile):
             self.requires("sqlitecpp/3.3.1", transitive_headers=True, transitive_libs=True)
         if self.options.with_postgres:
             self.requires("libpq/15.5", transitive_headers=True, transitive_libs=True)
+        if self.options.with_redis:  # the Redis second cache tier (cistern::redis)
+            self.requires("hiredis/1.2.0", transitive_headers=True, transitive_libs=True)
 
     def package_id(self):
         # Header-only: no setting changes the package; the options still select components.
@@ -63,6 +66,8 @@ class CisternConan(ConanFile):
         tc.cache_variables["CISTERN_INSTALL"] = True
         tc.cache_variables["CISTERN_WITH_SQLITE"] = "ON" if self.options.with_sqlite else "OFF"
         tc.cache_variables["CISTERN_WITH_POSTGRES"] = "ON" if self.options.with_postgres else "OFF"
+        tc.cache_variables["CISTERN_WITH_REDIS"] = "ON" if self.options.with_redis else "OFF"
+        tc.cache_variables["CISTERN_WITH_CLI"] = "OFF"  # a library package: no command-line tool
         tc.generate()
         CMakeDeps(self).generate()
 
@@ -105,5 +110,12 @@ class CisternConan(ConanFile):
             c.set_property("cmake_target_name", "cistern::postgres")
             c.set_property("pkg_config_name", "cistern-postgres")
             c.requires = ["core", "libpq::libpq"]
+            c.bindirs = []
+            c.libdirs = []
+        if self.options.with_redis:
+            c = self.cpp_info.components["redis"]
+            c.set_property("cmake_target_name", "cistern::redis")
+            c.set_property("pkg_config_name", "cistern-redis")
+            c.requires = ["core", "hiredis::hiredis"]
             c.bindirs = []
             c.libdirs = []

@@ -221,6 +221,15 @@ public:
         requires requires(const S& s) { cache_figures::from(s); } && (!std::same_as<S, cache_figures>)
     void observe_cache(const S& s) { observe_cache(cache_figures::from(s)); }
 
+    /// Adds a source of findings that health() (and every snapshot) includes, e.g.
+    /// `redis::tier::health_source()`. It is called on the thread that asks for health,
+    /// without the monitor's locks held; it must stay callable for the monitor's life
+    /// and not throw (a source that throws is skipped).
+    void add_health_source(std::function<std::optional<health_finding>()> source) {
+        std::lock_guard lk(mu_);
+        health_sources_.push_back(std::move(source));
+    }
+
     /// The figures now, without consuming the slow log or pending alerts.
     monitor_snapshot snapshot() const { return make_snapshot(false); }
 
@@ -416,6 +425,16 @@ private:
         }
         s.sink_failures = sink_failures_.load(std::memory_order_relaxed);
         s.health = detail::evaluate_health(s, opts_);
+        std::vector<std::function<std::optional<health_finding>()>> sources;
+        {
+            std::lock_guard lk(mu_);
+            sources = health_sources_;
+        }
+        for (auto& src : sources) {
+            try {
+                if (auto f = src()) s.health.add(std::move(*f));
+            } catch (...) {}
+        }
         return s;
     }
 
@@ -471,6 +490,7 @@ private:
     mutable std::vector<pool_alert> pending_alerts_;
     std::optional<cache_figures> cache_;
     std::string db_system_; // learned by observe_db_system() when options.db_system is empty
+    std::vector<std::function<std::optional<health_finding>()>> health_sources_;
 
     std::tuple<Sinks...> sinks_;
     std::mutex flush_mu_;

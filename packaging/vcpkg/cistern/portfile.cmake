@@ -11,6 +11,7 @@ vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
   FEATURES
     sqlite   CISTERN_WITH_SQLITE
     postgres CISTERN_WITH_POSTGRES
+    redis    CISTERN_WITH_REDIS
 )
 
 vcpkg_cmake_configure(
@@ -20,6 +21,7 @@ vcpkg_cmake_configure(
     -DCISTERN_BUILD_TESTS=OFF
     -DCISTERN_BUILD_EXAMPLES=OFF
     -DCISTERN_BUILD_BENCHMARKS=OFF
+    -DCISTERN_WITH_CLI=OFF
     -DCISTERN_INSTALL=ON
 )
 vcpkg_cmake_install()

@@ -1,0 +1,7 @@
+# bench/redis_tier: L1 hit, L2 hit and database load of a primary-key query (throwaway
+# PostgreSQL and redis-server), and invalidation propagation between two instances.
+if(TARGET cistern::redis AND TARGET cistern::postgres)
+  add_executable(redis_tier_bench "${CMAKE_CURRENT_LIST_DIR}/redis_tier.cpp")
+  target_include_directories(redis_tier_bench PRIVATE "${PROJECT_SOURCE_DIR}/tests")
+  target_link_libraries(redis_tier_bench PRIVATE cistern::redis cistern::postgres benchmark::benchmark)
+endif()

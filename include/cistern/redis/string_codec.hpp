@@ -1,0 +1,23 @@
+#pragma once
+/// \file
+/// `cistern::redis::string_codec`: std::string values, stored as their bytes.
+
+#include <cistern/redis/value_codec.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cistern::redis {
+
+/// std::string as its bytes (any bytes decode).
+struct string_codec {
+    static constexpr std::uint8_t version = 1;
+    void encode(const std::string& v, std::string& out) const { out.append(v); }
+    std::optional<std::string> decode(std::string_view in) const { return std::string(in); }
+};
+
+static_assert(detail::check_value_codec<string_codec, std::string>());
+
+} // namespace cistern::redis
