@@ -308,6 +308,33 @@ public:
         h.wall_begin = f.begin + f.length;
     }
 
+    /// Sets the statement statistics (calls, errors, rows, latency), the slow-query log
+    /// and the pool event counters back to zero, and clears pending alerts (the
+    /// "reset_stats" action). Statements recorded before the call are applied first and
+    /// then forgotten; a statement recorded concurrently counts before or after. Closed
+    /// history intervals stay; the current one restarts from the reset. Cache figures
+    /// and pool samples are the application's cumulative counters and are kept.
+    void reset_statistics() {
+        apply_pending();
+        std::unique_lock<std::mutex> hl;
+        if (history_) hl = std::unique_lock(history_->mu);
+        for (const statement_stats* cs : registry_.all()) {
+            auto* st = const_cast<statement_stats*>(cs); // the registry owns them mutable
+            std::lock_guard wl(st->write_mu);
+            st->latency.reset();
+            st->errors.store(0, std::memory_order_relaxed);
+            st->rows.store(0, std::memory_order_relaxed);
+            st->slow.store(0, std::memory_order_relaxed);
+        }
+        slow_.reset();
+        pool_.reset();
+        {
+            std::lock_guard lk(mu_);
+            pending_alerts_.clear();
+        }
+        if (history_ && history_->started) read_counters(history_->before);
+    }
+
     /// The closed history intervals that ended within `window` of the newest one (all by
     /// default), oldest first, and their merge. Empty when history is off or no interval
     /// has closed yet.
@@ -447,6 +474,7 @@ private:
         }
         if (!recent.empty()) s.window.mean = sum / static_cast<std::int64_t>(recent.size());
         s.slow = consume ? slow_.take() : slow_.peek();
+        s.recent_slow = slow_.recent();
         s.slow_warnings = slow_.warnings();
         s.slow_criticals = slow_.criticals();
         s.slow_dropped = slow_.dropped();

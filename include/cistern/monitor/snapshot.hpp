@@ -27,7 +27,7 @@ inline constexpr std::array<double, 14> latency_bucket_bounds{
 /// A latency distribution reduced to figures (all durations in nanoseconds).
 struct latency_summary {
     std::uint64_t count = 0;
-    std::chrono::nanoseconds sum{}, mean{}, p50{}, p90{}, p99{}, p999{}, max{};
+    std::chrono::nanoseconds sum{}, mean{}, p50{}, p90{}, p95{}, p99{}, p999{}, max{};
     /// Values at or below each of latency_bucket_bounds, cumulative.
     std::array<std::uint64_t, latency_bucket_bounds.size()> buckets{};
 
@@ -41,6 +41,7 @@ struct latency_summary {
         s.mean = ns(static_cast<std::int64_t>(h.mean()));
         s.p50 = ns(static_cast<std::int64_t>(h.percentile(50)));
         s.p90 = ns(static_cast<std::int64_t>(h.percentile(90)));
+        s.p95 = ns(static_cast<std::int64_t>(h.percentile(95)));
         s.p99 = ns(static_cast<std::int64_t>(h.percentile(99)));
         s.p999 = ns(static_cast<std::int64_t>(h.percentile(99.9)));
         s.max = ns(static_cast<std::int64_t>(h.max()));
@@ -118,6 +119,7 @@ struct monitor_snapshot {
     std::uint64_t calls = 0, errors = 0;       ///< over all statements
     window_summary window;
     std::vector<slow_query> slow;              ///< slow statements new since the last flush
+    std::vector<slow_query> recent_slow;       ///< the last slow_query_log::kept_recent, flushed or not
     std::uint64_t slow_warnings = 0, slow_criticals = 0, slow_dropped = 0; ///< totals
     pool_summary pool;
     std::vector<pool_alert> pool_alerts;       ///< alerts new since the last flush
