@@ -11,7 +11,8 @@ set -euo pipefail
 profile="${1:-test}"
 demo_pkgs=(g++ make cmake libsqlite3-dev libsqlitecpp-dev librange-v3-dev)
 test_pkgs=("${demo_pkgs[@]}" libboost-test-dev libpq-dev postgresql-15 postgresql-15-hypopg
-           libsoci-dev libbenchmark-dev prometheus curl pkg-config python3)
+           libsoci-dev libbenchmark-dev prometheus curl pkg-config python3
+           libcpp-httplib-dev nlohmann-json3-dev zlib1g-dev chromium)  # http dashboard + browser tests
 case "$profile" in
   demo) want=("${demo_pkgs[@]}") ;;
   test) want=("${test_pkgs[@]}") ;;
