@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(screenshot_is_not_blank) {
     const std::string url = "http://127.0.0.1:" + std::to_string(w.dash->port()) + "/";
     cistern::test::temp_dir profile;
     const std::string png = profile.file("shot.png");
-    run_chromium(profile, "--virtual-time-budget=5000 --hide-scrollbars --window-size=1200,1800 --screenshot=" + png, url);
+    run_chromium(profile, "--virtual-time-budget=5000 --hide-scrollbars --window-size=1000,1250 --screenshot=" + png, url);
     const std::string bytes = read_file(png);
     BOOST_TEST_REQUIRE(!bytes.empty(), "no screenshot: " << read_file(profile.file("stderr.log")));
     const auto n = distinct_colours(bytes);
