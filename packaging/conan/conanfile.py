@@ -21,8 +21,8 @@ class CisternConan(ConanFile):
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
     # One option per optional component; with_sqlite maps to the CMake option CISTERN_WITH_SQLITE, ...
-    options = {"with_sqlite": [True, False], "with_postgres": [True, False]}
-    default_options = {"with_sqlite": True, "with_postgres": True}
+    options = {"with_sqlite": [True, False], "with_postgres": [True, False], "with_http": [True, False]}
+    default_options = {"with_sqlite": True, "with_postgres": True, "with_http": False}
     no_copy_source = True
 
     @property
@@ -47,6 +47,9 @@ class CisternConan(ConanFile):
             self.requires("sqlitecpp/3.3.1", transitive_headers=True, transitive_libs=True)
         if self.options.with_postgres:
             self.requires("libpq/15.5", transitive_headers=True, transitive_libs=True)
+        if self.options.with_http:
+            self.requires("cpp-httplib/0.11.4", transitive_headers=True, transitive_libs=True)
+            self.requires("nlohmann_json/3.11.2", transitive_headers=True)
 
     def package_id(self):
         # Header-only: no setting changes the package; the options still select components.
@@ -63,6 +66,7 @@ class CisternConan(ConanFile):
         tc.cache_variables["CISTERN_INSTALL"] = True
         tc.cache_variables["CISTERN_WITH_SQLITE"] = "ON" if self.options.with_sqlite else "OFF"
         tc.cache_variables["CISTERN_WITH_POSTGRES"] = "ON" if self.options.with_postgres else "OFF"
+        tc.cache_variables["CISTERN_WITH_HTTP"] = "ON" if self.options.with_http else "OFF"
         tc.generate()
         CMakeDeps(self).generate()
 
@@ -105,5 +109,12 @@ class CisternConan(ConanFile):
             c.set_property("cmake_target_name", "cistern::postgres")
             c.set_property("pkg_config_name", "cistern-postgres")
             c.requires = ["core", "libpq::libpq"]
+            c.bindirs = []
+            c.libdirs = []
+        if self.options.with_http:
+            c = self.cpp_info.components["http"]
+            c.set_property("cmake_target_name", "cistern::http")
+            c.set_property("pkg_config_name", "cistern-http")
+            c.requires = ["core", "cpp-httplib::cpp-httplib", "nlohmann_json::nlohmann_json"]
             c.bindirs = []
             c.libdirs = []

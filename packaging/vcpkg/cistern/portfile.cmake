@@ -11,6 +11,7 @@ vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
   FEATURES
     sqlite   CISTERN_WITH_SQLITE
     postgres CISTERN_WITH_POSTGRES
+    http     CISTERN_WITH_HTTP
 )
 
 vcpkg_cmake_configure(
