@@ -8,3 +8,8 @@ if(TARGET cistern::sqlite)
   add_executable(bench_monitor_sqlite "${CMAKE_CURRENT_LIST_DIR}/monitor_sqlite.cpp")
   target_link_libraries(bench_monitor_sqlite PRIVATE cistern::sqlite benchmark::benchmark)
 endif()
+# bench/http_snapshot: one snapshot + history + JSON rendering for 200 fingerprints.
+if(TARGET cistern::http)
+  add_executable(bench_http_snapshot "${CMAKE_CURRENT_LIST_DIR}/http_snapshot.cpp")
+  target_link_libraries(bench_http_snapshot PRIVATE cistern::http)
+endif()

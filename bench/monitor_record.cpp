@@ -5,11 +5,14 @@
 // fingerprint) as the naive peer.
 #include <cistern/monitor/monitor.hpp>
 
+#include "paired.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -125,4 +128,42 @@ BENCHMARK(monitor_record_duration)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(monitor_scoped_timer)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(naive_mutex_map_record)->Threads(1)->Threads(2)->UseRealTime();
 
-BENCHMARK_MAIN();
+namespace {
+// record(sql, start, end) into a monitor without history (A) and one with it (B): the
+// history is rolled by the ticker thread off the recording path; `interval` 10 s is the
+// default, 100 ms makes the ticker read the counters often while the slices run.
+int run_paired_suite(int rounds) {
+    auto make = [](std::chrono::milliseconds interval) {
+        cistern::monitor_options o;
+        o.flush_on_shutdown = false;
+        o.history_interval = interval;
+        return std::make_unique<cistern::monitor<>>(o);
+    };
+    for (auto interval : {std::chrono::milliseconds(10'000), std::chrono::milliseconds(100)}) {
+        for (int threads : {1, 2}) {
+            auto off = make(std::chrono::milliseconds(0));
+            auto on = make(interval);
+            auto body = [](cistern::monitor<>& m) {
+                return [&m](int t, std::uint64_t ops) {
+                    std::size_t i = static_cast<std::size_t>(t);
+                    for (std::uint64_t k = 0; k < ops; ++k) {
+                        const auto sql = texts[++i & 7];
+                        const auto t0 = std::chrono::steady_clock::now();
+                        const auto t1 = std::chrono::steady_clock::now();
+                        m.record(sql, t0, t1, 1, true);
+                    }
+                };
+            };
+            auto a = body(*off);
+            auto b = body(*on);
+            cistern_bench::print_paired("monitor_record/history_interval:" + std::to_string(interval.count()) +
+                                            "ms/threads:" + std::to_string(threads),
+                                        "history_off", "history_on",
+                                        cistern_bench::run_paired(rounds, threads, 2'000'000, a, b));
+        }
+    }
+    return 0;
+}
+} // namespace
+
+int main(int argc, char** argv) { return cistern_bench::paired_or_benchmark_main(argc, argv, run_paired_suite); }

@@ -22,8 +22,9 @@ class CisternConan(ConanFile):
     settings = "os", "arch", "compiler", "build_type"
     # One option per optional library component; with_sqlite maps to the CMake option
     # CISTERN_WITH_SQLITE, and so on. The `cistern` command-line tool is not packaged here.
-    options = {"with_sqlite": [True, False], "with_postgres": [True, False], "with_redis": [True, False]}
-    default_options = {"with_sqlite": True, "with_postgres": True, "with_redis": False}
+    options = {"with_sqlite": [True, False], "with_postgres": [True, False], "with_redis": [True, False],
+               "with_http": [True, False]}
+    default_options = {"with_sqlite": True, "with_postgres": True, "with_redis": False, "with_http": False}
     no_copy_source = True
 
     @property
@@ -50,6 +51,9 @@ class CisternConan(ConanFile):
             self.requires("libpq/15.5", transitive_headers=True, transitive_libs=True)
         if self.options.with_redis:  # the Redis second cache tier (cistern::redis)
             self.requires("hiredis/1.2.0", transitive_headers=True, transitive_libs=True)
+        if self.options.with_http:
+            self.requires("cpp-httplib/0.11.4", transitive_headers=True, transitive_libs=True)
+            self.requires("nlohmann_json/3.11.2", transitive_headers=True)
 
     def package_id(self):
         # Header-only: no setting changes the package; the options still select components.
@@ -68,6 +72,7 @@ class CisternConan(ConanFile):
         tc.cache_variables["CISTERN_WITH_POSTGRES"] = "ON" if self.options.with_postgres else "OFF"
         tc.cache_variables["CISTERN_WITH_REDIS"] = "ON" if self.options.with_redis else "OFF"
         tc.cache_variables["CISTERN_WITH_CLI"] = "OFF"  # a library package: no command-line tool
+        tc.cache_variables["CISTERN_WITH_HTTP"] = "ON" if self.options.with_http else "OFF"
         tc.generate()
         CMakeDeps(self).generate()
 
@@ -117,5 +122,12 @@ class CisternConan(ConanFile):
             c.set_property("cmake_target_name", "cistern::redis")
             c.set_property("pkg_config_name", "cistern-redis")
             c.requires = ["core", "hiredis::hiredis"]
+            c.bindirs = []
+            c.libdirs = []
+        if self.options.with_http:
+            c = self.cpp_info.components["http"]
+            c.set_property("cmake_target_name", "cistern::http")
+            c.set_property("pkg_config_name", "cistern-http")
+            c.requires = ["core", "cpp-httplib::cpp-httplib", "nlohmann_json::nlohmann_json"]
             c.bindirs = []
             c.libdirs = []

@@ -143,6 +143,9 @@ public:
         return n;
     }
 
+    /// The value of counter `i` (0 .. counts_length-1), e.g. to convert to a coarser layout.
+    std::uint64_t count_at(std::size_t i) const noexcept { return counts_[i].load(std::memory_order_relaxed); }
+
     /// The counter index of a value (public for tests).
     static std::size_t index_of(std::uint64_t v) noexcept {
         const int bucket = 64 - std::countl_zero(v | (sub_bucket_count - 1)) - (sub_bucket_half_magnitude + 1);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -25,8 +26,11 @@
 #include <cistern/monitor/cache_figures.hpp>
 #include <cistern/monitor/concepts.hpp>
 #include <cistern/monitor/detail/health_rules.hpp>
+#include <cistern/monitor/detail/history_ring.hpp>
 #include <cistern/monitor/detail/record_buffers.hpp>
 #include <cistern/monitor/health.hpp>
+#include <cistern/monitor/interval_histogram.hpp>
+#include <cistern/monitor/monitor_history.hpp>
 #include <cistern/monitor/options.hpp>
 #include <cistern/monitor/pool_listener.hpp>
 #include <cistern/monitor/pool_metrics.hpp>
@@ -49,6 +53,12 @@ namespace cistern {
 /// were called. Only a slow statement takes a mutex (to queue it for the slow log, at
 /// once). The first call with a new text fingerprints it under a mutex; a thread's first
 /// record into a monitor registers its ring under a mutex.
+///
+/// History (monitor_options::history_interval, non-zero by default): a fixed ring of
+/// history_length closed intervals (history_interval). An interval is closed off the
+/// recording path, from cumulative counters: the background ticker (or tick_history())
+/// applies every thread's ring, sums the statements' histograms and counters, and stores
+/// the difference from the previous reading; record() does nothing more with history on.
 ///
 /// Snapshots go to every sink on the background thread every `push_interval` (when
 /// non-zero) and on flush(). Sinks are called under one mutex, so a sink never runs
@@ -108,6 +118,13 @@ public:
           window_(opts_.window),
           slow_(opts_.slow_log_capacity),
           sinks_(std::move(sinks)...) {
+        if (opts_.history_interval > std::chrono::milliseconds::zero()) {
+            history_ = std::make_unique<history_state>(opts_.history_length);
+            if (opts_.history_ticker) {
+                tick_history(); // the first interval starts now
+                ticker_ = std::thread([this] { history_loop(); });
+            }
+        }
         if (opts_.push_interval > std::chrono::milliseconds::zero()) pusher_ = std::thread([this] { push_loop(); });
     }
     monitor(const monitor&) = delete;
@@ -123,6 +140,7 @@ public:
         }
         stop_cv_.notify_all();
         if (pusher_.joinable()) pusher_.join();
+        if (ticker_.joinable()) ticker_.join();
         if (opts_.flush_on_shutdown) {
             try { flush_if_changed(); } catch (...) {}
         }
@@ -171,6 +189,7 @@ public:
         std::lock_guard lk(mu_);
         pool_observed_ = true;
         last_pool_ = st;
+        peak_in_use_ = std::max(peak_in_use_, st.in_use);
         const double u = st.utilization();
         auto track = [&](std::optional<std::chrono::steady_clock::time_point>& since, double threshold) {
             if (u >= threshold) {
@@ -254,6 +273,100 @@ public:
     template <class S> S& sink() noexcept { return std::get<S>(sinks_); }
     /// The sink at position I of Sinks (same precondition as sink<S>()).
     template <std::size_t I> auto& sink() noexcept { return std::get<I>(sinks_); }
+
+    /// Closes the current history interval if it has lasted history_interval by `now`
+    /// (steady clock; pass times for tests), storing what happened in it. The first call
+    /// only starts an interval. Does nothing when history is off. Called by the ticker
+    /// thread unless options.history_ticker is false. An interval closed late is longer
+    /// (its length says so); the next starts when it closed.
+    void tick_history(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
+        if (!history_) return;
+        apply_pending();
+        std::lock_guard lk(history_->mu);
+        history_state& h = *history_;
+        if (!h.started) {
+            read_counters(h.before);
+            h.begin = now;
+            h.wall_begin = std::chrono::system_clock::now();
+            h.started = true;
+            return;
+        }
+        if (now - h.begin < opts_.history_interval) return;
+        read_counters(h.now);
+        const reading& a = h.before;
+        const reading& b = h.now;
+        auto d = [](std::uint64_t x, std::uint64_t y) { return y > x ? y - x : 0; };
+        history_interval f;
+        f.begin = h.wall_begin;
+        f.length = now - h.begin;
+        f.calls = d(a.calls, b.calls);
+        f.errors = d(a.errors, b.errors);
+        f.rows = d(a.rows, b.rows);
+        f.slow = d(a.slow, b.slow);
+        f.total = std::chrono::nanoseconds(static_cast<std::int64_t>(d(a.total_ns, b.total_ns)));
+        h.latency.assign_difference(b.latency, a.latency);
+        detail::history_ring::set_percentiles(f, h.latency);
+        f.pool_observed = b.pool_observed;
+        f.pool_size = b.pool.size;
+        f.pool_in_use = b.pool.in_use;
+        f.pool_in_use_peak = std::max(b.peak_in_use, b.pool.in_use);
+        f.pool_idle = b.pool.idle;
+        f.pool_waiting = b.pool.waiting;
+        f.pool_pending = b.pool.pending;
+        f.pool_max_size = b.pool.max_size;
+        f.pool_acquired = d(a.pool.acquired, b.pool.acquired);
+        f.pool_waited = d(a.pool.waited, b.pool.waited);
+        f.pool_wait_total = std::chrono::nanoseconds(static_cast<std::int64_t>(
+            d(static_cast<std::uint64_t>(a.pool.total_wait.count()), static_cast<std::uint64_t>(b.pool.total_wait.count()))));
+        f.pool_timeouts = d(a.timeouts, b.timeouts);
+        f.pool_connect_failures = d(a.connect_failures, b.connect_failures);
+        f.cache_observed = b.cache.has_value();
+        const cache_figures ca = a.cache.value_or(cache_figures{}), cb = b.cache.value_or(cache_figures{});
+        f.cache_hits = d(ca.hits, cb.hits);
+        f.cache_misses = d(ca.misses, cb.misses);
+        f.cache_loads = d(ca.loads, cb.loads);
+        f.cache_evictions = d(ca.evictions, cb.evictions);
+        h.ring.push(f, h.latency, std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
+        std::swap(h.before, h.now);
+        h.begin = now;
+        h.wall_begin = f.begin + f.length;
+    }
+
+    /// Sets the statement statistics (calls, errors, rows, latency), the slow-query log
+    /// and the pool event counters back to zero, and clears pending alerts (the
+    /// "reset_stats" action). Statements recorded before the call are applied first and
+    /// then forgotten; a statement recorded concurrently counts before or after. Closed
+    /// history intervals stay; the current one restarts from the reset. Cache figures
+    /// and pool samples are the application's cumulative counters and are kept.
+    void reset_statistics() {
+        apply_pending();
+        std::unique_lock<std::mutex> hl;
+        if (history_) hl = std::unique_lock(history_->mu);
+        for (const statement_stats* cs : registry_.all()) {
+            auto* st = const_cast<statement_stats*>(cs); // the registry owns them mutable
+            std::lock_guard wl(st->write_mu);
+            st->latency.reset();
+            st->errors.store(0, std::memory_order_relaxed);
+            st->rows.store(0, std::memory_order_relaxed);
+            st->slow.store(0, std::memory_order_relaxed);
+        }
+        slow_.reset();
+        pool_.reset();
+        {
+            std::lock_guard lk(mu_);
+            pending_alerts_.clear();
+        }
+        if (history_ && history_->started) read_counters(history_->before);
+    }
+
+    /// The closed history intervals that ended within `window` of the newest one (all by
+    /// default), oldest first, and their merge. Empty when history is off or no interval
+    /// has closed yet.
+    monitor_history history(std::chrono::nanoseconds window = std::chrono::nanoseconds::max()) const {
+        if (!history_) return monitor_history{};
+        std::lock_guard lk(history_->mu);
+        return history_->ring.read(window, opts_.history_interval);
+    }
 
     /// The rolling window's entries, oldest first.
     std::vector<window_entry> recent() const {
@@ -399,6 +512,7 @@ private:
         }
         if (!recent.empty()) s.window.mean = sum / static_cast<std::int64_t>(recent.size());
         s.slow = consume ? slow_.take() : slow_.peek();
+        s.recent_slow = slow_.recent();
         s.slow_warnings = slow_.warnings();
         s.slow_criticals = slow_.criticals();
         s.slow_dropped = slow_.dropped();
@@ -463,6 +577,65 @@ private:
         publish_locked(snap);
     }
 
+    // Cumulative counters at one instant, for history intervals.
+    struct reading {
+        std::array<std::uint64_t, interval_histogram::counts_length> latency{};
+        std::uint64_t calls = 0, errors = 0, rows = 0, slow = 0, total_ns = 0;
+        bool pool_observed = false;
+        pool_stats pool{};
+        std::size_t peak_in_use = 0; // since the previous reading
+        std::uint64_t timeouts = 0, connect_failures = 0;
+        std::optional<cache_figures> cache;
+    };
+    struct history_state {
+        explicit history_state(std::size_t length) : ring(length) {}
+        std::mutex mu;
+        detail::history_ring ring;
+        bool started = false;
+        std::chrono::steady_clock::time_point begin{};
+        std::chrono::system_clock::time_point wall_begin{};
+        reading before, now;
+        interval_histogram latency;
+    };
+
+    void read_counters(reading& r) {
+        r.latency.fill(0);
+        r.calls = r.errors = r.rows = r.slow = r.total_ns = 0;
+        for (const statement_stats* st : registry_.all()) {
+            const std::uint64_t n = st->calls();
+            if (n == 0) continue;
+            r.calls += n;
+            r.errors += st->errors.load(std::memory_order_relaxed);
+            r.rows += st->rows.load(std::memory_order_relaxed);
+            r.slow += st->slow.load(std::memory_order_relaxed);
+            r.total_ns += st->total_ns();
+            interval_histogram::accumulate(st->latency, r.latency);
+        }
+        std::lock_guard lk(mu_);
+        r.pool_observed = pool_observed_;
+        r.pool = last_pool_;
+        r.peak_in_use = peak_in_use_;
+        peak_in_use_ = last_pool_.in_use;
+        r.timeouts = std::max<std::uint64_t>(pool_.timeouts(), last_pool_.timed_out);
+        r.connect_failures = std::max<std::uint64_t>(pool_.connect_failures(), last_pool_.connect_failures);
+        r.cache = cache_;
+    }
+
+    void history_loop() {
+        std::unique_lock lk(stop_mu_);
+        auto next = std::chrono::steady_clock::now() + opts_.history_interval;
+        while (!stop_) {
+            if (stop_cv_.wait_until(lk, next, [this] { return stop_; })) break;
+            lk.unlock();
+            try { tick_history(); } catch (...) {}
+            {
+                std::lock_guard hl(history_->mu);
+                next = history_->begin + opts_.history_interval; // woken early: the same interval's end again
+            }
+            lk.lock();
+        }
+    }
+
     void push_loop() {
         std::unique_lock lk(stop_mu_);
         while (!stop_) {
@@ -491,6 +664,10 @@ private:
     std::optional<cache_figures> cache_;
     std::string db_system_; // learned by observe_db_system() when options.db_system is empty
     std::vector<std::function<std::optional<health_finding>()>> health_sources_;
+    std::size_t peak_in_use_ = 0; // highest in_use sampled since the last history reading
+
+    std::unique_ptr<history_state> history_;
+    std::thread ticker_;
 
     std::tuple<Sinks...> sinks_;
     std::mutex flush_mu_;

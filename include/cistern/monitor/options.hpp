@@ -56,6 +56,14 @@ struct monitor_options {
     std::uint64_t cache_min_requests = 100;
     /// How many statements reports and health findings name.
     std::size_t top_statements = 5;
+    /// Length of one history interval (default 10 s; zero: no history; not negative).
+    std::chrono::milliseconds history_interval = std::chrono::seconds(10);
+    /// Intervals kept (default 360: one hour of 10 s intervals), 1 .. 1 000 000. Memory is
+    /// fixed at about 4.8 KiB per interval.
+    std::size_t history_length = 360;
+    /// Close each interval on a background thread at its end. False: intervals close
+    /// only when tick_history() is called (tests, or an application with its own timer).
+    bool history_ticker = true;
 
     /// Throws config_error for the first invalid field.
     void validate() const {
@@ -86,6 +94,12 @@ struct monitor_options {
         if (!(error_rate_critical >= error_rate_warning && error_rate_critical <= 1.0))
             throw config_error("monitor_options::error_rate_critical", std::to_string(error_rate_critical),
                                "must be in [error_rate_warning, 1]");
+        if (history_interval < milliseconds::zero())
+            throw config_error("monitor_options::history_interval", std::to_string(history_interval.count()) + "ms",
+                               "must not be negative (zero: no history)");
+        if (history_interval > milliseconds::zero() && (history_length == 0 || history_length > 1'000'000))
+            throw config_error("monitor_options::history_length", std::to_string(history_length),
+                               "must be in [1, 1000000]");
         if (!(cache_hit_ratio_warning >= 0.0 && cache_hit_ratio_warning <= 1.0))
             throw config_error("monitor_options::cache_hit_ratio_warning", std::to_string(cache_hit_ratio_warning),
                                "must be in [0, 1]");

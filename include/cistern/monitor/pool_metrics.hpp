@@ -64,6 +64,21 @@ public:
         closes_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
     }
 
+    /// Sets counters and histograms to zero and forgets the leak reports and the last
+    /// connect error (events recorded at that instant may be lost).
+    void reset() {
+        acquire_wait.reset();
+        usage.reset();
+        creation.reset();
+        timeouts_.store(0, std::memory_order_relaxed);
+        connect_failures_.store(0, std::memory_order_relaxed);
+        leaks_.store(0, std::memory_order_relaxed);
+        for (auto& c : closes_) c.store(0, std::memory_order_relaxed);
+        std::lock_guard lk(mu_);
+        leak_reports_.clear();
+        last_connect_error_.clear();
+    }
+
     /// Acquires that timed out so far.
     std::uint64_t timeouts() const noexcept { return timeouts_.load(std::memory_order_relaxed); }
     /// Failed connection attempts so far.

@@ -35,9 +35,12 @@ struct slow_query {
 
 /// Pending slow statements: add() appends (under a mutex: only slow statements get
 /// here), take() hands each entry out exactly once. At most `capacity` entries wait;
-/// older ones are dropped and counted.
+/// older ones are dropped and counted. Independently, the last `kept_recent` entries stay
+/// readable with recent() whether taken or not (for dashboards).
 class slow_query_log {
 public:
+    static constexpr std::size_t kept_recent = 50;
+
     /// A log that holds at most `capacity` pending entries (0 is taken as 1).
     explicit slow_query_log(std::size_t capacity = 1000) : cap_(capacity ? capacity : 1) {}
 
@@ -47,7 +50,21 @@ public:
         std::lock_guard lk(mu_);
         ++(q.level == slow_level::critical ? critical_ : warning_);
         if (pending_.size() == cap_) { pending_.pop_front(); ++dropped_; }
+        if (recent_.size() == kept_recent) recent_.pop_front();
+        recent_.push_back(q);
         pending_.push_back(std::move(q));
+    }
+    /// The last kept_recent entries, oldest first (taken or not).
+    std::vector<slow_query> recent() const {
+        std::lock_guard lk(mu_);
+        return {recent_.begin(), recent_.end()};
+    }
+    /// Forgets every entry and sets the counters to zero.
+    void reset() {
+        std::lock_guard lk(mu_);
+        pending_.clear();
+        recent_.clear();
+        warning_ = critical_ = dropped_ = 0;
     }
     /// Removes and returns every pending entry, oldest first.
     std::vector<slow_query> take() {
@@ -72,6 +89,7 @@ private:
     std::size_t cap_;
     mutable std::mutex mu_;
     std::deque<slow_query> pending_;
+    std::deque<slow_query> recent_;
     std::uint64_t warning_ = 0, critical_ = 0, dropped_ = 0;
 };
 

@@ -26,8 +26,8 @@ struct latency_summary {
     /// Values recorded.
     std::uint64_t count = 0;
     ///@{
-    /// The sum, mean, percentiles (50, 90, 99, 99.9) and maximum of the values; zero when count is 0.
-    std::chrono::nanoseconds sum{}, mean{}, p50{}, p90{}, p99{}, p999{}, max{};
+    /// The sum, mean, percentiles (50, 90, 95, 99, 99.9) and maximum of the values; zero when count is 0.
+    std::chrono::nanoseconds sum{}, mean{}, p50{}, p90{}, p95{}, p99{}, p999{}, max{};
     ///@}
     /// Values at or below each of latency_bucket_bounds, cumulative.
     std::array<std::uint64_t, latency_bucket_bounds.size()> buckets{};
@@ -42,6 +42,7 @@ struct latency_summary {
         s.mean = ns(static_cast<std::int64_t>(h.mean()));
         s.p50 = ns(static_cast<std::int64_t>(h.percentile(50)));
         s.p90 = ns(static_cast<std::int64_t>(h.percentile(90)));
+        s.p95 = ns(static_cast<std::int64_t>(h.percentile(95)));
         s.p99 = ns(static_cast<std::int64_t>(h.percentile(99)));
         s.p999 = ns(static_cast<std::int64_t>(h.percentile(99.9)));
         s.max = ns(static_cast<std::int64_t>(h.max()));
@@ -165,6 +166,7 @@ struct monitor_snapshot {
     /// Figures over the rolling window of recent statements.
     window_summary window;
     std::vector<slow_query> slow;              ///< slow statements new since the last flush
+    std::vector<slow_query> recent_slow;       ///< the last slow_query_log::kept_recent, flushed or not
     ///@{
     /// Totals since the monitor started: slow statements at warning and critical level, and
     /// slow records dropped because more were pending than the slow query log holds.

@@ -12,6 +12,7 @@ vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     sqlite   CISTERN_WITH_SQLITE
     postgres CISTERN_WITH_POSTGRES
     redis    CISTERN_WITH_REDIS
+    http     CISTERN_WITH_HTTP
 )
 
 vcpkg_cmake_configure(
