@@ -16,9 +16,21 @@ namespace cistern::inspect {
 /// One recommendation of an advisor, flattened for a table.
 struct index_advice_row {
     std::string action;  ///< "create" or "drop"
+    ///@{
+    /// Copied from the recommendation: `table` the table it concerns, `index` the index
+    /// (for a drop, the existing one; for a create, the proposed name, unquoted),
+    /// `column_list` the indexed columns joined with ", ", `sql` the statement that applies
+    /// it, `reason` what was observed.
     std::string table, index, column_list, sql, reason;
+    ///@}
+    ///@{
+    /// PostgreSQL total plan cost without / with the index, when the advisor measured it
+    /// (empty otherwise, e.g. for SQLite or for drop advice).
     std::optional<double> cost_before, cost_after;
+    ///@}
+    /// Table column names: action, index, table, columns, reason (sql and costs are not shown).
     static std::vector<std::string> columns() { return {"action", "index", "table", "columns", "reason"}; }
+    /// This row's cells in columns() order.
     std::vector<value> cells() const { return {action, index, table, column_list, reason}; }
 };
 

@@ -18,8 +18,13 @@ namespace cistern::inspect {
 
 /// One client session other than the inspecting one.
 struct session {
+    /// Backend process ID of the session.
     std::int64_t pid = 0;
+    ///@{
+    /// Role name (usename), application_name and database name (datname) of the session;
+    /// each empty when NULL (e.g. for background workers).
     std::string user, application, database, state; ///< state: active, idle, idle in transaction, ...
+    ///@}
     double query_seconds = 0;  ///< since the current (or last) statement started
     double state_seconds = 0;  ///< since the state last changed (idle in transaction: how long idle)
     double xact_seconds = 0;   ///< since the open transaction began (0: none)
@@ -28,9 +33,12 @@ struct session {
     std::string query;         ///< fingerprint of the statement (literals as ?); empty when not readable
     bool readable = true;      ///< false: another role's session and no pg_read_all_stats
 
+    /// Table column names: pid, user, database, state, query_s, state_s, wait, blocked_by, query.
     static std::vector<std::string> columns() {
         return {"pid", "user", "database", "state", "query_s", "state_s", "wait", "blocked_by", "query"};
     }
+    /// This row's cells in columns() order: blocked_by as comma-separated pids, and query
+    /// replaced by "<insufficient privilege>" when the session is not readable.
     std::vector<value> cells() const {
         std::string b;
         for (auto p : blocked_by) b += (b.empty() ? "" : ",") + std::to_string(p);

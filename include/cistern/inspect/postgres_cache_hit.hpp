@@ -17,9 +17,16 @@ namespace cistern::inspect {
 /// statistics were reset.
 struct cache_hit {
     std::string kind; ///< "tables" or "indexes"
+    ///@{
+    /// Block requests served from shared buffers (`hits`) and read from outside them
+    /// (`reads`), summed over the user relations of this kind.
     std::int64_t hits = 0, reads = 0;
+    ///@}
+    /// hits / (hits + reads); 1.0 when there was no block request.
     double ratio() const noexcept { return hits + reads == 0 ? 1.0 : static_cast<double>(hits) / static_cast<double>(hits + reads); }
+    /// Table column names: kind, hits, reads, hit_rate.
     static std::vector<std::string> columns() { return {"kind", "hits", "reads", "hit_rate"}; }
+    /// This row's cells in columns() order (hit_rate is ratio()).
     std::vector<value> cells() const { return {kind, hits, reads, ratio()}; }
 };
 

@@ -23,7 +23,9 @@ struct connection_usage {
         const auto avail = max_connections - reserved;
         return avail <= 0 ? 1.0 : static_cast<double>(used) / static_cast<double>(avail);
     }
+    /// Table column names: used, max_connections, reserved, ratio.
     static std::vector<std::string> columns() { return {"used", "max_connections", "reserved", "ratio"}; }
+    /// This row's cells in columns() order.
     std::vector<value> cells() const { return {used, max_connections, reserved, ratio()}; }
 };
 

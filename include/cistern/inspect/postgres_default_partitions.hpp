@@ -16,9 +16,16 @@ namespace cistern::inspect {
 
 /// One default partition and its exact row count.
 struct default_partition {
+    ///@{
+    /// Schema of the default partition, name of its partitioned (parent) table, and name of
+    /// the default partition itself (unquoted).
     std::string schema, parent, partition;
+    ///@}
+    /// Exact count(*) of rows stored in the default partition itself (FROM ONLY).
     std::int64_t rows = 0;
+    /// Table column names: parent, default_partition, rows.
     static std::vector<std::string> columns() { return {"parent", "default_partition", "rows"}; }
+    /// This row's cells in columns() order; parent is shown as schema.parent.
     std::vector<value> cells() const { return {schema + "." + parent, partition, rows}; }
 };
 

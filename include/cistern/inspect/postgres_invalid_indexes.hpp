@@ -15,8 +15,13 @@ namespace cistern::inspect {
 
 /// An index the planner never uses because it is not valid.
 struct invalid_index {
+    ///@{
+    /// Schema of the index, the index name and the name of the table it is on (unquoted).
     std::string schema, index, table;
+    ///@}
+    /// Table column names: index, table.
     static std::vector<std::string> columns() { return {"index", "table"}; }
+    /// This row's cells in columns() order; index is shown as schema.index.
     std::vector<value> cells() const { return {schema + "." + index, table}; }
 };
 

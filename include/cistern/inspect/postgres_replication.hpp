@@ -16,10 +16,17 @@ namespace cistern::inspect {
 
 /// One replica's lag (or this server's, when it is one: name "(this replica)").
 struct replica_lag {
+    ///@{
+    /// `name`: application_name, "@" and the client address ("local" for a socket), or "(this replica)";
+    /// `state`: pg_stat_replication.state ("streaming", "catchup", ...; empty when NULL),
+    /// always "streaming" for this replica's own row.
     std::string name, state;
+    ///@}
     double lag_seconds = 0;   ///< replay lag
     std::int64_t lag_bytes = 0; ///< WAL not yet replayed (primary side only)
+    /// Table column names: replica, state, lag_s, lag_bytes.
     static std::vector<std::string> columns() { return {"replica", "state", "lag_s", "lag_bytes"}; }
+    /// This row's cells in columns() order.
     std::vector<value> cells() const { return {name, state, lag_seconds, lag_bytes}; }
 };
 

@@ -17,7 +17,11 @@ namespace cistern::inspect {
 
 /// One sequence and how much of it is used.
 struct sequence_usage {
+    ///@{
+    /// Schema and name of the sequence; table and column: the owning column (both empty when
+    /// the sequence is not owned).
     std::string schema, sequence, table, column; ///< table/column: the owner, when owned
+    ///@}
     std::int64_t last_value = 0; ///< 0 when never used or not readable
     std::int64_t max_value = 0;  ///< the smaller of the sequence's maximum and its column type's
     bool readable = true;        ///< false: no SELECT privilege on the sequence
@@ -25,7 +29,10 @@ struct sequence_usage {
     double ratio() const noexcept {
         return max_value <= 0 ? 0.0 : static_cast<double>(last_value) / static_cast<double>(max_value);
     }
+    /// Table column names: sequence, owner, last_value, max_value, used.
     static std::vector<std::string> columns() { return {"sequence", "owner", "last_value", "max_value", "used"}; }
+    /// This row's cells in columns() order: schema.sequence, table.column (empty when not
+    /// owned), last_value or "<no privilege>" when not readable, max_value, ratio().
     std::vector<value> cells() const {
         return {schema + "." + sequence, table.empty() ? std::string() : table + "." + column,
                 readable ? value(last_value) : value(std::string("<no privilege>")), max_value, ratio()};

@@ -19,11 +19,18 @@ namespace cistern::inspect {
 /// One normalized statement of pg_stat_statements (summed over roles of this database).
 struct statement_stat {
     std::string query;          ///< as pg_stat_statements normalized it (constants as $n)
+    /// Times the statement was executed (sum of pg_stat_statements.calls).
     std::int64_t calls = 0;
+    ///@{
+    /// Total execution time in milliseconds, and total_ms / calls (0 when calls is 0).
     double total_ms = 0, mean_ms = 0;
+    ///@}
+    /// Rows retrieved or affected, summed over all calls.
     std::int64_t rows = 0;
     double share = 0;           ///< of the total time of all statements listed before the limit
+    /// Table column names: total_ms, calls, mean_ms, rows, share, query.
     static std::vector<std::string> columns() { return {"total_ms", "calls", "mean_ms", "rows", "share", "query"}; }
+    /// This row's cells in columns() order.
     std::vector<value> cells() const { return {total_ms, calls, mean_ms, rows, share, query}; }
 };
 

@@ -16,17 +16,30 @@ namespace cistern::inspect {
 
 /// One user table's maintenance figures.
 struct table_health {
+    ///@{
+    /// Schema and name of the table (unquoted).
     std::string schema, table;
+    ///@}
+    ///@{
+    /// Estimated live tuples (n_live_tup).
     std::int64_t live = 0, dead = 0;     ///< n_live_tup, n_dead_tup (statistics, approximate)
+    ///@}
+    ///@{
+    /// Whether the table was ever vacuumed (last_vacuum or last_autovacuum set).
     bool vacuumed = false, analyzed = false; ///< ever, manually or by autovacuum
+    ///@}
     std::int64_t size_bytes = 0;         ///< heap size
     std::int64_t bloat_bytes = 0;        ///< estimated wasted heap bytes (0: no estimate)
+    /// dead / (live + dead); 0.0 when both are 0.
     double dead_ratio() const noexcept {
         return live + dead == 0 ? 0.0 : static_cast<double>(dead) / static_cast<double>(live + dead);
     }
+    /// Table column names: table, live, dead, vacuumed, analyzed, size, est_bloat.
     static std::vector<std::string> columns() {
         return {"table", "live", "dead", "vacuumed", "analyzed", "size", "est_bloat"};
     }
+    /// This row's cells in columns() order: schema.table, the counts, "yes"/"never" for
+    /// vacuumed and analyzed, then size_bytes and bloat_bytes.
     std::vector<value> cells() const {
         return {schema + "." + table, live, dead, std::string(vacuumed ? "yes" : "never"),
                 std::string(analyzed ? "yes" : "never"), size_bytes, bloat_bytes};

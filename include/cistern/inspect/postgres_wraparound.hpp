@@ -15,10 +15,13 @@ namespace cistern::inspect {
 
 /// One database's oldest unfrozen transaction ID age.
 struct xid_age {
+    /// The database name (datname).
     std::string database;
     std::int64_t age = 0;            ///< age(datfrozenxid)
     std::int64_t remaining = 0;      ///< XIDs left before PostgreSQL stops accepting writes
+    /// Table column names: database, xid_age, remaining.
     static std::vector<std::string> columns() { return {"database", "xid_age", "remaining"}; }
+    /// This row's cells in columns() order.
     std::vector<value> cells() const { return {database, age, remaining}; }
 };
 

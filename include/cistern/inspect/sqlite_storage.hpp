@@ -21,7 +21,9 @@ namespace cistern::inspect {
 struct sqlite_figure {
     std::string name;  ///< "quick_check", "pages", "free_pages", "journal_mode", "wal_bytes", "tables_without_stats"
     value figure;      ///< the number or text
+    /// Table column names: figure, value.
     static std::vector<std::string> columns() { return {"figure", "value"}; }
+    /// This row's cells in columns() order.
     std::vector<value> cells() const { return {name, figure}; }
 };
 

@@ -14,7 +14,10 @@ namespace cistern::report {
 
 /// A rectangular table: column names and rows of cells (numbers stay numbers).
 struct table {
+    /// Column names, in display order.
     std::vector<std::string> columns;
+    /// One vector of cells per row, in columns order (a renderer stops at the shorter of a row
+    /// and columns).
     std::vector<std::vector<value>> rows;
 };
 
@@ -24,8 +27,11 @@ struct section {
     std::string title;     ///< human title
     health_status status = health_status::healthy; ///< worst finding
     std::string state = "ok"; ///< inspect::availability name: ok, not_installed, not_readable, ...
+    /// What is wrong, each with a severity, rule, reason and recommendation; empty when healthy.
     std::vector<health_finding> findings;
+    /// The rows the check read; empty when the section was built without a table.
     std::optional<table> data;
+    /// What the data covers and what could not be seen (e.g. a missing privilege).
     std::vector<std::string> notes;
 };
 
@@ -35,7 +41,9 @@ struct document {
     std::string command;        ///< "health", "monitor slow-queries", ...
     std::string target;         ///< the database, password never included
     std::string generated_at;   ///< UTC, ISO 8601
+    /// Worst status of all sections, kept up to date by add(); healthy for no sections.
     health_status status = health_status::healthy;
+    /// The sections in the order they were added.
     std::vector<section> sections;
 
     /// Appends a section and raises the status to its status.

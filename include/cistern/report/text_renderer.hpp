@@ -40,6 +40,8 @@ inline bool numeric(const value& v) { return std::holds_alternative<std::int64_t
 /// their recommendations, the table (columns aligned, numbers right-aligned) and notes.
 class text_renderer {
 public:
+    /// A renderer with layout `o` (copied). Rendering only reads the document and writes to
+    /// the stream, so one renderer may serve several threads writing to distinct streams.
     explicit text_renderer(text_options o = {}) : o_(o) {}
 
     /// Writes `d` to `os`.
