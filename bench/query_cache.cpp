@@ -3,6 +3,10 @@
 // one-connection pool) either served from a warm query_cache (every key cached) or run on
 // the pooled connection. The hit includes building the key (statement text and
 // parameters) and copying the shared_ptr to the rows out.
+// The miss path (query_cache_miss, and the second paired line) runs the same lookup through
+// the query cache with the table invalidated before every call: building the key, finding
+// the tables the statement reads, running it on the pooled connection, storing the rows,
+// plus one invalidate() of a one-entry cache.
 //
 // Default: Google Benchmark cases. --paired[=rounds]: interleaved A/B rounds (paired.hpp),
 // median throughputs and median ratio.
@@ -50,6 +54,20 @@ void run_direct(Lease& lease, std::uint64_t ops, std::int64_t& i) {
     for (std::uint64_t n = 0; n < ops; ++n) benchmark::DoNotOptimize(lease->query(point_lookup, ++i % table_rows));
 }
 
+void run_missed(fixture& f, std::uint64_t ops, std::int64_t& i) {
+    for (std::uint64_t n = 0; n < ops; ++n) {
+        f.qc.invalidate("kv");
+        benchmark::DoNotOptimize(f.qc.query(point_lookup, {++i % table_rows}));
+    }
+}
+
+void query_cache_miss(benchmark::State& state) {
+    fixture f;
+    std::int64_t i = 0;
+    for (auto _ : state) run_missed(f, 1, i);
+    state.SetItemsProcessed(state.iterations());
+}
+
 void query_cache_hit(benchmark::State& state) {
     fixture f;
     std::int64_t i = 0;
@@ -81,6 +99,15 @@ int run_paired_suite(int rounds) {
         std::fprintf(stderr, "a measured call missed the cache\n");
         return 1;
     }
+    fixture g;
+    std::int64_t ic = 0, id = 0;
+    auto c = [&](int, std::uint64_t ops) {
+        auto lease = g.pool.acquire();
+        run_direct(lease, ops, ic);
+    };
+    auto d = [&](int, std::uint64_t ops) { run_missed(g, ops, id); };
+    const auto m = cistern_bench::run_paired(rounds, 1, 20'000, c, d);
+    cistern_bench::print_paired("sqlite/point_lookup", "direct", "query_cache_miss", m);
     return 0;
 }
 
@@ -88,5 +115,6 @@ int run_paired_suite(int rounds) {
 
 BENCHMARK(sqlite_direct);
 BENCHMARK(query_cache_hit);
+BENCHMARK(query_cache_miss);
 
 int main(int argc, char** argv) { return cistern_bench::paired_or_benchmark_main(argc, argv, run_paired_suite); }

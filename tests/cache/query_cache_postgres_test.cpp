@@ -3,6 +3,9 @@
 
 #include <cistern/adapter/postgres/factory.hpp>
 #include <cistern/cache/query_cache.hpp>
+#include <cistern/monitor/fingerprint.hpp>
+#include <cistern/strategy/detail/postgres_explain.hpp>
+#include <cistern/strategy/index/workload.hpp>
 #include <cistern/pool/pool.hpp>
 
 #include <support/postgres_server.hpp>
@@ -73,4 +76,37 @@ BOOST_FIXTURE_TEST_CASE(postgres_concurrent_misses_run_one_statement, fixture) {
     BOOST_TEST(right.load() == threads);
     BOOST_TEST(qc.stats().loads == 1u);
     BOOST_TEST(acquired() - before == 1u);
+}
+
+// Defects of the old hand-written table finder, on PostgreSQL itself.
+BOOST_FIXTURE_TEST_CASE(postgres_tags_follow_the_tables_the_statement_reads, fixture) {
+    {
+        auto c = pool.acquire();
+        c->execute_script("CREATE TABLE cistern_cache_test.\"Users\"(id int); CREATE TABLE cistern_cache_test.users(id int);"
+                          "INSERT INTO cistern_cache_test.\"Users\" VALUES (1), (2); INSERT INTO cistern_cache_test.users VALUES (1);");
+    }
+    cistern::query_cache qc(pool, cistern::cache_options{.max_weight = 1 << 20});
+    // E'' backslash escapes: the statement reads items, not a table `a`.
+    BOOST_TEST(qc.query("SELECT E'\\' FROM a' AS s FROM cistern_cache_test.items")->size() == 3u);
+    BOOST_TEST(qc.invalidate("cistern_cache_test.items") == 1u);
+    // FROM ONLY names the table after ONLY.
+    BOOST_TEST(qc.query("SELECT count(*) FROM ONLY cistern_cache_test.items")->scalar<int>() == 3);
+    BOOST_TEST(qc.invalidate("items") == 1u);
+    // "Users" and users are two tables.
+    BOOST_TEST(qc.query("SELECT count(*) FROM cistern_cache_test.\"Users\"")->scalar<int>() == 2);
+    BOOST_TEST(qc.query("SELECT count(*) FROM cistern_cache_test.users")->scalar<int>() == 1);
+    BOOST_TEST(qc.invalidate("cistern_cache_test.users") == 1u);
+    BOOST_TEST(qc.invalidate("cistern_cache_test.\"Users\"") == 1u);
+    BOOST_CHECK_THROW(qc.query("SELECT * FROM cistern_cache_test.items FOR UPDATE"), cistern::config_error);
+}
+
+// The monitor's fingerprint of a typed literal must stay a statement PostgreSQL accepts:
+// `timestamp $1` is a syntax error, `CAST($1 AS timestamp)` explains.
+BOOST_FIXTURE_TEST_CASE(postgres_explains_a_fingerprinted_typed_literal, fixture) {
+    const auto fp = cistern::fingerprint(
+        "SELECT name FROM cistern_cache_test.items WHERE now() > timestamp '2026-11-30 23:00:00' AND id = 3");
+    const std::string sql = cistern::strategy::index::detail::number_parameters(fp.text);
+    BOOST_TEST(sql.find("CAST($1 AS timestamp)") != std::string::npos, sql);
+    auto c = pool.acquire();
+    BOOST_CHECK_NO_THROW(cistern::strategy::detail::postgres_explain(*c, sql));
 }

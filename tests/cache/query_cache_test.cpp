@@ -72,9 +72,35 @@ BOOST_FIXTURE_TEST_CASE(statements_whose_tables_are_unknown_are_refused, fixture
     BOOST_TEST(qc.size() == 0u);
     using qct = decltype(qc);
     BOOST_TEST((qct::tables_of("select * from main.Users as u, orders o left join \"Items\" i on 1") ==
-                std::vector<std::string>{"users", "orders", "items"}));
+                std::vector<std::string>{"main.users", "orders", "Items"}));
     BOOST_TEST((qct::tables_of("WITH recent AS (SELECT * FROM orders) SELECT * FROM recent JOIN users ON 1") ==
                 std::vector<std::string>{"orders", "users"}));
+}
+
+BOOST_FIXTURE_TEST_CASE(tags_follow_the_real_tables_not_the_text, fixture) {
+    cistern::query_cache qc(pool, cistern::cache_options{.max_weight = 1 << 20});
+    // The old scanner tagged this with `a` (it ignored E'' escapes) — and SQLite reads no
+    // E'' strings at all, so the statement is checked on the scanner only.
+    BOOST_TEST((qc.tables_of("SELECT E'\\' FROM a' AS s FROM b") == std::vector<std::string>{"b"}));
+    qc.query("SELECT count(*) FROM main.users");
+    qc.query("SELECT count(*) FROM users WHERE id > 0");
+    BOOST_TEST(qc.invalidate("main.users") == 2u); // qualified: its own tag, and the unqualified statement's
+    qc.query("SELECT count(*) FROM main.users");
+    BOOST_TEST(qc.invalidate("temp.users") == 0u); // another schema's users
+    BOOST_TEST(qc.invalidate("Users") == 1u);      // unqualified: any schema
+    try {
+        qc.query("SELECT * FROM users WHERE id = 1 FOR UPDATE", {}, {.tables = {"users"}});
+        BOOST_FAIL("a locking read was accepted");
+    } catch (const cistern::config_error& e) {
+        BOOST_TEST(std::string(e.what()).find("locks rows") != std::string::npos);
+    }
+    try {
+        qc.query("SELECT random() FROM users");
+        BOOST_FAIL("a volatile read was accepted");
+    } catch (const cistern::config_error& e) {
+        BOOST_TEST(std::string(e.what()).find("random") != std::string::npos);
+    }
+    BOOST_TEST(qc.size() == 0u);
 }
 
 BOOST_FIXTURE_TEST_CASE(query_errors_reach_the_caller_and_are_not_cached, fixture) {

@@ -9,14 +9,15 @@
 #include <cistern/cache/cache_policies.hpp>
 #include <cistern/cache/cache_stats.hpp>
 #include <cistern/cache/detail/hash.hpp>
-#include <cistern/cache/detail/sql_tables.hpp>
 #include <cistern/cache/eviction/w_tinylfu.hpp>
 #include <cistern/cache/expiry/per_entry.hpp>
 #include <cistern/error.hpp>
 #include <cistern/row_set.hpp>
+#include <cistern/sql/name.hpp>
+#include <cistern/sql/scan_tables.hpp>
+#include <cistern/sql/table_access.hpp>
 #include <cistern/value.hpp>
 
-#include <cctype>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -75,9 +76,12 @@ struct query_weigher {
 struct query_cache_call {
     /// Time to live of this result (default: the query cache's default TTL).
     std::optional<std::chrono::nanoseconds> ttl{};
-    /// Tables the statement reads. Empty: found from the text of a plain SELECT (after
-    /// FROM and JOIN); a statement whose tables cannot be found is refused with
-    /// config_error rather than cached without invalidation.
+    /// Tables the statement reads. Empty: found by sql::scan_tables from the text; a
+    /// statement whose tables cannot be found with certainty (a function that may read
+    /// anything, a volatile function, a text the scanner cannot read), or that writes or
+    /// locks rows, is refused with config_error saying why, rather than cached without
+    /// invalidation. Declared tables are trusted, except that a locking read (FOR UPDATE /
+    /// FOR SHARE) is never cached.
     std::vector<std::string> tables{};
 };
 
@@ -87,9 +91,10 @@ struct query_cache_call {
 /// `l->query(std::string_view, std::span<const value>)` returning a row_set). Results are
 /// kept as `std::shared_ptr<const row_set>` (shared, never copied, valid after eviction),
 /// weighed by row_set::byte_size() plus the key, within cache_options::max_weight bytes.
-/// Each entry is tagged with the (lower-cased) tables it reads; invalidate(table) drops
-/// them, and a load that overlaps an invalidation returns its rows but does not store
-/// them. Thread-safe like cache.
+/// Each entry is tagged with the tables it reads (sql::canonical_name: unquoted names
+/// lower-cased, quoted names exact; a qualified name also tags its unqualified form);
+/// invalidate(table) drops them, and a load that overlaps an invalidation returns its rows
+/// but does not store them. Thread-safe like cache.
 template <class Pool, class Eviction = eviction::w_tinylfu>
 class query_cache {
 public:
@@ -117,15 +122,30 @@ public:
                 auto lease = pool_.acquire();
                 return std::make_shared<const row_set>(lease->query(k.sql, std::span<const value>(k.params)));
             },
-            [&] { // only on a miss, before the statement runs: a hit does not parse the text
-                std::vector<std::string> tags = call.tables.empty() ? tables_of(sql) : lowered(std::move(call.tables));
+            [&] { // only on a miss, before the statement runs: a hit does not read the text
+                std::vector<std::string> tags;
+                if (call.tables.empty()) {
+                    tags = tags_of(tables_of(sql));
+                } else {
+                    if (sql::scan_tables(sql).locks_rows) refuse(sql, "the statement locks rows (FOR UPDATE / FOR SHARE)");
+                    for (auto& t : call.tables) t = sql::canonical_name(t);
+                    tags = tags_of(call.tables);
+                }
                 return entry_options{.ttl = call.ttl, .tags = std::move(tags)};
             });
     }
 
-    /// Drops every cached result that read `table` (case-insensitive); returns how many.
-    /// Call it after writing to the table.
-    std::size_t invalidate(std::string_view table) { return cache_.invalidate_tag(lower(std::string(table))); }
+    /// Drops every cached result that read `table`, read as an SQL name (sql::canonical_name:
+    /// `users`, `Users` and `public.users` fold to lower case, `public."Users"` keeps its
+    /// case). An unqualified name drops results of that table in any schema; a qualified one
+    /// drops those of that schema's table and those whose statement named the table without
+    /// a schema. Returns how many results were dropped. Call it after writing to the table.
+    std::size_t invalidate(std::string_view table) {
+        const std::string name = sql::canonical_name(table);
+        std::size_t n = cache_.invalidate_tag(name);
+        if (name.find('.') != std::string::npos) n += cache_.invalidate_tag("*." + std::string(sql::unqualified(name)));
+        return n;
+    }
     /// Drops every cached result.
     void clear() { cache_.clear(); }
     /// A snapshot of the underlying cache's counters (see cache::stats()). Thread-safe.
@@ -137,24 +157,31 @@ public:
     /// The underlying cache (for listeners of stats, cleanup(), etc.).
     cache_type& underlying() noexcept { return cache_; }
 
-    /// The tables a plain SELECT reads, as query() finds them; throws config_error when
-    /// they cannot be found.
+    /// The tables `sql` reads, as query() finds them (sql::scan_tables); throws config_error
+    /// saying why when its result must not be cached (see query_cache_call::tables).
     static std::vector<std::string> tables_of(std::string_view sql) {
-        auto t = detail::tables_read(sql);
-        if (!t)
-            throw config_error("query_cache_call.tables", std::string(sql.substr(0, 60)),
-                               "not a plain SELECT whose tables can be found; declare the tables it reads");
-        return std::move(*t);
+        sql::table_access a = sql::scan_tables(sql);
+        if (auto why = a.refusal()) refuse(sql, *why);
+        return std::move(a.read);
     }
 
 private:
-    static std::string lower(std::string s) {
-        for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return s;
+    [[noreturn]] static void refuse(std::string_view sql, const std::string& why) {
+        throw config_error("query_cache_call.tables", std::string(sql.substr(0, 60)),
+                           "not cached: " + why + "; declare the tables it reads to cache it anyway");
     }
-    static std::vector<std::string> lowered(std::vector<std::string> v) {
-        for (auto& s : v) s = lower(std::move(s));
-        return v;
+    /// Tags of `tables` (canonical names): each name, plus its unqualified form for a qualified
+    /// name ("public.users" → also "users"), or "*.name" for an unqualified one.
+    static std::vector<std::string> tags_of(const std::vector<std::string>& tables) {
+        std::vector<std::string> tags;
+        tags.reserve(tables.size() * 2);
+        for (const auto& t : tables) {
+            std::string name = t;
+            if (name.find('.') != std::string::npos) tags.emplace_back(sql::unqualified(name));
+            else tags.push_back("*." + name);
+            tags.push_back(std::move(name));
+        }
+        return tags;
     }
 
     Pool& pool_;

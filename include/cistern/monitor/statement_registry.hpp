@@ -82,7 +82,7 @@ public:
         while (cap < max_texts * 2) cap <<= 1;
         mask_ = cap - 1;
         slots_ = std::make_unique<std::atomic<text_entry*>[]>(cap);
-        other_ = std::make_unique<statement_stats>("(other)", detail::fp_hash("(other)"), 0,
+        other_ = std::make_unique<statement_stats>("(other)", sql::detail::fnv1a("(other)"), 0,
                                                    static_cast<std::uint32_t>(max_fingerprints));
     }
     statement_registry(const statement_registry&) = delete;

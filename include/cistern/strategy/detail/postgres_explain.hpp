@@ -4,7 +4,9 @@
 /// parameterized statements ($1, $2, ...) explained as their generic plan.
 
 #include <cistern/error.hpp>
-#include <cistern/strategy/detail/sql_lexer.hpp>
+#include <cistern/sql/dialect.hpp>
+#include <cistern/sql/lexer.hpp>
+#include <cistern/sql/token.hpp>
 
 #include <charconv>
 #include <cstdlib>
@@ -16,8 +18,8 @@ namespace cistern::strategy::detail {
 /// Highest $n parameter number in `sql` (0 when none).
 inline int postgres_parameter_count(std::string_view sql) {
     int n = 0;
-    for (auto& t : tokenize(sql)) {
-        if (t.kind != token_kind::parameter || t.text.size() < 2 || t.text[0] != '$') continue;
+    for (auto& t : cistern::sql::tokenize(sql, cistern::sql::dialect::postgres)) {
+        if (t.kind != cistern::sql::token_kind::parameter || t.text.size() < 2 || t.text[0] != '$') continue;
         int v = 0;
         std::from_chars(t.text.data() + 1, t.text.data() + t.text.size(), v);
         if (v > n) n = v;

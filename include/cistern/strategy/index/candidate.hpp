@@ -4,8 +4,9 @@
 /// range and ORDER BY columns; single- and two-column candidates. Also the shared test
 /// "is this candidate already covered by the leading columns of an existing index?".
 
-#include <cistern/strategy/detail/fingerprint.hpp>
-#include <cistern/strategy/query_rules/detail/statement_view.hpp>
+#include <cistern/sql/fingerprint.hpp>
+#include <cistern/sql/statement_view.hpp>
+#include <cistern/sql/token.hpp>
 
 #include <algorithm>
 #include <map>
@@ -64,19 +65,19 @@ inline std::string candidate_index_name(const candidate& c) {
         altered = altered || !ok;
     }
     if (altered || name.size() > 48) {
-        name = name.substr(0, 40) + "_" + cistern::strategy::detail::fingerprint_id(raw).substr(0, 8);
+        name = name.substr(0, 40) + "_" + sql::fingerprint_id(sql::detail::fnv1a(raw)).substr(0, 8);
     }
     return name + "_idx";
 }
 
 namespace detail {
 
-using cistern::strategy::query_rules::detail::c_from;
-using cistern::strategy::query_rules::detail::c_order;
-using cistern::strategy::query_rules::detail::c_where;
-using cistern::strategy::query_rules::detail::statement_view;
-using cistern::strategy::detail::token;
-using cistern::strategy::detail::token_kind;
+using sql::c_from;
+using sql::c_order;
+using sql::c_where;
+using sql::statement_view;
+using sql::token;
+using sql::token_kind;
 
 /// Name as the database stores it: quoted identifiers keep their case, bare words fold to
 /// lower case (PostgreSQL's rule; SQLite is case-insensitive, so lower case is safe too).

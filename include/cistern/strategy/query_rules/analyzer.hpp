@@ -2,9 +2,10 @@
 /// \file
 /// `cistern::strategy::query_rules::analyzer`: runs the query rules over statements.
 
+#include <cistern/sql/fingerprint.hpp>
+#include <cistern/sql/statement_view.hpp>
 #include <cistern/strategy/query_rules/context.hpp>
 #include <cistern/strategy/query_rules/detail/rules.hpp>
-#include <cistern/strategy/query_rules/detail/statement_view.hpp>
 #include <cistern/strategy/query_rules/finding.hpp>
 #include <cistern/strategy/query_rules/options.hpp>
 
@@ -49,7 +50,7 @@ public:
 
     /// Findings for one statement. `ctx` adds the plan and table sizes the plan-aware rules use.
     std::vector<finding> analyze(std::string_view sql, const statement_context& ctx = {}) const {
-        const detail::statement_view view(sql);
+        const cistern::sql::statement_view view(sql);
         std::vector<finding> out;
         const detail::rule_input in{view, ctx, opts_, out};
         for (auto& r : table())
@@ -65,9 +66,9 @@ public:
         std::map<std::string, std::pair<std::int64_t, std::string>> seen; // id -> (count, normalized)
         std::vector<std::string> order;
         for (auto& sql : statements) {
-            auto normalized = cistern::strategy::detail::normalize(sql);
-            auto id = cistern::strategy::detail::fingerprint_id(normalized);
-            auto [it, fresh] = seen.try_emplace(id, 0, std::move(normalized));
+            auto fp = cistern::sql::fingerprint_of(sql);
+            auto id = cistern::sql::fingerprint_id(fp.hash);
+            auto [it, fresh] = seen.try_emplace(id, 0, std::move(fp.normalized));
             if (fresh) order.push_back(id);
             ++it->second.first;
         }

@@ -3,8 +3,9 @@
 /// The statement-level query rules. Each is a function over a statement_view that appends
 /// findings; analyzer runs them in order.
 
+#include <cistern/sql/statement_view.hpp>
+#include <cistern/sql/token.hpp>
 #include <cistern/strategy/query_rules/context.hpp>
-#include <cistern/strategy/query_rules/detail/statement_view.hpp>
 #include <cistern/strategy/query_rules/finding.hpp>
 #include <cistern/strategy/query_rules/options.hpp>
 
@@ -17,6 +18,27 @@
 #include <vector>
 
 namespace cistern::strategy::query_rules::detail {
+
+using sql::c_count_;
+using sql::c_fetch;
+using sql::c_for;
+using sql::c_from;
+using sql::c_group;
+using sql::c_having;
+using sql::c_limit;
+using sql::c_offset;
+using sql::c_order;
+using sql::c_returning;
+using sql::c_select;
+using sql::c_set;
+using sql::c_values;
+using sql::c_where;
+using sql::clause;
+using sql::npos;
+using sql::scope;
+using sql::statement_view;
+using sql::token;
+using sql::token_kind;
 
 /// Everything a rule gets.
 struct rule_input {

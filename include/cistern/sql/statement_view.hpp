@@ -1,10 +1,14 @@
 #pragma once
 /// \file
-/// The shape of one statement as the query rules see it: its tokens, its kind, and the
-/// clause positions of each top-level SELECT (split on UNION/INTERSECT/EXCEPT).
+/// `cistern::sql::statement_view`: the shape of one statement as the query rules and the
+/// index advisors see it: its tokens, its kind, its fingerprint, and the clause positions
+/// of each top-level query block (split on UNION/INTERSECT/EXCEPT). Made from the one
+/// lexer (sql/lexer.hpp); no database is asked.
 
-#include <cistern/strategy/detail/fingerprint.hpp>
-#include <cistern/strategy/detail/sql_lexer.hpp>
+#include <cistern/sql/dialect.hpp>
+#include <cistern/sql/fingerprint.hpp>
+#include <cistern/sql/lexer.hpp>
+#include <cistern/sql/token.hpp>
 
 #include <algorithm>
 #include <array>
@@ -13,11 +17,9 @@
 #include <string_view>
 #include <vector>
 
-namespace cistern::strategy::query_rules::detail {
+namespace cistern::sql {
 
-using cistern::strategy::detail::token;
-using cistern::strategy::detail::token_kind;
-
+/// "No such clause" in scope::at.
 inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
 /// Clause keywords, in the order they appear in a query block.
@@ -45,16 +47,20 @@ struct scope {
 };
 
 /// A tokenized statement with its kind ("select", "insert", "update", "delete", ...).
+/// Owns a copy of the text, so the tokens stay valid as long as the view.
 struct statement_view {
-    std::vector<token> tokens;
-    std::string kind;
+    std::string text;          ///< the statement as given
+    std::vector<token> tokens; ///< tokens of `text`
+    std::string kind;          ///< first depth-0 statement keyword, lower case ("" if none)
     std::vector<scope> scopes; ///< top-level query blocks
-    std::string normalized;
-    std::string fingerprint;
+    std::string normalized;    ///< sql::fingerprint_of(text).normalized
+    std::string fingerprint;   ///< sql::fingerprint_id of its hash (16 hex digits)
 
-    explicit statement_view(std::string_view sql) : tokens(cistern::strategy::detail::tokenize(sql)) {
-        normalized = cistern::strategy::detail::normalize(tokens);
-        fingerprint = cistern::strategy::detail::fingerprint_id(normalized);
+    /// Reads `sql` with the rules of `d`.
+    explicit statement_view(std::string_view sql, dialect d = dialect::generic) : text(sql), tokens(tokenize(text, d)) {
+        auto fp = fingerprint_of(text, d);
+        normalized = std::move(fp.normalized);
+        fingerprint = fingerprint_id(fp.hash);
         for (auto& t : tokens) {
             if (t.depth != 0 || t.kind != token_kind::word) continue;
             if (t.lower == "select" || t.lower == "insert" || t.lower == "update" || t.lower == "delete" ||
@@ -66,6 +72,8 @@ struct statement_view {
         }
         split_scopes();
     }
+    statement_view(const statement_view&) = delete; // the tokens view `text`
+    statement_view& operator=(const statement_view&) = delete;
 
     /// True when `i` is a name token that refers to a column or table (not a keyword).
     bool is_identifier(std::size_t i) const noexcept {
@@ -147,4 +155,4 @@ private:
     }
 };
 
-} // namespace cistern::strategy::query_rules::detail
+} // namespace cistern::sql
