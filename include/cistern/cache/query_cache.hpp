@@ -136,7 +136,7 @@ public:
     }
 
     /// Drops every cached result that read `table`, read as an SQL name (sql::canonical_name:
-    /// `users`, `Users` and `public.users` fold to lower case, `public."Users"` keeps its
+    /// `users`, `Users` and `public.users` fold to lower case, public.\"Users\" keeps its
     /// case). An unqualified name drops results of that table in any schema; a qualified one
     /// drops those of that schema's table and those whose statement named the table without
     /// a schema. Returns how many results were dropped. Call it after writing to the table.

@@ -54,6 +54,7 @@ namespace cistern::http {
 /// serving and joins the threads. Every member function may be called from any thread.
 class dashboard {
 public:
+    /// Validates `o` (throws config_error), binds and starts serving.
     explicit dashboard(dashboard_options o = {}) : opts_((o.validate(), std::move(o))),
           requests_(opts_.requests_per_second, opts_.request_burst), actions_(opts_.actions_per_second, opts_.action_burst) {
         server_.set_payload_max_length(opts_.max_request_bytes);

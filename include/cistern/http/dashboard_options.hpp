@@ -26,10 +26,10 @@ struct dashboard_options {
     std::size_t max_request_bytes = 16 * 1024;
     /// Requests per second over all routes (a token bucket of `request_burst`); 429 above.
     double requests_per_second = 50.0;
-    std::size_t request_burst = 100;
+    std::size_t request_burst = 100; ///< requests the bucket lets through at once
     /// Actions per second (POST), a separate, smaller bucket of `action_burst`.
     double actions_per_second = 1.0;
-    std::size_t action_burst = 5;
+    std::size_t action_burst = 5;    ///< actions the bucket lets through at once
     /// How often the watched pool's and cache's statistics are handed to the monitor
     /// (observe_pool / observe_cache); at least 10 ms.
     std::chrono::milliseconds sample_interval = std::chrono::seconds(1);

@@ -19,23 +19,31 @@ struct history_interval {
     std::chrono::nanoseconds length{};             ///< how long it lasted (>= 0)
 
     // statements
+    ///@{ statements run, statements that failed, rows they returned, statements that were slow
     std::uint64_t calls = 0, errors = 0, rows = 0, slow = 0;
+    ///@}
     std::chrono::nanoseconds total{};              ///< summed statement time
-    std::chrono::nanoseconds p50{}, p95{}, p99{}, max{}; ///< statement latency (max: bucket bound)
+    ///@{ statement latency percentiles and maximum (max: bucket bound)
+    std::chrono::nanoseconds p50{}, p95{}, p99{}, max{};
+    ///@}
 
     // pool (gauges from observe_pool() samples; pool_observed: at least one sample so far)
-    bool pool_observed = false;
+    bool pool_observed = false;                    ///< at least one pool sample so far
+    ///@{ pool gauges of the interval's last sample (pool_in_use_peak: the highest in-use seen)
     std::size_t pool_size = 0, pool_in_use = 0, pool_in_use_peak = 0, pool_idle = 0, pool_waiting = 0,
                 pool_pending = 0, pool_max_size = 0;
+    ///@}
     std::uint64_t pool_acquired = 0;               ///< successful acquires
     std::uint64_t pool_waited = 0;                 ///< acquires that waited
     std::chrono::nanoseconds pool_wait_total{};    ///< their summed wait
     std::uint64_t pool_timeouts = 0;               ///< acquires that gave up
-    std::uint64_t pool_connect_failures = 0;
+    std::uint64_t pool_connect_failures = 0;       ///< connection attempts that failed
 
     // cache (cache_observed: observe_cache() was called at least once so far)
-    bool cache_observed = false;
+    bool cache_observed = false;                   ///< observe_cache() was called at least once so far
+    ///@{ cache hits, misses, loads and evictions in the interval
     std::uint64_t cache_hits = 0, cache_misses = 0, cache_loads = 0, cache_evictions = 0;
+    ///@}
 
     /// Statements per second (0 for an empty interval).
     double throughput() const noexcept { return per_second(calls); }

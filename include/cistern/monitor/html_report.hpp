@@ -29,8 +29,8 @@ struct html_report_options {
     /// Live page: adds an inline script that refreshes the figures and charts from
     /// `api_path` every `refresh` (the static report has no script at all).
     bool live = false;
-    std::string api_path = "/api/performance";
-    std::chrono::milliseconds refresh{5000};
+    std::string api_path = "/api/performance"; ///< where the live page fetches its figures
+    std::chrono::milliseconds refresh{5000};   ///< how often the live page refreshes
     /// Entries in the watched cache, when known.
     std::optional<std::size_t> cache_entries;
 };

@@ -26,13 +26,15 @@ namespace cistern {
 class interval_histogram {
 public:
     static constexpr int sub_bucket_half_magnitude = 5;                         ///< 32
-    static constexpr std::uint64_t sub_bucket_count = 64;
-    static constexpr std::uint64_t sub_bucket_half = sub_bucket_count / 2;
+    static constexpr std::uint64_t sub_bucket_count = 64;                      ///< sub-buckets per bucket
+    static constexpr std::uint64_t sub_bucket_half = sub_bucket_count / 2;     ///< counters per bucket (32)
     static constexpr int bucket_count = histogram::max_magnitude - sub_bucket_half_magnitude; ///< 35
+    /// Number of counters (1152).
     static constexpr std::size_t counts_length = static_cast<std::size_t>(bucket_count + 1) * sub_bucket_half;
 
     /// Total values counted.
     std::uint64_t count() const noexcept { return total_; }
+    /// No value counted.
     bool empty() const noexcept { return total_ == 0; }
 
     /// Adds `n` values in the bucket of `v`.

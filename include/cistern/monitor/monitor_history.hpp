@@ -18,8 +18,8 @@ struct monitor_history {
     std::chrono::nanoseconds interval{}; ///< monitor_options::history_interval (0: history off)
     std::size_t capacity = 0;            ///< monitor_options::history_length
     std::chrono::nanoseconds window{};   ///< the window asked for
-    std::vector<history_interval> intervals;
-    history_interval total;
+    std::vector<history_interval> intervals; ///< closed intervals that ended in the window, oldest first
+    history_interval total;              ///< the merge of `intervals`
 };
 
 } // namespace cistern

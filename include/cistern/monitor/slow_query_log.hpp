@@ -39,7 +39,7 @@ struct slow_query {
 /// readable with recent() whether taken or not (for dashboards).
 class slow_query_log {
 public:
-    static constexpr std::size_t kept_recent = 50;
+    static constexpr std::size_t kept_recent = 50; ///< entries recent() keeps readable
 
     /// A log that holds at most `capacity` pending entries (0 is taken as 1).
     explicit slow_query_log(std::size_t capacity = 1000) : cap_(capacity ? capacity : 1) {}

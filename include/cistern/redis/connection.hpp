@@ -105,7 +105,9 @@ public:
         }
     }
 
+    /// Takes over `other`'s socket; `other` is left without one.
     connection(connection&&) noexcept = default;
+    /// Takes over `other`'s socket (closing this one's); `other` is left without one.
     connection& operator=(connection&&) noexcept = default;
     ~connection() = default;
 

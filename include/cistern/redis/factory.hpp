@@ -26,6 +26,7 @@ public:
     connection create() { return connection(opts_); }
     /// `redis://user:***@host:port/db` or `unix:/path?db=N`: never the password.
     std::string describe() const { return opts_.describe(); }
+    /// The options every created connection uses.
     const options& opts() const noexcept { return opts_; }
 
 private:

@@ -17,6 +17,7 @@ struct key_format {
     static_assert(std::is_convertible_v<const K&, std::string_view> || std::is_integral_v<K>,
                   "cistern::redis::key_format<K>: no default text form for this key type; pass tiered_cache a "
                   "KeyFormat callable `std::string(const K&)`");
+    /// `k` as decimal text (integers) or its characters (string-like keys).
     std::string operator()(const K& k) const {
         if constexpr (std::is_integral_v<K>) return std::to_string(k);
         else return std::string(std::string_view(k));

@@ -21,7 +21,7 @@ enum class lookup_status : std::uint8_t {
 
 /// The result of redis::tier::fetch(), handed back to tier::store() after a load.
 struct lookup {
-    lookup_status status = lookup_status::skipped;
+    lookup_status status = lookup_status::skipped; ///< what the fetch found
     /// The codec's bytes of the value (hit only).
     std::string payload{};
     /// The value's remaining L2 time to live (hit only; max() when it has none).

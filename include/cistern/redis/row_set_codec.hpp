@@ -22,8 +22,10 @@ namespace cistern::redis {
 /// varint length and the bytes). Decoding checks every length against the bytes left, so
 /// truncated or corrupt input decodes to nothing, never to a partial result.
 struct row_set_codec {
+    /// Format version, stored with each value: tier::fetch() reads a value stored with another version as corrupt.
     static constexpr std::uint8_t version = 1;
 
+    /// Appends the encoding of the value to `out`.
     void encode(const row_set& rs, std::string& out) const {
         put_varint(out, rs.column_count());
         for (const auto& c : rs.columns()) put_bytes(out, c);
@@ -34,6 +36,7 @@ struct row_set_codec {
         }
     }
 
+    /// The value encoded in `in`, or nothing when `in` is not a valid encoding.
     std::optional<row_set> decode(std::string_view in) const {
         reader rd{in};
         std::uint64_t ncols = 0;

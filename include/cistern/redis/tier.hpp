@@ -192,6 +192,7 @@ public:
     bool subscribed() const noexcept { return st_->subscribed.load(); }
     /// True while the breaker skips Redis.
     bool breaker_open() const { return st_->breaker_open(); }
+    /// A snapshot of the tier's counters.
     tier_stats stats() const noexcept { return st_->stats.snapshot(); }
     /// The last error (scrubbed of the password), or empty.
     std::string last_error() const {
@@ -210,6 +211,7 @@ public:
             return std::nullopt;
         };
     }
+    /// The options the tier was built with.
     const tier_options& options() const noexcept { return st_->opts; }
     /// `redis://user:***@host:port/db` or `unix:/path?db=N`.
     std::string describe() const { return st_->target; }

@@ -20,7 +20,7 @@ namespace cistern::redis {
 /// `breaker_failure_threshold` consecutive failures the breaker opens and calls skip
 /// Redis entirely (no extra latency) for `breaker_cooldown`; then one call probes.
 struct tier_options {
-    using ms = std::chrono::milliseconds;
+    using ms = std::chrono::milliseconds; ///< unit of the durations below
 
     /// Server, credentials, key prefix, connect and command timeouts.
     options redis{};

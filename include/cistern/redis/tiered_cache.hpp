@@ -48,6 +48,7 @@ class tiered_cache {
     static_assert(detail::check_value_codec<Codec, V>());
 
 public:
+    /// The in-memory (L1) cache type.
     using local_type = cache<K, V, Eviction, expiry::per_entry, Policies...>;
 
     /// `name` namespaces this cache's keys in Redis (distinct caches sharing a tier need
@@ -92,7 +93,9 @@ public:
 
     /// The in-memory cache (stats, size, clear).
     local_type& local() noexcept { return local_; }
+    /// The in-memory cache's statistics (local().stats()).
     cache_stats stats() const { return local_.stats(); }
+    /// The shared Redis (L2) tier.
     tier& shared_tier() noexcept { return tier_; }
 
 private:

@@ -11,7 +11,7 @@
 
 namespace cistern::sql {
 
-/// `name` read as an SQL name chain (`users`, `Public.Users`, `public."Users"`, `[main].t`)
+/// `name` read as an SQL name chain (`users`, `Public.Users`, public.\"Users\", `[main].t`)
 /// and written back with its parts joined by '.': unquoted parts fold to lower case
 /// (PostgreSQL's rule, and SQLite compares ASCII case-insensitively anyway); quoted parts
 /// keep their case, except in the sqlite dialect, where they fold too. Text that is not a

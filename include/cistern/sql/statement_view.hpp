@@ -29,10 +29,11 @@ enum clause : std::size_t { c_select, c_from, c_where, c_group, c_having, c_orde
 /// One query block at depth 0: [begin, end) in the token vector, with clause positions
 /// (index of the clause keyword, or npos).
 struct scope {
-    std::size_t begin = 0;
-    std::size_t end = 0;
-    std::array<std::size_t, c_count_> at{};
+    std::size_t begin = 0;                 ///< index of the block's first token
+    std::size_t end = 0;                   ///< one past its last token
+    std::array<std::size_t, c_count_> at{}; ///< per clause: index of its keyword, or npos
 
+    /// The block has clause `c`.
     bool has(clause c) const noexcept { return at[c] != npos; }
     /// Tokens of clause `c`, from after its keyword(s) to the next clause keyword.
     std::pair<std::size_t, std::size_t> range(clause c, const std::vector<token>& t) const noexcept {

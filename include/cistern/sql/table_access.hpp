@@ -35,7 +35,7 @@ struct table_access {
     /// random()): never cached.
     bool volatile_result = false;
     std::string reason;               ///< why the answer is uncertain or not cacheable ("" when neither)
-    table_source source = table_source::scanner;
+    table_source source = table_source::scanner; ///< what found the tables
 
     /// True when the statement writes nothing and the source knows of no write.
     bool read_only() const noexcept { return written.empty(); }

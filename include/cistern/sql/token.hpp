@@ -26,7 +26,7 @@ enum class token_kind : std::uint8_t {
 /// One token. `text` views the statement the tokens were made from: the statement must
 /// outlive the tokens.
 struct token {
-    token_kind kind;
+    token_kind kind;       ///< what sort of token it is
     std::string_view text; ///< the token as written in the statement
     std::string lower;     ///< words: lower-cased; quoted identifiers: the name; strings: the content
     int depth = 0;         ///< parenthesis depth at the token (a '(' has the outer depth)
