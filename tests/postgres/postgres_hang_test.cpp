@@ -161,7 +161,9 @@ void caller(pg_pool& p, tally& t, std::atomic<bool>& stop, const std::string& sq
             t.record(t.query, steady::now() - t0, call_timeout, "query (failed)");
             std::lock_guard lk(t.mu);
             ++t.query_failures;
-            if (e.timed_out() || e.connection_lost()) t.timed_out.insert(id);
+            // A timed-out statement whose cancel completed leaves a healthy connection the pool
+            // may lend again (by design, see cancel_wait); only one left broken must never be.
+            if ((e.timed_out() || e.connection_lost()) && !c.is_open()) t.timed_out.insert(id);
         }
     }
 }
