@@ -61,9 +61,14 @@ BOOST_AUTO_TEST_CASE(json_api_reports_the_workload) {
     BOOST_TEST(j["history"]["interval_s"] == 10.0);
     BOOST_TEST(j["history"]["total"]["cache"]["hits"] == 550);
     BOOST_TEST(j["history"]["intervals"][1]["cache"]["hit_ratio"] == 1.0);
-    // the slow statement, as a fingerprint (no literal)
+    // the slow statement, as a fingerprint (no literal); on a loaded machine another
+    // statement of the workload may also pass the 20 ms threshold, so look for it by shape
     BOOST_TEST_REQUIRE(!j["slow"].empty());
-    const std::string fp = j["slow"][0]["fingerprint"];
+    std::string fp;
+    for (const auto& e : j["slow"]) {
+        const std::string f = e["fingerprint"];
+        if (f.find("WITH RECURSIVE") != std::string::npos) fp = f;
+    }
     BOOST_TEST(fp.find("1500000") == std::string::npos);
     BOOST_TEST(fp.find("WITH RECURSIVE") != std::string::npos);
     // literal values never appear anywhere
