@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <memory>
 
+#include <cistern/monitor/detail/log_linear_buckets.hpp>
+
 namespace cistern {
 
 /// Records non-negative integer values (the monitor uses nanoseconds) in buckets whose
@@ -26,10 +28,12 @@ namespace cistern {
 /// that is consistent per counter but may miss records in flight.
 class histogram {
 public:
+    using layout = detail::log_linear_buckets<10>; ///< the counter layout
     static constexpr int sub_bucket_half_magnitude = 10;                        ///< 1024
     static constexpr std::uint64_t sub_bucket_count = 2048;                     ///< 2 * 10^3 rounded up
     /// Sub-buckets per bucket above the first (1024).
     static constexpr std::uint64_t sub_bucket_half = sub_bucket_count / 2;
+    static_assert(layout::sub_bucket_count == sub_bucket_count, "the layout and the counters agree");
     static constexpr int max_magnitude = 40;                                    ///< highest trackable: 2^40 - 1
     /// The largest value counted exactly into its bucket, 2^40 - 1; larger ones go to the last.
     static constexpr std::uint64_t highest_trackable = (std::uint64_t{1} << max_magnitude) - 1;
@@ -147,24 +151,11 @@ public:
     std::uint64_t count_at(std::size_t i) const noexcept { return counts_[i].load(std::memory_order_relaxed); }
 
     /// The counter index of a value (public for tests).
-    static std::size_t index_of(std::uint64_t v) noexcept {
-        const int bucket = 64 - std::countl_zero(v | (sub_bucket_count - 1)) - (sub_bucket_half_magnitude + 1);
-        const auto sub = static_cast<std::size_t>(v >> bucket);
-        return (static_cast<std::size_t>(bucket + 1) << sub_bucket_half_magnitude) + (sub - sub_bucket_half);
-    }
+    static std::size_t index_of(std::uint64_t v) noexcept { return layout::index_of(v); }
     /// The lowest value that lands in counter `i`.
-    static std::uint64_t value_at_index(std::size_t i) noexcept {
-        int bucket = static_cast<int>(i >> sub_bucket_half_magnitude) - 1;
-        std::uint64_t sub = (i & (sub_bucket_half - 1)) + sub_bucket_half;
-        if (bucket < 0) { sub -= sub_bucket_half; bucket = 0; }
-        return sub << bucket;
-    }
+    static std::uint64_t value_at_index(std::size_t i) noexcept { return layout::value_at_index(i); }
     /// The highest value that lands in the same counter as `v`.
-    static std::uint64_t highest_equivalent(std::uint64_t v) noexcept {
-        const int bucket = 64 - std::countl_zero(v | (sub_bucket_count - 1)) - (sub_bucket_half_magnitude + 1);
-        const std::uint64_t lowest = (v >> bucket) << bucket;
-        return lowest + (std::uint64_t{1} << bucket) - 1;
-    }
+    static std::uint64_t highest_equivalent(std::uint64_t v) noexcept { return layout::highest_equivalent(v); }
 
 private:
     std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;

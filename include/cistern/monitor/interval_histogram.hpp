@@ -13,6 +13,8 @@
 
 #include <cistern/monitor/histogram.hpp>
 
+#include <cistern/monitor/detail/log_linear_buckets.hpp>
+
 namespace cistern {
 
 /// Log-linear buckets with 32 sub-buckets per power of two, so a reported value is within
@@ -25,9 +27,11 @@ namespace cistern {
 /// and reads it under its history mutex). Counters saturate at 2^32-1.
 class interval_histogram {
 public:
+    using layout = detail::log_linear_buckets<5>; ///< the counter layout
     static constexpr int sub_bucket_half_magnitude = 5;                         ///< 32
     static constexpr std::uint64_t sub_bucket_count = 64;                      ///< sub-buckets per bucket
     static constexpr std::uint64_t sub_bucket_half = sub_bucket_count / 2;     ///< counters per bucket (32)
+    static_assert(layout::sub_bucket_count == sub_bucket_count, "the layout and the counters agree");
     static constexpr int bucket_count = histogram::max_magnitude - sub_bucket_half_magnitude; ///< 35
     /// Number of counters (1152).
     static constexpr std::size_t counts_length = static_cast<std::size_t>(bucket_count + 1) * sub_bucket_half;
@@ -71,26 +75,11 @@ public:
     }
 
     /// The counter index of a value.
-    static std::size_t index_of(std::uint64_t v) noexcept {
-        const int bucket = 64 - std::countl_zero(v | (sub_bucket_count - 1)) - (sub_bucket_half_magnitude + 1);
-        const auto sub = static_cast<std::size_t>(v >> bucket);
-        return (static_cast<std::size_t>(bucket + 1) << sub_bucket_half_magnitude) + (sub - sub_bucket_half);
-    }
+    static std::size_t index_of(std::uint64_t v) noexcept { return layout::index_of(v); }
     /// The lowest value that lands in counter `i`.
-    static std::uint64_t value_at_index(std::size_t i) noexcept {
-        int bucket = static_cast<int>(i >> sub_bucket_half_magnitude) - 1;
-        std::uint64_t sub = (i & (sub_bucket_half - 1)) + sub_bucket_half;
-        if (bucket < 0) {
-            sub -= sub_bucket_half;
-            bucket = 0;
-        }
-        return sub << bucket;
-    }
+    static std::uint64_t value_at_index(std::size_t i) noexcept { return layout::value_at_index(i); }
     /// The highest value that lands in the same counter as `v`.
-    static std::uint64_t highest_equivalent(std::uint64_t v) noexcept {
-        const int bucket = 64 - std::countl_zero(v | (sub_bucket_count - 1)) - (sub_bucket_half_magnitude + 1);
-        return ((v >> bucket) << bucket) + (std::uint64_t{1} << bucket) - 1;
-    }
+    static std::uint64_t highest_equivalent(std::uint64_t v) noexcept { return layout::highest_equivalent(v); }
 
     /// Adds the cumulative counts of `h` into `acc` (indexed like this class), e.g. to sum
     /// the histograms of every statement at one instant.
