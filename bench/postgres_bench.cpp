@@ -9,6 +9,7 @@
 #include <cistern/adapter/postgres/factory.hpp>
 #include <cistern/pool/pool.hpp>
 
+#include "latency_run.hpp"
 #include "support/postgres_server.hpp"
 
 #include <algorithm>
@@ -37,36 +38,11 @@ namespace {
 constexpr int threads = 8;
 constexpr long rows = 100'000;
 
-struct result {
-    double ops_per_s;
-    double p50_us, p99_us;
-};
+using result = cistern_bench::latency_result;
 
 template <class Op>
 result run(Op op, std::chrono::duration<double> length) {
-    std::vector<std::vector<double>> lat(threads);
-    std::atomic<bool> stop{false};
-    std::vector<std::thread> ts;
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int t = 0; t < threads; ++t)
-        ts.emplace_back([&, t] {
-            std::mt19937_64 rng(t + 1);
-            std::uniform_int_distribution<long> key(1, rows);
-            while (!stop.load(std::memory_order_relaxed)) {
-                const auto a = std::chrono::steady_clock::now();
-                op(key(rng));
-                lat[t].push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - a).count());
-            }
-        });
-    std::this_thread::sleep_for(length);
-    stop = true;
-    for (auto& t : ts) t.join();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::vector<double> all;
-    for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
-    std::sort(all.begin(), all.end());
-    auto pct = [&](double q) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<std::size_t>(q * all.size()))]; };
-    return {static_cast<double>(all.size()) / secs, pct(0.50), pct(0.99)};
+    return cistern_bench::run_for(op, threads, rows, length);
 }
 
 void print(const char* name, const result& r) {

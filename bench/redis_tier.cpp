@@ -16,6 +16,7 @@
 #include <cistern/redis/tier.hpp>
 #include <cistern/redis/tiered_cache.hpp>
 
+#include "latency_run.hpp"
 #include "paired.hpp"
 #include "support/postgres_server.hpp"
 #include "support/redis_server.hpp"
@@ -38,38 +39,11 @@ constexpr int threads = 8;
 constexpr long rows = 100'000;
 constexpr long l2_keys = 10'000;
 
-struct result {
-    double ops_per_s, p50_us, p99_us;
-};
-
-double pct(std::vector<double>& all, double q) {
-    return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<std::size_t>(q * static_cast<double>(all.size())))];
-}
+using result = cistern_bench::latency_result;
 
 template <class Op>
 result run(Op op, long key_space, std::chrono::duration<double> length) {
-    std::vector<std::vector<double>> lat(threads);
-    std::atomic<bool> stop{false};
-    std::vector<std::thread> ts;
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int t = 0; t < threads; ++t)
-        ts.emplace_back([&, t] {
-            std::mt19937_64 rng(t + 1);
-            std::uniform_int_distribution<long> key(1, key_space);
-            while (!stop.load(std::memory_order_relaxed)) {
-                const auto a = std::chrono::steady_clock::now();
-                op(key(rng));
-                lat[t].push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - a).count());
-            }
-        });
-    std::this_thread::sleep_for(length);
-    stop = true;
-    for (auto& t : ts) t.join();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::vector<double> all;
-    for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
-    std::sort(all.begin(), all.end());
-    return {static_cast<double>(all.size()) / secs, pct(all, 0.50), pct(all, 0.99)};
+    return cistern_bench::run_for(op, threads, key_space, length);
 }
 
 void print(const char* name, const result& r) {
@@ -184,7 +158,7 @@ int main(int argc, char** argv) try {
     }
     std::sort(prop.begin(), prop.end());
     std::printf("invalidation propagation A -> B     %zu of 1000 seen   p50 %8.1f us   p99 %8.1f us   max %8.1f us\n",
-                prop.size(), pct(prop, 0.5), pct(prop, 0.99), prop.empty() ? 0.0 : prop.back());
+                prop.size(), cistern_bench::quantile(prop, 0.5), cistern_bench::quantile(prop, 0.99), prop.empty() ? 0.0 : prop.back());
     return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "redis_tier_bench: %s\n", e.what());
