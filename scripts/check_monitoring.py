@@ -6,25 +6,11 @@ usage: check_monitoring.py <exposition.prom> <dashboard.json> <rules.yml>
 
 The exposition is the output of tests/monitor's monitor_prometheus_dump. A histogram's
 _bucket/_sum/_count series count as the histogram. Exits 1 naming each unknown metric.
-
-PENDING_RENAMES: the dashboard and rules use the OpenTelemetry names of issue 11
-(db_client_connection_*); until that rename is merged cistern still exports the older
-db_client_connections_* names, so each new name is also accepted as its old one. Delete
-an entry when the exposition has the new name (the check then holds it to that name).
 """
 import json
 import re
 import sys
 
-PENDING_RENAMES = {
-    "db_client_connection_count": "db_client_connections_usage",
-    "db_client_connection_max": "db_client_connections_max",
-    "db_client_connection_pending_requests": "db_client_connections_pending_requests",
-    "db_client_connection_timeouts_total": "db_client_connections_timeouts_total",
-    "db_client_connection_wait_time_seconds": "db_client_connections_wait_time_seconds",
-    "db_client_connection_use_time_seconds": "db_client_connections_use_time_seconds",
-    "db_client_connection_create_time_seconds": "db_client_connections_create_time_seconds",
-}
 METRIC = re.compile(r"\b((?:db_client|cistern)_[a-zA-Z0-9_]+)\b")
 LABELS = {"db_client_connection_pool_name", "db_client_connection_state"}
 
@@ -69,9 +55,7 @@ def main():
     unknown = []
     for r in sorted(refs):
         base = re.sub(r"_(bucket|sum|count)$", "", r)
-        ok = any(c in names for c in (r, PENDING_RENAMES.get(r, r)))
-        if base != r:  # a histogram's series
-            ok = ok or any(c in histograms for c in (base, PENDING_RENAMES.get(base, base)))
+        ok = r in names or (base != r and base in histograms)  # base != r: a histogram's series
         if not ok:
             unknown.append(r)
     for u in unknown:
