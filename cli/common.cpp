@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include <cistern/error.hpp>
+#include <cistern/monitor/detail/text_format.hpp>
 #include <cistern/report/text_renderer.hpp>
 
 #include <nlohmann/json.hpp>
@@ -92,14 +93,7 @@ postgres::connection open_postgres(const target& t) {
 }
 #endif
 
-std::string now_iso() {
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
+std::string now_iso() { return cistern::detail::format_utc(std::chrono::system_clock::now()); }
 
 bool use_color() {
     if (globals().no_color) return false;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <cistern/error.hpp>
+#include <cistern/monitor/detail/text_format.hpp>
 #include <cistern/monitor/health.hpp>
 #include <cistern/monitor/monitor_history.hpp>
 #include <cistern/monitor/snapshot.hpp>
@@ -61,22 +62,8 @@ inline std::string fmt_num(double v, int decimals = 2) {
 }
 inline std::string fmt_ms(std::chrono::nanoseconds d) { return fmt_num(static_cast<double>(d.count()) / 1e6, 3); }
 inline std::string fmt_pct(double r) { return fmt_num(r * 100.0, 1) + " %"; }
-inline std::string fmt_time(std::chrono::system_clock::time_point t) {
-    const std::time_t s = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&s, &tm);
-    char b[32];
-    std::strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return b;
-}
-inline std::string fmt_clock(std::chrono::system_clock::time_point t) {
-    const std::time_t s = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&s, &tm);
-    char b[16];
-    std::strftime(b, sizeof b, "%H:%M:%S", &tm);
-    return b;
-}
+inline std::string fmt_time(std::chrono::system_clock::time_point t) { return format_utc(t, "%Y-%m-%d %H:%M:%S UTC"); }
+inline std::string fmt_clock(std::chrono::system_clock::time_point t) { return format_utc(t, "%H:%M:%S"); }
 
 /// One line of a chart.
 struct chart_series {

@@ -66,14 +66,14 @@ inline std::string format_seconds(std::chrono::nanoseconds d) {
     return format_number(static_cast<double>(d.count()) / 1e9);
 }
 
-/// "2026-11-22T20:10:00Z".
-inline std::string format_utc(std::chrono::system_clock::time_point t) {
+/// `t` in UTC as strftime `format` writes it (at most 47 characters); by default
+/// ISO 8601, "2026-11-22T20:10:00Z".
+inline std::string format_utc(std::chrono::system_clock::time_point t, const char* format = "%Y-%m-%dT%H:%M:%SZ") {
     const std::time_t tt = std::chrono::system_clock::to_time_t(t);
     std::tm tm{};
     gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    char buf[48];
+    return std::string(buf, std::strftime(buf, sizeof buf, format, &tm));
 }
 
 } // namespace cistern::detail
