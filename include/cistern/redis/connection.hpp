@@ -143,6 +143,11 @@ public:
         return out;
     }
 
+    /// Reads the next reply without sending a command: a message on a subscribed
+    /// connection (`SUBSCRIBE`, or `CLIENT TRACKING ... REDIRECT` to it). Waits at most
+    /// options::command_timeout; throws query_error when nothing came or the connection is lost.
+    reply read_reply() { return read(); }
+
     /// The hiredis context (for the subscriber, which reads without blocking).
     redisContext* native() noexcept { return ctx_.get(); }
     /// The target with the password redacted.
