@@ -153,6 +153,7 @@ BOOST_AUTO_TEST_CASE(live_page_after_its_scripts_shows_the_json_figures) {
     BOOST_TEST(dom.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
     BOOST_TEST(dom.find("<script>alert") == std::string::npos);
     BOOST_TEST(dom.find("<svg") != std::string::npos);
+    BOOST_TEST(dom.find("<svg class=\"spark\"") != std::string::npos, "no statement sparkline");
     BOOST_TEST(dom.find("https://") == std::string::npos);
     BOOST_TEST(dom.find("http://") == std::string::npos);
 }
@@ -202,6 +203,7 @@ BOOST_AUTO_TEST_CASE(static_report_reads_with_javascript_off) {
             BOOST_TEST(dom.find(std::string("<svg id=\"") + id + "\"") != std::string::npos, url << " " << id);
         BOOST_TEST(dom.find("80 % warning") != std::string::npos);
         BOOST_TEST(dom.find("<polyline") != std::string::npos);
+        BOOST_TEST(dom.find("<svg class=\"spark\"") != std::string::npos, url << ": no statement sparkline");
         BOOST_TEST(field(dom, "pool_max_size") == "4");
         BOOST_TEST(dom.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
         BOOST_TEST(dom.find("http://") == std::string::npos);

@@ -71,6 +71,21 @@ BOOST_AUTO_TEST_CASE(json_api_reports_the_workload) {
     }
     BOOST_TEST(fp.find("1500000") == std::string::npos);
     BOOST_TEST(fp.find("WITH RECURSIVE") != std::string::npos);
+    // its trend: one call in each of the two intervals, under the id the statements list gives it
+    std::int64_t id = -1;
+    for (const auto& st : j["statements"])
+        if (st["fingerprint"] == fp) id = st["id"];
+    BOOST_TEST_REQUIRE(id >= 0);
+    bool trend_found = false;
+    for (const auto& t : j["history"]["statements"])
+        if (t["id"] == id) {
+            trend_found = true;
+            BOOST_TEST(t["fingerprint"] == fp);
+            BOOST_TEST(t["calls"] == nlohmann::json::array({1, 1}));
+            BOOST_TEST(t["total_ms"].size() == 2u);
+            BOOST_TEST(t["total_ms"][0].get<double>() >= 20.0); // it is the slow one
+        }
+    BOOST_TEST(trend_found);
     // literal values never appear anywhere
     BOOST_TEST(j.dump().find("v42") == std::string::npos);
     BOOST_TEST(j.dump().find("1500000") == std::string::npos);

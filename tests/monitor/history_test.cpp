@@ -253,4 +253,67 @@ BOOST_AUTO_TEST_CASE(bad_history_options_name_the_field) {
     check(c, "monitor_options::history_interval");
 }
 
+BOOST_AUTO_TEST_CASE(statement_trends_hold_each_statements_calls_and_time_per_interval) {
+    auto o = manual_history(5);
+    o.statement_trend_length = 3;
+    cistern::monitor<> m(o);
+    m.record("SELECT a FROM t WHERE id = 1", 7ms); // before the first tick: in no point
+    m.tick_history(t0);
+    // interval 1: a twice; interval 2: b once; interval 3: nothing; interval 4: a, b
+    m.record("SELECT a FROM t WHERE id = 2", 2ms);
+    m.record("SELECT a FROM t WHERE id = 3", 3ms);
+    m.tick_history(t0 + 10s);
+    {
+        const auto h = m.history();
+        BOOST_TEST_REQUIRE(h.statements.size() == 1u);
+        BOOST_TEST(h.statements[0].calls == std::vector<std::uint64_t>({2}));
+        BOOST_TEST(h.statements[0].total[0] == std::chrono::nanoseconds(5ms));
+    }
+    m.record("SELECT b FROM t", 20ms);
+    m.tick_history(t0 + 20s);
+    m.tick_history(t0 + 30s);
+    m.record("SELECT a FROM t WHERE id = 4", 1ms);
+    m.record("SELECT b FROM t", 4ms);
+    m.tick_history(t0 + 40s);
+
+    const auto h = m.history();
+    BOOST_TEST(h.intervals.size() == 4u);
+    BOOST_TEST_REQUIRE(h.statements.size() == 2u); // the newest 3 intervals: 2, 3, 4
+    const auto& b = h.statements[0];             // by summed time: b 24 ms, a 1 ms
+    const auto& a = h.statements[1];
+    BOOST_TEST(b.fingerprint == "SELECT b FROM t");
+    BOOST_TEST(b.calls == std::vector<std::uint64_t>({1, 0, 1}));
+    BOOST_TEST(b.sum() == std::chrono::nanoseconds(24ms));
+    BOOST_TEST(a.calls == std::vector<std::uint64_t>({0, 0, 1}));
+    BOOST_TEST(a.total[2] == std::chrono::nanoseconds(1ms));
+    const auto snap = m.snapshot();
+    for (const auto& st : snap.statements)
+        if (st.fingerprint == a.fingerprint) BOOST_TEST(st.id == a.id);
+
+    // a window of one interval: one point each; only statements with a call in it
+    const auto w = m.history(10s);
+    BOOST_TEST_REQUIRE(w.statements.size() == 2u);
+    BOOST_TEST(w.statements[0].calls.size() == 1u);
+
+    // reset_statistics: the next point counts from the reset, not negative or huge
+    m.record("SELECT b FROM t", 4ms);
+    m.reset_statistics();
+    m.record("SELECT b FROM t", 6ms);
+    m.tick_history(t0 + 50s);
+    const auto r = m.history(10s);
+    BOOST_TEST_REQUIRE(r.statements.size() == 1u);
+    BOOST_TEST(r.statements[0].calls == std::vector<std::uint64_t>({1}));
+    BOOST_TEST(r.statements[0].total[0] == std::chrono::nanoseconds(6ms));
+
+    // off
+    auto off = manual_history(5);
+    off.statement_trend_length = 0;
+    cistern::monitor<> m2(off);
+    m2.tick_history(t0);
+    m2.record("SELECT 1", 1ms);
+    m2.tick_history(t0 + 10s);
+    BOOST_TEST(m2.history().intervals.size() == 1u);
+    BOOST_TEST(m2.history().statements.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

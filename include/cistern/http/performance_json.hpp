@@ -98,7 +98,7 @@ inline nlohmann::json performance_json(const monitor_snapshot& s, const monitor_
                    {"slow_criticals", s.slow_criticals}, {"slow_dropped", s.slow_dropped}};
     auto& st = j["statements"] = nlohmann::json::array();
     for (const auto& x : s.statements)
-        st.push_back({{"fingerprint", x.fingerprint}, {"parameters", x.parameters}, {"calls", x.calls},
+        st.push_back({{"id", x.id}, {"fingerprint", x.fingerprint}, {"parameters", x.parameters}, {"calls", x.calls},
                       {"errors", x.errors}, {"rows", x.rows}, {"slow", x.slow}, {"total_ms", to_ms(x.total)},
                       {"latency", latency_json(x.latency)}});
     auto& slow = j["slow"] = nlohmann::json::array();
@@ -139,6 +139,12 @@ inline nlohmann::json performance_json(const monitor_snapshot& s, const monitor_
                                                                   : nlohmann::json(std::chrono::duration<double>(h.window).count());
     for (const auto& i : h.intervals) hist["intervals"].push_back(interval_json(i));
     hist["total"] = interval_json(h.total);
+    hist["statements"] = nlohmann::json::array();
+    for (const auto& t : h.statements) {
+        nlohmann::json ms = nlohmann::json::array();
+        for (auto v : t.total) ms.push_back(to_ms(v));
+        hist["statements"].push_back({{"id", t.id}, {"fingerprint", t.fingerprint}, {"calls", t.calls}, {"total_ms", std::move(ms)}});
+    }
     j["history"] = std::move(hist);
     return j;
 }

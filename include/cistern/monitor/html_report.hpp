@@ -112,6 +112,26 @@ inline std::string svg_chart(std::string_view id, std::string_view title, const 
     return o;
 }
 
+/// A statement's sparkline: its time per interval (ms) as a small SVG polyline, the
+/// numbers in the title (a tooltip and text for screen readers). Empty values: no SVG.
+inline std::string svg_sparkline(const std::vector<double>& values) {
+    if (values.empty()) return {};
+    double hi = 0;
+    for (double v : values) hi = std::max(hi, v);
+    if (hi <= 0) hi = 1;
+    const std::size_t n = values.size();
+    std::string o = "<svg class=\"spark\" viewBox=\"0 0 100 20\" role=\"img\"><title>ms per interval: ";
+    for (std::size_t i = 0; i < n; ++i) o += (i ? " " : "") + fmt_num(values[i], 1);
+    o += "</title><polyline class=\"line s1\" points=\"";
+    for (std::size_t i = 0; i < n; ++i) {
+        const double x = n > 1 ? 100.0 * static_cast<double>(i) / static_cast<double>(n - 1) : 50.0;
+        const double y = 19.0 - 18.0 * std::clamp(values[i] / hi, 0.0, 1.0);
+        o += fmt_num(x, 1) + "," + fmt_num(y, 1) + " ";
+    }
+    o += "\"/></svg>";
+    return o;
+}
+
 inline std::string report_css() {
     return R"(:root{--bg:#fff;--fg:#1d2330;--mute:#5b6473;--card:#f4f6fa;--line:#d5dae3;--ok:#1a7f37;--warn:#b7791f;--bad:#c62828;
 --s1:#2563eb;--s2:#16a34a;--s3:#dc2626;--s4:#9333ea;--thr:#f59e0b}
@@ -129,7 +149,7 @@ th:first-child,td:first-child{text-align:left}td.sql{font-family:ui-monospace,mo
 polyline.s1{stroke:var(--s1)}polyline.s2{stroke:var(--s2)}polyline.s3{stroke:var(--s3)}polyline.s4{stroke:var(--s4)}
 .key.s1{color:var(--s1)}.key.s2{color:var(--s2)}.key.s3{color:var(--s3)}.key.s4{color:var(--s4)}
 .finding{background:var(--card);border-left:4px solid var(--warn);padding:.4rem .7rem;margin:.4rem 0}.finding.unhealthy{border-color:var(--bad);background:var(--card)}
-table.numbers{font-size:12px}@media print{body{padding:0}.chart svg{max-width:100%}}
+table.numbers{font-size:12px}.spark{width:100px;height:20px;display:block}@media print{body{padding:0}.chart svg{max-width:100%}}
 )";
 }
 
@@ -143,6 +163,10 @@ function set(k,v){document.querySelectorAll('[data-field="'+k+'"]').forEach(func
 function pct(r){return (r*100).toFixed(1)+' %';}
 function ms(v){return v.toFixed(3);}
 function row(tb,cells,first){var tr=document.createElement('tr');cells.forEach(function(c,i){var td=document.createElement('td');td.textContent=c;if(i===0&&first)td.className=first;tr.appendChild(td);});tb.appendChild(tr);}
+function spark(td,v){if(!v||!v.length)return;var any=document.querySelector('svg');if(!any)return;var NS=any.namespaceURI;var svg=document.createElementNS(NS,'svg');svg.setAttribute('class','spark');svg.setAttribute('viewBox','0 0 100 20');
+ var t=document.createElementNS(NS,'title');t.textContent='ms per interval: '+v.map(function(x){return x.toFixed(1);}).join(' ');svg.appendChild(t);
+ var hi=0;v.forEach(function(x){if(x>hi)hi=x;});if(hi<=0)hi=1;var pl=document.createElementNS(NS,'polyline');pl.setAttribute('class','line s1');
+ pl.setAttribute('points',v.map(function(x,i){return (v.length>1?100*i/(v.length-1):50).toFixed(1)+','+(19-18*Math.min(Math.max(x/hi,0),1)).toFixed(1);}).join(' '));svg.appendChild(pl);td.appendChild(svg);}
 function line(id,series,max){var svg=document.getElementById(id);if(!svg)return;var hi=max||0;series.forEach(function(s){s.v.forEach(function(v){if(v>hi)hi=v;});});
  if(!max){svg.querySelectorAll('line.threshold').forEach(function(){});}if(hi<=0)hi=1;var n=0;series.forEach(function(s){n=Math.max(n,s.v.length);});
  var pl=svg.querySelectorAll('polyline');series.forEach(function(s,k){if(!pl[k])return;var pts=[];s.v.forEach(function(v,i){var x=48+(n>1?584*i/(n-1):0);var y=10+130*(1-Math.min(Math.max(v/hi,0),1));pts.push(x.toFixed(1)+','+y.toFixed(1));});pl[k].setAttribute('points',pts.join(' '));});
@@ -155,7 +179,8 @@ function apply(d){
  set('pool_max_size',String(d.pool.max_size));set('pool_in_use',String(d.pool.in_use));set('pool_idle',String(d.pool.idle));set('pool_timeouts',String(d.pool.timeouts));
  set('cache_hit_ratio',d.cache?pct(d.cache.hit_ratio):'n/a');set('cache_evictions',d.cache?String(d.cache.evictions):'n/a');
  if(d.cache&&d.cache.entries!==undefined)set('cache_entries',String(d.cache.entries));
- var tb=document.querySelector('#statements tbody');if(tb){tb.textContent='';d.statements.forEach(function(s){row(tb,[s.fingerprint,String(s.calls),ms(s.total_ms),ms(s.latency.mean_ms),ms(s.latency.p50_ms),ms(s.latency.p95_ms),ms(s.latency.p99_ms),String(s.errors)],'sql');});}
+ var tr={};(d.history.statements||[]).forEach(function(t){tr[t.id]=t.total_ms;});
+ var tb=document.querySelector('#statements tbody');if(tb){tb.textContent='';d.statements.forEach(function(s){row(tb,[s.fingerprint,String(s.calls),ms(s.total_ms),ms(s.latency.mean_ms),ms(s.latency.p50_ms),ms(s.latency.p95_ms),ms(s.latency.p99_ms),String(s.errors),''],'sql');spark(tb.lastChild.lastChild,tr[s.id]);});}
  var sl=document.querySelector('#slow tbody');if(sl){sl.textContent='';d.slow.slice().reverse().forEach(function(q){row(sl,[q.fingerprint,ms(q.duration_ms),q.level,q.finished],'sql');});}
  var fl=document.getElementById('findings');if(fl){fl.textContent='';d.health.findings.forEach(function(f){var div=document.createElement('div');div.className='finding '+f.severity;var b=document.createElement('b');b.textContent=f.rule+' ('+f.severity+'): ';div.appendChild(b);div.appendChild(document.createTextNode(f.reason+' \u2014 '+f.recommendation));fl.appendChild(div);});}
  var iv=d.history.intervals;
@@ -222,11 +247,19 @@ inline std::string render_html_report(const monitor_snapshot& s, const monitor_h
 
     // statements
     d += "<h2>Statements by total time</h2><table id=\"statements\"><thead><tr><th>fingerprint</th><th>calls</th><th>total ms</th>"
-         "<th>mean ms</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>errors</th></tr></thead><tbody>";
-    for (const auto& x : s.statements)
+         "<th>mean ms</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>errors</th><th>time per interval</th></tr></thead><tbody>";
+    for (const auto& x : s.statements) {
+        std::vector<double> trend;
+        for (const auto& t : h.statements)
+            if (t.id == x.id) {
+                for (auto v : t.total) trend.push_back(static_cast<double>(v.count()) / 1e6);
+                break;
+            }
         d += "<tr><td class=\"sql\">" + html_escape(x.fingerprint) + "</td><td>" + std::to_string(x.calls) + "</td><td>" +
              fmt_ms(x.total) + "</td><td>" + fmt_ms(x.latency.mean) + "</td><td>" + fmt_ms(x.latency.p50) + "</td><td>" +
-             fmt_ms(x.latency.p95) + "</td><td>" + fmt_ms(x.latency.p99) + "</td><td>" + std::to_string(x.errors) + "</td></tr>";
+             fmt_ms(x.latency.p95) + "</td><td>" + fmt_ms(x.latency.p99) + "</td><td>" + std::to_string(x.errors) + "</td><td>" +
+             detail::svg_sparkline(trend) + "</td></tr>";
+    }
     d += "</tbody></table>";
 
     // over time

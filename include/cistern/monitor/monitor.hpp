@@ -27,6 +27,7 @@
 #include <cistern/monitor/concepts.hpp>
 #include <cistern/monitor/detail/health_rules.hpp>
 #include <cistern/monitor/detail/history_ring.hpp>
+#include <cistern/monitor/detail/statement_trends.hpp>
 #include <cistern/monitor/detail/record_buffers.hpp>
 #include <cistern/monitor/health.hpp>
 #include <cistern/monitor/interval_histogram.hpp>
@@ -119,7 +120,8 @@ public:
           slow_(opts_.slow_log_capacity),
           sinks_(std::move(sinks)...) {
         if (opts_.history_interval > std::chrono::milliseconds::zero()) {
-            history_ = std::make_unique<history_state>(opts_.history_length);
+            history_ = std::make_unique<history_state>(opts_.history_length,
+                                                       std::min(opts_.statement_trend_length, opts_.history_length));
             if (opts_.history_ticker) {
                 tick_history(); // the first interval starts now
                 ticker_ = std::thread([this] { history_loop(); });
@@ -286,6 +288,7 @@ public:
         history_state& h = *history_;
         if (!h.started) {
             read_counters(h.before);
+            h.trends.rebase(registry_.all());
             h.begin = now;
             h.wall_begin = std::chrono::system_clock::now();
             h.started = true;
@@ -327,6 +330,7 @@ public:
         f.cache_loads = d(ca.loads, cb.loads);
         f.cache_evictions = d(ca.evictions, cb.evictions);
         h.ring.push(f, h.latency, std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
+        h.trends.tick(registry_.all());
         std::swap(h.before, h.now);
         h.begin = now;
         h.wall_begin = f.begin + f.length;
@@ -356,16 +360,22 @@ public:
             std::lock_guard lk(mu_);
             pending_alerts_.clear();
         }
-        if (history_ && history_->started) read_counters(history_->before);
+        if (history_ && history_->started) {
+            read_counters(history_->before);
+            history_->trends.rebase(registry_.all());
+        }
     }
 
     /// The closed history intervals that ended within `window` of the newest one (all by
-    /// default), oldest first, and their merge. Empty when history is off or no interval
-    /// has closed yet.
+    /// default), oldest first, and their merge; and per statement its trend over the
+    /// newest of those intervals (at most monitor_options::statement_trend_length). Empty
+    /// when history is off or no interval has closed yet.
     monitor_history history(std::chrono::nanoseconds window = std::chrono::nanoseconds::max()) const {
         if (!history_) return monitor_history{};
         std::lock_guard lk(history_->mu);
-        return history_->ring.read(window, opts_.history_interval);
+        monitor_history out = history_->ring.read(window, opts_.history_interval);
+        out.statements = history_->trends.read(out.intervals.size());
+        return out;
     }
 
     /// The rolling window's entries, oldest first.
@@ -588,9 +598,10 @@ private:
         std::optional<cache_figures> cache;
     };
     struct history_state {
-        explicit history_state(std::size_t length) : ring(length) {}
+        history_state(std::size_t length, std::size_t trend_length) : ring(length), trends(trend_length) {}
         std::mutex mu;
         detail::history_ring ring;
+        detail::statement_trends trends;
         bool started = false;
         std::chrono::steady_clock::time_point begin{};
         std::chrono::system_clock::time_point wall_begin{};

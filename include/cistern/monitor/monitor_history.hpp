@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <cistern/monitor/history_interval.hpp>
+#include <cistern/monitor/statement_trend.hpp>
 
 namespace cistern {
 
@@ -20,6 +21,10 @@ struct monitor_history {
     std::chrono::nanoseconds window{};   ///< the window asked for
     std::vector<history_interval> intervals; ///< closed intervals that ended in the window, oldest first
     history_interval total;              ///< the merge of `intervals`
+    /// Per statement with a call in them, its calls and time in the newest
+    /// `statements[i].calls.size()` of `intervals` (monitor_options::statement_trend_length
+    /// at most), by summed time, descending.
+    std::vector<statement_trend> statements;
 };
 
 } // namespace cistern

@@ -61,6 +61,11 @@ struct monitor_options {
     /// Intervals kept (default 360: one hour of 10 s intervals), 1 .. 1 000 000. Memory is
     /// fixed at about 4.8 KiB per interval.
     std::size_t history_length = 360;
+    /// Per-statement trend points kept (the newest intervals of the history; at most
+    /// history_length are used; 0: none): a statement's sparkline. Memory: 16 bytes a
+    /// point per statement (max_fingerprints + 1 statements at most), allocated when an
+    /// interval closes, never on the recording path.
+    std::size_t statement_trend_length = 60;
     /// Close each interval on a background thread at its end. False: intervals close
     /// only when tick_history() is called (tests, or an application with its own timer).
     bool history_ticker = true;
