@@ -254,6 +254,23 @@ BOOST_AUTO_TEST_CASE(cache_and_error_rate_rules) {
     BOOST_TEST((h.status == cistern::health_status::unhealthy));
 }
 
+BOOST_AUTO_TEST_CASE(default_partition_rows_rule) {
+    cistern::monitor<> m;
+    BOOST_TEST(!m.snapshot().default_partitions.has_value()); // not observed: no rule, no metric
+    m.observe_default_partitions({{"public.events", "public.events_default", 0}});
+    BOOST_TEST(find_rule(m.health(), "default_partition_rows") == nullptr);
+    m.observe_default_partitions({{"public.events", "public.events_default", 0}, {"app.orders", "app.orders_default", 1234}});
+    const auto s = m.snapshot();
+    BOOST_TEST_REQUIRE(s.default_partitions.has_value());
+    BOOST_TEST(s.default_partitions->size() == 2u);
+    const auto* d = find_rule(s.health, "default_partition_rows");
+    BOOST_TEST_REQUIRE(d != nullptr);
+    BOOST_TEST((d->severity == cistern::health_status::degraded));
+    BOOST_TEST(d->reason.find("app.orders_default of app.orders (1234)") != std::string::npos, d->reason);
+    m.observe_default_partitions({}); // rows moved out
+    BOOST_TEST(find_rule(m.health(), "default_partition_rows") == nullptr);
+}
+
 BOOST_AUTO_TEST_CASE(throwing_sink_is_isolated_and_counted) {
     std::vector<cistern::monitor_snapshot> got;
     {

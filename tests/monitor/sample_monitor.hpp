@@ -27,6 +27,7 @@ void fill_sample(M& m) {
     ps.min_idle = 2;
     m.observe_pool(ps);
     m.observe_cache(cistern::cache_figures{900, 100, 100, 7});
+    m.observe_default_partitions({{"public.events", "public.events_default", 42}, {"app.\"Orders\"", "app.orders_default", 0}});
 }
 
 } // namespace cistern::test

@@ -105,6 +105,10 @@ BOOST_AUTO_TEST_CASE(all_sinks_in_one_monitor) {
     BOOST_TEST(p.find("db_client_operation_duration_seconds_sum{" + update_kv + ",error_type=\"_OTHER\"} 0.004\n") !=
                std::string::npos);
     BOOST_TEST(p.find("cistern_db_client_operation_rows_total{" + update_kv + "} 600\n") != std::string::npos);
+    BOOST_TEST(p.find("cistern_partition_default_rows{parent=\"public.events\",partition=\"public.events_default\"} 42\n") !=
+               std::string::npos);
+    BOOST_TEST(p.find("cistern_partition_default_rows{parent=\"app.\\\"Orders\\\"\",partition=\"app.orders_default\"} 0\n") !=
+               std::string::npos); // label values escaped
     BOOST_TEST(p.find("db_query_text") == std::string::npos); // opt-in only
     BOOST_TEST(p.find("db_client_operation_errors_total") == std::string::npos); // one name for one thing
     BOOST_TEST(p.find("db_client_connections_") == std::string::npos);           // old names gone

@@ -6,6 +6,7 @@
 #include <cistern/inspect/check_result.hpp>
 #include <cistern/inspect/detail/bounded.hpp>
 #include <cistern/inspect/options.hpp>
+#include <cistern/monitor/default_partition_rows.hpp>
 #include <cistern/value.hpp>
 
 #include <cstdint>
@@ -54,6 +55,15 @@ check_result<default_partition> postgres_default_partitions(C& c, const options&
                   "move them out: in one transaction detach " + d.partition + ", create the partitions the rows belong to, "
                   "INSERT ... SELECT the rows into " + d.parent + ", then reattach (or recreate) the default partition");
     return r;
+}
+
+/// The check's rows as the monitor takes them (monitor::observe_default_partitions), names
+/// schema-qualified. Empty when the check could not run (see r.state).
+inline std::vector<default_partition_rows> default_partition_figures(const check_result<default_partition>& r) {
+    std::vector<default_partition_rows> out;
+    out.reserve(r.rows.size());
+    for (const auto& d : r.rows) out.push_back({d.schema + "." + d.parent, d.schema + "." + d.partition, d.rows});
+    return out;
 }
 
 } // namespace cistern::inspect

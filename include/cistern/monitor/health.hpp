@@ -27,7 +27,8 @@ struct health_finding {
     /// How bad this finding is (never healthy).
     health_status severity = health_status::degraded;
     std::string rule;           ///< short name: "pool_saturation", "pool_wait", "connect_failures",
-                                ///< "slow_statements", "cache_hit_ratio", "error_rate"
+                                ///< "slow_statements", "cache_hit_ratio", "error_rate",
+                                ///< "default_partition_rows"
     std::string reason;         ///< what was observed, with the numbers
     std::string recommendation; ///< a concrete next step
 };

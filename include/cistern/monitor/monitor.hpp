@@ -242,6 +242,16 @@ public:
         requires requires(const S& s) { cache_figures::from(s); } && (!std::same_as<S, cache_figures>)
     void observe_cache(const S& s) { observe_cache(cache_figures::from(s)); }
 
+    /// Takes the default partitions a database inspection found, with their rows (e.g.
+    /// from inspect::postgres_default_partitions(), see inspect::default_partition_figures):
+    /// the next snapshots carry them, the Prometheus sink exports
+    /// `cistern_partition_default_rows`, and the health rule "default_partition_rows" is
+    /// degraded while one holds rows. Replaces the previous observation.
+    void observe_default_partitions(std::vector<default_partition_rows> parts) {
+        std::lock_guard lk(mu_);
+        default_partitions_ = std::move(parts);
+    }
+
     /// Adds a source of findings that health() (and every snapshot) includes, e.g.
     /// `redis::tier::health_source()`. It is called on the thread that asks for health,
     /// without the monitor's locks held; it must stay callable for the monitor's life
@@ -544,6 +554,7 @@ private:
             p.level = level_;
             s.db_system = !opts_.db_system.empty() ? opts_.db_system : !db_system_.empty() ? db_system_ : "other_sql";
             s.cache = cache_;
+            s.default_partitions = default_partitions_;
             s.pool_alerts = pending_alerts_;
             if (consume) pending_alerts_.clear();
         }
@@ -673,6 +684,7 @@ private:
     std::array<std::uint64_t, 2> alerts_{};
     mutable std::vector<pool_alert> pending_alerts_;
     std::optional<cache_figures> cache_;
+    std::optional<std::vector<default_partition_rows>> default_partitions_;
     std::string db_system_; // learned by observe_db_system() when options.db_system is empty
     std::vector<std::function<std::optional<health_finding>()>> health_sources_;
     std::size_t peak_in_use_ = 0; // highest in_use sampled since the last history reading

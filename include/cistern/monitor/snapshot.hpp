@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <cistern/monitor/cache_figures.hpp>
+#include <cistern/monitor/default_partition_rows.hpp>
 #include <cistern/monitor/health.hpp>
 #include <cistern/monitor/histogram.hpp>
 #include <cistern/monitor/latency_buckets.hpp>
@@ -177,6 +178,9 @@ struct monitor_snapshot {
     std::vector<pool_alert> pool_alerts;       ///< alerts new since the last flush
     /// Cache counters from observe_cache(), if a cache is observed.
     std::optional<cache_figures> cache;
+    /// Default partitions from observe_default_partitions(), if they are observed (empty:
+    /// the database has none).
+    std::optional<std::vector<default_partition_rows>> default_partitions;
     /// The health rules' verdict at the time of the snapshot.
     health_report health;
     std::uint64_t sink_failures = 0;           ///< publishes that threw, all sinks

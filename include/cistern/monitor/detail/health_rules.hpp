@@ -155,6 +155,25 @@ inline health_report evaluate_health(const monitor_snapshot& s, const monitor_op
                    : "cache statements that repeat, or lengthen their time to live"});
     }
 
+    // rows in default partitions (from a database inspection)
+    if (s.default_partitions) {
+        std::int64_t total = 0;
+        std::string worst;
+        std::int64_t most = 0;
+        for (const auto& d : *s.default_partitions) {
+            total += std::max<std::int64_t>(d.rows, 0);
+            if (d.rows > most) {
+                most = d.rows;
+                worst = d.partition + " of " + d.parent;
+            }
+        }
+        if (total > 0)
+            r.add({health_status::degraded, "default_partition_rows",
+                   std::to_string(total) + " row(s) in default partitions; most in " + worst + " (" + std::to_string(most) + ")",
+                   "move them into the partitions their range belongs to (docs/partitioning.md), then create "
+                   "partitions ahead of time so new rows do not land in the default partition"});
+    }
+
     // error rate over the rolling window
     if (s.window.statements >= o.error_rate_min_statements && s.window.statements > 0) {
         const double rate = static_cast<double>(s.window.errors) / static_cast<double>(s.window.statements);

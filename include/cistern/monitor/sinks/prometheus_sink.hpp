@@ -48,6 +48,8 @@ namespace cistern {
 ///    `cistern_pool_utilization_level`;
 ///  - cache: `cistern_cache_requests_total{result="hit|miss"}`, `cistern_cache_loads_total`,
 ///    `cistern_cache_evictions_total`;
+///  - `cistern_partition_default_rows{parent, partition}` once observe_default_partitions()
+///    was called;
 ///  - `cistern_monitor_health_status` (0 healthy, 1 degraded, 2 unhealthy),
 ///    `cistern_monitor_sink_failures_total`.
 class prometheus_sink {
@@ -234,6 +236,15 @@ public:
             sample("cistern_cache_loads_total", "", num(s.cache->loads));
             head("cistern_cache_evictions_total", "counter", "Entries evicted from the cache.");
             sample("cistern_cache_evictions_total", "", num(s.cache->evictions));
+        }
+        if (s.default_partitions) {
+            head("cistern_partition_default_rows", "gauge", "Rows in a partitioned table's default partition.");
+            for (const auto& d : *s.default_partitions) {
+                std::string l;
+                label(l, "parent", d.parent);
+                label(l, "partition", d.partition);
+                sample("cistern_partition_default_rows", l, num(d.rows));
+            }
         }
         head("cistern_monitor_health_status", "gauge", "Health: 0 healthy, 1 degraded, 2 unhealthy.");
         sample("cistern_monitor_health_status", "", num(static_cast<int>(s.health.status)));
