@@ -116,6 +116,20 @@ BOOST_AUTO_TEST_CASE(pages_escape_markup_and_refer_to_no_external_url) {
         BOOST_TEST(r->get_header_value("Access-Control-Allow-Origin").empty());
         BOOST_TEST(r->get_header_value("Content-Security-Policy").find("default-src 'none'") != std::string::npos);
     }
+    BOOST_TEST(get_json(c, "/api/performance")["default_partitions"].is_null()); // not observed yet
+    // default partitions, once observed: in the JSON and in the pages, names escaped
+    w.mon->observe_default_partitions({{"public.<b>events</b>", "public.events_default", 7}});
+    const auto j = get_json(c, "/api/performance");
+    BOOST_TEST_REQUIRE(j["default_partitions"].size() == 1u);
+    BOOST_TEST(j["default_partitions"][0]["rows"] == 7);
+    BOOST_TEST(j["default_partitions"][0]["parent"] == "public.<b>events</b>");
+    for (const char* path : {"/", "/report"}) {
+        auto r = c.Get(path);
+        BOOST_TEST_REQUIRE(static_cast<bool>(r));
+        BOOST_TEST(r->body.find("id=\"default_partitions\"") != std::string::npos, path);
+        BOOST_TEST(r->body.find("public.&lt;b&gt;events&lt;/b&gt;") != std::string::npos, path);
+        BOOST_TEST(r->body.find("<b>events</b>") == std::string::npos, path);
+    }
     auto live = c.Get("/");
     auto report = c.Get("/report");
     BOOST_TEST(live->body.find("<script>") != std::string::npos);   // the live page refreshes itself

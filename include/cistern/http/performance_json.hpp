@@ -132,6 +132,13 @@ inline nlohmann::json performance_json(const monitor_snapshot& s, const monitor_
                       {"hit_ratio", s.cache->hit_ratio()}};
     else
         j["cache"] = nullptr;
+    if (s.default_partitions) {
+        auto& dp = j["default_partitions"] = nlohmann::json::array();
+        for (const auto& p : *s.default_partitions)
+            dp.push_back({{"parent", p.parent}, {"partition", p.partition}, {"rows", p.rows}});
+    } else {
+        j["default_partitions"] = nullptr;
+    }
     nlohmann::json hist{{"interval_s", std::chrono::duration<double>(h.interval).count()},
                         {"capacity", h.capacity},
                         {"intervals", nlohmann::json::array()}};

@@ -348,6 +348,16 @@ inline std::string render_html_report(const monitor_snapshot& s, const monitor_h
         d += "<tr><td class=\"sql\">" + html_escape(it->fingerprint) + "</td><td>" + fmt_ms(it->duration) + "</td><td>" +
              to_string(it->level) + "</td><td>" + detail::fmt_time(it->finished) + "</td></tr>";
     d += "</tbody></table>";
+    if (s.default_partitions) {
+        d += "<h2>Default partitions</h2><p class=\"mute\">Rows here block creating the partition their range belongs to "
+             "and are never dropped by retention.</p><table id=\"default_partitions\"><thead><tr><th>partitioned table</th>"
+             "<th>default partition</th><th>rows</th></tr></thead><tbody>";
+        for (const auto& p : *s.default_partitions)
+            d += "<tr><td class=\"sql\">" + html_escape(p.parent) + "</td><td class=\"sql\">" + html_escape(p.partition) +
+                 "</td><td>" + std::to_string(p.rows) + "</td></tr>";
+        if (s.default_partitions->empty()) d += "<tr><td colspan=\"3\">no default partition</td></tr>";
+        d += "</tbody></table>";
+    }
     if (o.live) d += detail::live_script(o.api_path, static_cast<long>(o.refresh.count()));
     d += "</body></html>\n";
     return d;
