@@ -1,0 +1,204 @@
+#pragma once
+/// \file
+/// `cistern::postgres::table_change_listener`: hears which tables other processes changed
+/// (`LISTEN` on a channel the triggers of strategy::postgres_notify_triggers notify) on a
+/// dedicated connection and thread, and tells the application, e.g. to invalidate cached
+/// results of those tables.
+
+#include <cistern/adapter/postgres/connection.hpp>
+#include <cistern/adapter/postgres/factory.hpp>
+#include <cistern/error.hpp>
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+namespace cistern::postgres {
+
+/// Settings of a table_change_listener.
+struct table_change_listener_options {
+    /// The channel to LISTEN on (the triggers' first argument); a PostgreSQL identifier,
+    /// at most 63 bytes.
+    std::string channel = "cistern_table_changes";
+    /// A ping (`SELECT 1`, bounded by the factory's options::ping_timeout) after this long
+    /// without traffic, so that a server that went away is noticed within about
+    /// ping_interval + ping_timeout even when no notification comes.
+    std::chrono::milliseconds ping_interval{1000};
+    /// Delay between reconnection attempts.
+    std::chrono::milliseconds reconnect_delay{200};
+
+    /// Throws config_error for the first invalid field.
+    void validate() const {
+        if (channel.empty() || channel.size() > 63)
+            throw config_error("postgres::table_change_listener_options::channel", "\"" + channel + "\"",
+                               "must be 1 to 63 bytes (a PostgreSQL identifier)");
+        if (ping_interval.count() <= 0)
+            throw config_error("postgres::table_change_listener_options::ping_interval",
+                               std::to_string(ping_interval.count()) + "ms", "must be positive");
+        if (reconnect_delay.count() <= 0)
+            throw config_error("postgres::table_change_listener_options::reconnect_delay",
+                               std::to_string(reconnect_delay.count()) + "ms", "must be positive");
+    }
+};
+
+/// What the listener calls. Both run on the listener's thread, one at a time; they must
+/// not throw (an exception is caught and ignored) and should return quickly.
+struct table_change_handlers {
+    /// A table changed: the notification's payload, `schema.table` as the trigger sends it
+    /// (unquoted, exact case). Called after the writing transaction committed.
+    std::function<void(std::string_view table)> changed;
+    /// Changes may have been missed: called when the listener (re)starts listening and
+    /// when it loses its connection (notifications sent while it was not listening are
+    /// lost). The safe reaction is to drop everything the tables' changes would drop.
+    std::function<void()> gap;
+};
+
+/// Listens on its own connection and thread until destroyed. Reconnects by itself (after
+/// reconnect_delay) and calls `gap` on every (re)subscription and loss, so that nothing
+/// missed while disconnected is served afterwards. Thread-safe accessors.
+class table_change_listener {
+public:
+    /// Starts the thread; the first connection is made there (listening() turns true when
+    /// LISTEN succeeded). Throws config_error for invalid options or handlers without
+    /// `changed`.
+    table_change_listener(factory f, table_change_handlers h, table_change_listener_options o = {})
+        : factory_(std::move(f)), handlers_(std::move(h)), opts_(std::move(o)) {
+        opts_.validate();
+        if (!handlers_.changed)
+            throw config_error("postgres::table_change_handlers::changed", "empty", "needs a callable");
+        if (::pipe2(wake_, O_NONBLOCK | O_CLOEXEC) != 0) throw error("postgres: table_change_listener: pipe2 failed");
+        thread_ = std::thread([this] { run(); });
+    }
+    table_change_listener(const table_change_listener&) = delete;
+    table_change_listener& operator=(const table_change_listener&) = delete;
+    /// Stops listening and joins the thread (within about the factory's connect or ping
+    /// timeout if a connection attempt is in progress).
+    ~table_change_listener() {
+        stop_.store(true);
+        const char b = 1;
+        [[maybe_unused]] auto n = ::write(wake_[1], &b, 1);
+        thread_.join();
+        ::close(wake_[0]);
+        ::close(wake_[1]);
+    }
+
+    /// True while LISTEN is in effect on a live connection.
+    bool listening() const noexcept { return listening_.load(); }
+    /// Notifications received so far.
+    std::uint64_t notifications() const noexcept { return notifications_.load(std::memory_order_relaxed); }
+    /// Times `gap` was called so far.
+    std::uint64_t gaps() const noexcept { return gaps_.load(std::memory_order_relaxed); }
+    /// The last connection or protocol error (password redacted by the adapter), or empty.
+    std::string last_error() const {
+        std::lock_guard lk(mu_);
+        return last_error_;
+    }
+    /// The options in use.
+    const table_change_listener_options& options() const noexcept { return opts_; }
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    void run() {
+        while (!stop_.load()) {
+            try {
+                connection c = factory_.create();
+                c.execute("LISTEN " + quote_identifier(opts_.channel));
+                listening_.store(true);
+                set_error({});
+                gap(); // anything before this moment is unknown
+                listen(c);
+            } catch (const std::exception& e) {
+                set_error(e.what());
+            }
+            if (listening_.exchange(false)) gap();
+            if (stop_.load()) break;
+            wait_readable(-1, opts_.reconnect_delay);
+        }
+        listening_.store(false);
+    }
+
+    void listen(connection& c) {
+        PGconn* pg = c.native();
+        auto next_ping = clock::now() + opts_.ping_interval;
+        while (!stop_.load()) {
+            drain(pg);
+            const auto now = clock::now();
+            if (now >= next_ping) {
+                if (!c.ping(std::chrono::milliseconds::max())) throw query_error("postgres: table_change_listener: ping unanswered");
+                drain(pg); // notifications that arrived with the ping's answer
+                next_ping = clock::now() + opts_.ping_interval;
+                continue;
+            }
+            const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_ping - now) + std::chrono::milliseconds(1);
+            if (wait_readable(PQsocket(pg), wait)) {
+                if (!PQconsumeInput(pg))
+                    throw query_error(std::string("postgres: table_change_listener: connection lost: ") + PQerrorMessage(pg));
+                next_ping = clock::now() + opts_.ping_interval; // traffic: the server is there
+            }
+        }
+    }
+
+    void drain(PGconn* pg) {
+        while (PGnotify* n = PQnotifies(pg)) {
+            std::unique_ptr<PGnotify, void (*)(void*)> owned(n, PQfreemem);
+            notifications_.fetch_add(1, std::memory_order_relaxed);
+            try {
+                handlers_.changed(std::string_view(n->extra));
+            } catch (...) {
+            }
+        }
+    }
+
+    void gap() {
+        gaps_.fetch_add(1, std::memory_order_relaxed);
+        if (!handlers_.gap) return;
+        try {
+            handlers_.gap();
+        } catch (...) {
+        }
+    }
+
+    // Waits up to `d` for `fd` to be readable or for stop; true when fd is readable.
+    bool wait_readable(int fd, std::chrono::milliseconds d) {
+        pollfd p[2] = {{wake_[0], POLLIN, 0}, {fd, POLLIN, 0}};
+        const int n = ::poll(p, fd >= 0 ? 2 : 1, static_cast<int>(std::min<std::int64_t>(d.count(), 60'000)));
+        if (n <= 0) return false;
+        return fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR));
+    }
+
+    static std::string quote_identifier(std::string_view s) {
+        std::string q = "\"";
+        for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+        return q + "\"";
+    }
+
+    void set_error(std::string e) {
+        std::lock_guard lk(mu_);
+        last_error_ = std::move(e);
+    }
+
+    factory factory_;
+    table_change_handlers handlers_;
+    table_change_listener_options opts_;
+    int wake_[2] = {-1, -1};
+    std::atomic<bool> stop_{false}, listening_{false};
+    std::atomic<std::uint64_t> notifications_{0}, gaps_{0};
+    mutable std::mutex mu_;
+    std::string last_error_;
+    std::thread thread_; // last: starts after every member above exists
+};
+
+} // namespace cistern::postgres
