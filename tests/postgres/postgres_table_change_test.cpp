@@ -82,13 +82,13 @@ BOOST_AUTO_TEST_CASE(triggers_notify_committed_writes_of_any_session_and_the_pla
     c.execute("INSERT INTO users VALUES (1, 'a')");
     BOOST_TEST(h.wait_for("public.users"));
     c.execute("INSERT INTO \"Users\" VALUES (1)");
-    BOOST_TEST(h.wait_for("public.Users")); // exact case
+    BOOST_TEST(h.wait_for("public.\"Users\"")); // its SQL name: quoted, exact case
     h.take();
     // a rolled-back write notifies nothing; a committed one after it does
     c.execute_script("BEGIN; UPDATE users SET name = 'x'; ROLLBACK;");
     c.execute_script("BEGIN; DELETE FROM \"Users\"; COMMIT;");
-    BOOST_TEST(h.wait_for("public.Users"));
-    BOOST_TEST((h.take() == std::vector<std::string>{"public.Users"}));
+    BOOST_TEST(h.wait_for("public.\"Users\""));
+    BOOST_TEST((h.take() == std::vector<std::string>{"public.\"Users\""}));
     // TRUNCATE, and a statement that touches no row, still notify
     c.execute("TRUNCATE users");
     BOOST_TEST(h.wait_for("public.users"));

@@ -56,8 +56,10 @@ struct table_change_listener_options {
 /// What the listener calls. Both run on the listener's thread, one at a time; they must
 /// not throw (an exception is caught and ignored) and should return quickly.
 struct table_change_handlers {
-    /// A table changed: the notification's payload, `schema.table` as the trigger sends it
-    /// (unquoted, exact case). Called after the writing transaction committed.
+    /// A table changed: the notification's payload, the table's qualified SQL name as the
+    /// trigger sends it (`public.users`, `public."Users"`: quoted where SQL needs it, so it
+    /// can go to query_cache::invalidate() as it is). Called after the writing transaction
+    /// committed.
     std::function<void(std::string_view table)> changed;
     /// Changes may have been missed: called when the listener (re)starts listening and
     /// when it loses its connection (notifications sent while it was not listening are

@@ -30,7 +30,7 @@ namespace detail {
 struct notify_target {
     std::string schema, name; // as stored (exact case)
     char relkind = 'r';
-    std::vector<std::string> ancestors; // schema.name of partitioned ancestors, nearest first
+    std::vector<std::string> ancestors; // qualified SQL names of partitioned ancestors, nearest first
 };
 
 template <class C>
@@ -46,7 +46,7 @@ notify_target resolve_notify_target(C& c, std::string_view table) {
     if (t.relkind != 'r' && t.relkind != 'p')
         throw config_error("strategy::postgres_notify_triggers table", "\"" + std::string(table) + "\"",
                            "is not a table (views and materialized views have no write triggers; list their base tables)");
-    auto anc = c.query(std::string_view("SELECT n.nspname::text || '.' || k.relname::text FROM pg_partition_ancestors(to_regclass($1)) a "
+    auto anc = c.query(std::string_view("SELECT quote_ident(n.nspname) || '.' || quote_ident(k.relname) FROM pg_partition_ancestors(to_regclass($1)) a "
                                         "JOIN pg_class k ON k.oid = a.relid JOIN pg_namespace n ON n.oid = k.relnamespace "
                                         "WHERE a.relid <> to_regclass($1)"),
                        std::string(table));
@@ -59,8 +59,10 @@ notify_target resolve_notify_target(C& c, std::string_view table) {
 /// function `<schema>.notify_table_change()` and, on each of `tables` (names as SQL reads
 /// them: `users`, `public.users`, `"Users"`; resolved with the connection's search_path)
 /// and on every partition below a partitioned one, an `AFTER INSERT OR UPDATE OR DELETE OR
-/// TRUNCATE ... FOR EACH STATEMENT` trigger that notifies `schema.table` (unquoted, exact
-/// case) and, on a partition, each partitioned ancestor's name too. PostgreSQL delivers a
+/// TRUNCATE ... FOR EACH STATEMENT` trigger that notifies the table's qualified SQL name
+/// (`quote_ident(schema) || '.' || quote_ident(table)`: `public.users`, `public."Users"`,
+/// what query_cache::invalidate() reads exactly) and, on a partition, each partitioned
+/// ancestor's name too. PostgreSQL delivers a
 /// notification when the writing transaction commits, never for one that rolled back, and
 /// folds identical notifications of one transaction into one.
 ///
@@ -76,7 +78,7 @@ plan postgres_notify_triggers(C& c, const std::vector<std::string>& tables, cons
     const std::string fn = quote_postgres_identifier(pg, o.schema) + ".notify_table_change";
     plan p;
     const std::string body =
-        "BEGIN PERFORM pg_notify(TG_ARGV[0], TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME); "
+        "BEGIN PERFORM pg_notify(TG_ARGV[0], quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME)); "
         "FOR i IN 1 .. TG_NARGS - 1 LOOP PERFORM pg_notify(TG_ARGV[0], TG_ARGV[i]); END LOOP; RETURN NULL; END";
     auto have_fn = c.query(std::string_view("SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                                             "WHERE n.nspname = $1 AND p.proname = 'notify_table_change' AND p.pronargs = 0"),
@@ -91,18 +93,12 @@ plan postgres_notify_triggers(C& c, const std::vector<std::string>& tables, cons
     for (const auto& t : tables) {
         auto target = detail::resolve_notify_target(c, t);
         if (target.relkind == 'p') {
-            auto parts = c.query(std::string_view("SELECT n.nspname::text || '.' || k.relname::text FROM pg_partition_tree(to_regclass($1)) a "
+            auto parts = c.query(std::string_view("SELECT quote_ident(n.nspname) || '.' || quote_ident(k.relname) FROM pg_partition_tree(to_regclass($1)) a "
                                                   "JOIN pg_class k ON k.oid = a.relid JOIN pg_namespace n ON n.oid = k.relnamespace "
                                                   "WHERE a.relid <> to_regclass($1)"),
                                  t);
             targets.push_back(std::move(target));
-            for (auto r : parts) {
-                // qualified, quoted name for to_regclass
-                const std::string q = r.template get<std::string>(0);
-                const auto dot = q.find('.');
-                targets.push_back(detail::resolve_notify_target(
-                    c, quote_postgres_identifier(pg, q.substr(0, dot)) + "." + quote_postgres_identifier(pg, q.substr(dot + 1))));
-            }
+            for (auto r : parts) targets.push_back(detail::resolve_notify_target(c, r.template get<std::string>(0)));
         } else {
             targets.push_back(std::move(target));
         }
