@@ -4,6 +4,8 @@
 /// a statement fingerprint, for OpenTelemetry's `db.operation.name`,
 /// `db.collection.name` and `db.query.summary`.
 
+#include <cistern/sql/lexer.hpp>
+
 #include <cctype>
 #include <cstddef>
 #include <string>
@@ -30,11 +32,6 @@ struct query_summary {
 
 namespace detail {
 
-inline bool qs_word_char(char c) noexcept {
-    const auto u = static_cast<unsigned char>(c);
-    return std::isalnum(u) || c == '_' || c == '$' || c == '.' || u >= 0x80;
-}
-
 inline std::string qs_upper(std::string_view w) {
     std::string s(w);
     for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -58,46 +55,37 @@ inline void qs_push_name(std::vector<qs_token>& out, qs_token t) {
     out.push_back(std::move(t));
 }
 
-/// Tokens of a fingerprint: words, "quoted" / `quoted` names, ( ) , ; and the rest.
-/// Quoted strings ('...') become one `other` token (a fingerprint has none, but a
-/// caller may pass raw text: a literal never reaches the summary).
+/// Tokens of a fingerprint, from sql::tokenize (the one lexer): words, "quoted" / `quoted`
+/// names (`schema.table` joined into one), ( ) , ; and the rest. String literals become one
+/// `other` token (a fingerprint has none, but a caller may pass raw text: a literal never
+/// reaches the summary).
 inline std::vector<qs_token> qs_tokens(std::string_view s) {
     std::vector<qs_token> out;
-    for (std::size_t i = 0; i < s.size();) {
-        const char c = s[i];
-        if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
-        if (c == '\'') {
-            for (++i; i < s.size(); ++i)
-                if (s[i] == '\'') { if (i + 1 < s.size() && s[i + 1] == '\'') ++i; else break; }
-            ++i;
-            out.push_back({qs_token::other, "?", "?"});
-            continue;
-        }
-        if (c == '"' || c == '`') {
-            std::string name;
-            for (++i; i < s.size(); ++i) {
-                if (s[i] == c) {
-                    if (i + 1 < s.size() && s[i + 1] == c) { name += c; ++i; continue; }
-                    break;
-                }
-                name += s[i];
+    for (const sql::token& t : sql::tokenize(s)) {
+        switch (t.kind) {
+        case sql::token_kind::word:
+        case sql::token_kind::number:
+            qs_push_name(out, {qs_token::word, qs_upper(t.text), std::string(t.text)});
+            break;
+        case sql::token_kind::quoted_ident:
+            qs_push_name(out, {qs_token::name, t.lower, t.lower});
+            break;
+        case sql::token_kind::dot:
+            if (!out.empty() && (out.back().kind == qs_token::word || out.back().kind == qs_token::name)) {
+                out.back().text += '.';
+                out.back().raw += '.';
+            } else {
+                out.push_back({qs_token::other, ".", "."});
             }
-            ++i;
-            qs_push_name(out, {qs_token::name, name, name});
-            continue;
+            break;
+        case sql::token_kind::string: out.push_back({qs_token::other, "?", "?"}); break;
+        case sql::token_kind::lparen: out.push_back({qs_token::open, "(", "("}); break;
+        case sql::token_kind::rparen: out.push_back({qs_token::close, ")", ")"}); break;
+        case sql::token_kind::comma: out.push_back({qs_token::comma, ",", ","}); break;
+        case sql::token_kind::semicolon: out.push_back({qs_token::semicolon, ";", ";"}); break;
+        case sql::token_kind::parameter:
+        case sql::token_kind::op: out.push_back({qs_token::other, std::string(t.text), std::string(t.text)}); break;
         }
-        if (qs_word_char(c)) {
-            std::size_t j = i;
-            while (j < s.size() && qs_word_char(s[j])) ++j;
-            const std::string_view w = s.substr(i, j - i);
-            qs_push_name(out, {qs_token::word, qs_upper(w), std::string(w)});
-            i = j;
-            continue;
-        }
-        const auto k = c == '(' ? qs_token::open : c == ')' ? qs_token::close : c == ',' ? qs_token::comma
-                     : c == ';' ? qs_token::semicolon : qs_token::other;
-        out.push_back({k, std::string(1, c), std::string(1, c)});
-        ++i;
     }
     return out;
 }
