@@ -5,3 +5,8 @@ if(TARGET cistern::redis AND TARGET cistern::postgres)
   target_include_directories(redis_tier_bench PRIVATE "${PROJECT_SOURCE_DIR}/tests")
   target_link_libraries(redis_tier_bench PRIVATE cistern::redis cistern::postgres benchmark::benchmark)
 endif()
+if(TARGET cistern::redis)
+  # bench/l1_hits: instructions per L1 hit under callgrind, cistern::cache vs redis::tiered_cache.
+  add_executable(l1_hits_bench "${CMAKE_CURRENT_LIST_DIR}/l1_hits.cpp")
+  target_link_libraries(l1_hits_bench PRIVATE cistern::redis)
+endif()
