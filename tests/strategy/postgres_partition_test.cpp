@@ -353,3 +353,35 @@ BOOST_AUTO_TEST_CASE(range_by_id_retention_without_default_detaches_concurrently
     BOOST_TEST(count(c, "SELECT count(*) FROM ledger_p0") == 100); // detached, kept
     BOOST_TEST(table_names(c, "ledger_p%").size() == 5u);
 }
+
+// What the plan's reasons say about locks, checked with a second session while one batch is
+// open: before ATTACH readers of the parent and writers to other partitions go on and writers
+// routed to the default wait; from ATTACH to COMMIT readers of the default wait too.
+BOOST_AUTO_TEST_CASE(a_batch_blocks_what_its_plan_says_and_nothing_else) {
+    auto c = connect();
+    sp::range_by_time s(events());
+    s.create(c, at(2024, 6, 1)).apply(c);
+    fill_2024_daily(c, "events");
+    sp::move_options m;
+    m.max_batches = 1;
+    const auto p = s.partition_default(c, m);
+    BOOST_REQUIRE_EQUAL(p.size(), 8u);
+    BOOST_REQUIRE(p.statements()[5].sql.find("ATTACH PARTITION") != std::string::npos);
+
+    auto other = cistern::postgres::factory(server().conninfo()).create();
+    other.execute("SET search_path = cistern_partition_test");
+    other.execute("SET lock_timeout = '300ms'");
+    c.execute("BEGIN");
+    for (std::size_t i = 0; i < 5; ++i) c.execute(p.statements()[i].sql); // up to the CHECK, before ATTACH
+    BOOST_TEST(count(other, "SELECT count(*) FROM events") == 366); // reads go on, and still see January in the default
+    BOOST_CHECK_NO_THROW(other.execute("INSERT INTO events VALUES (1000, '2024-06-15 00:00:00+00', 'june')"));
+    BOOST_CHECK_THROW(other.execute("INSERT INTO events VALUES (1001, '2023-06-15 00:00:00+00', 'to the default')"),
+                      cistern::query_error); // lock timeout: writes routed to the default wait
+    c.execute(p.statements()[5].sql);        // ATTACH
+    BOOST_CHECK_THROW(count(other, "SELECT count(*) FROM events"), cistern::query_error); // the default is locked now
+    BOOST_TEST(count(other, "SELECT count(*) FROM events WHERE ts >= '2024-06-01+00' AND ts < '2024-07-01+00'") == 31); // pruned: no wait
+    for (std::size_t i = 6; i < p.size(); ++i) c.execute(p.statements()[i].sql);
+    c.execute("COMMIT");
+    BOOST_TEST(count(other, "SELECT count(*) FROM events") == 367);
+    BOOST_TEST(count(other, "SELECT count(*) FROM events_p202401") == 31);
+}
