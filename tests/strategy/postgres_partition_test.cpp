@@ -115,6 +115,9 @@ BOOST_AUTO_TEST_CASE(derived_names_fit_in_63_bytes_and_never_cut_a_character) {
     BOOST_TEST(n1.size() == 63u);
     BOOST_TEST(n1 != n2);
     BOOST_TEST(n1.ends_with("_p202403"));
+    // Stable: the same name on every run and platform (docs/partitioning.md shows this one).
+    BOOST_TEST(sd::postgres_derived_name("sensor_readings_from_the_north_sea_platform_alpha_1_archive", "_p202403") ==
+               "sensor_readings_from_the_north_sea_platform_al_a6b75b48_p202403");
     // Two long names that share their first 50 bytes still differ.
     BOOST_TEST(sd::postgres_derived_name(std::string(50, 'x') + "_first_table", "_p2024") !=
                sd::postgres_derived_name(std::string(50, 'x') + "_other_table", "_p2024"));
