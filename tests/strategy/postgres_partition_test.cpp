@@ -238,6 +238,21 @@ BOOST_AUTO_TEST_CASE(partition_default_moves_rows_in_batches_and_is_idempotent) 
     BOOST_TEST(s.partition_default(c).alerts().empty());
 }
 
+BOOST_AUTO_TEST_CASE(inside_the_callers_transaction_batches_commit_nothing) {
+    auto c = connect();
+    sp::range_by_time s(events());
+    s.create(c, at(2024, 6, 1)).apply(c);
+    fill_2024_daily(c, "events");
+    const auto p = s.partition_default(c);
+    c.execute("BEGIN");
+    p.apply(c); // joins the caller's transaction: no batch commits
+    BOOST_TEST(count(c, "SELECT count(*) FROM events_default") == 0);
+    BOOST_TEST(c.in_transaction());
+    c.execute("ROLLBACK");
+    BOOST_TEST(count(c, "SELECT count(*) FROM events_default") == 274);
+    BOOST_TEST(table_names(c, "events_p2024%").size() == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(a_failing_batch_rolls_back_alone_and_loses_no_row) {
     auto c = connect();
     sp::range_by_time s(events());

@@ -156,6 +156,13 @@ std::vector<pg_partition> list_partitions(C& c, const postgres_range_common& o) 
     return out;
 }
 
+/// The name of the default partition among `parts`, if there is one.
+inline std::optional<std::string> default_of(const std::vector<pg_partition>& parts) {
+    for (auto& h : parts)
+        if (h.is_default) return h.name;
+    return std::nullopt;
+}
+
 template <class C>
 std::int64_t count_rows(C& c, const std::string& sql_from_where) {
     return c.query("SELECT count(*) FROM " + sql_from_where).template scalar<std::int64_t>();
@@ -224,9 +231,7 @@ plan create(C& c, const postgres_range_common& o, const std::vector<range_spec>&
         throw query_error("range partitioning: " + o.table + " exists and is not a table (relkind " + kind + ")");
     }
     const auto have = kind == "p" ? list_partitions(c, o) : std::vector<pg_partition>{};
-    std::optional<std::string> default_name;
-    for (auto& h : have)
-        if (h.is_default) default_name = h.name;
+    const std::optional<std::string> default_name = default_of(have);
     for (auto& r : wanted) add_partition(c, o, have, default_name, r, p);
     if (o.default_partition && !default_name)
         p.add("CREATE TABLE " + qualified(c, o, o.default_name()) + " PARTITION OF " + parent + " DEFAULT",
@@ -241,9 +246,7 @@ plan maintain(C& c, const postgres_range_common& o, const std::vector<range_spec
     if (relkind(c, o, o.table) != "p") throw query_error("range partitioning: " + o.table + " is not partitioned; apply create() first");
     plan p;
     const auto have = list_partitions(c, o);
-    std::optional<std::string> default_name;
-    for (auto& h : have)
-        if (h.is_default) default_name = h.name;
+    const std::optional<std::string> default_name = default_of(have);
     if (default_name) {
         const auto rows = count_rows(c, qualified(c, o, *default_name));
         if (rows > 0)
@@ -428,9 +431,7 @@ plan partition_default(C& c, const postgres_range_common& o, const range_keys& k
     if (relkind(c, o, o.table) != "p") throw query_error("range partitioning: " + o.table + " is not partitioned; apply create() first");
     plan p;
     const auto have = list_partitions(c, o);
-    std::optional<std::string> default_name;
-    for (auto& h : have)
-        if (h.is_default) default_name = h.name;
+    const std::optional<std::string> default_name = default_of(have);
     if (!default_name) {
         m.validate();
         return p;
@@ -516,9 +517,7 @@ plan retention(C& c, const postgres_range_common& o, on_expiry expiry, bool deta
                const std::string& cutoff_text) {
     plan p;
     const auto parts = list_partitions(c, o);
-    std::optional<std::string> default_name;
-    for (auto& h : parts)
-        if (h.is_default) default_name = h.name;
+    const std::optional<std::string> default_name = default_of(parts);
     const bool concurrently = detach_concurrently && !default_name;
     const std::string col = q(c, o.column);
     for (auto& h : parts) {
