@@ -403,3 +403,46 @@ BOOST_AUTO_TEST_CASE(a_batch_blocks_what_its_plan_says_and_nothing_else) {
     BOOST_TEST(count(other, "SELECT count(*) FROM events") == 367);
     BOOST_TEST(count(other, "SELECT count(*) FROM events_p202401") == 31);
 }
+
+BOOST_AUTO_TEST_CASE(partition_default_on_date_and_timestamp_keys_leaves_infinity_alone) {
+    auto c = connect();
+    sp::range_by_time_options w;
+    w.schema = schema;
+    w.table = "visits";
+    w.column = "day";
+    w.columns = {{"day", "date"}, {"n", "int"}};
+    w.every = sp::period::weekly;
+    w.premake = 0;
+    w.default_partition = true;
+    sp::range_by_time weekly(w);
+    weekly.create(c, at(2024, 3, 14)).apply(c); // the week of Monday 2024-03-11 + default
+    c.execute("INSERT INTO visits SELECT date '2024-02-26' + i, i FROM generate_series(0, 27) AS i"); // 4 weeks
+    c.execute("INSERT INTO visits VALUES ('infinity', -1), (NULL, -2)");
+    auto p = weekly.partition_default(c);
+    BOOST_TEST_MESSAGE(p.show());
+    BOOST_TEST(std::any_of(p.alerts().begin(), p.alerts().end(),
+                           [](auto& a) { return a.find("2 rows in visits_default have a NULL or infinite day") != std::string::npos; }));
+    p.apply(c);
+    BOOST_TEST(count(c, "SELECT count(*) FROM visits_p20240226") == 7);
+    BOOST_TEST(count(c, "SELECT count(*) FROM visits_p20240304") == 7);
+    BOOST_TEST(count(c, "SELECT count(*) FROM visits_p20240311") == 7); // made by create()
+    BOOST_TEST(count(c, "SELECT count(*) FROM visits_p20240318") == 7);
+    BOOST_TEST(count(c, "SELECT count(*) FROM visits_default") == 2);
+    BOOST_TEST(weekly.partition_default(c).empty());
+
+    sp::range_by_time_options y;
+    y.schema = schema;
+    y.table = "ledger";
+    y.column = "at";
+    y.columns = {{"at", "timestamp NOT NULL"}, {"amount", "numeric"}};
+    y.every = sp::period::daily;
+    y.premake = 0;
+    y.default_partition = true;
+    sp::range_by_time daily(y);
+    daily.create(c, at(2024, 6, 1)).apply(c);
+    c.execute("INSERT INTO ledger VALUES ('2024-05-31 23:59:59', 1), ('2024-06-02 00:00:00', 2), ('2024-06-02 23:59:59', 3)");
+    daily.partition_default(c).apply(c);
+    BOOST_TEST(count(c, "SELECT count(*) FROM ledger_p20240531") == 1);
+    BOOST_TEST(count(c, "SELECT count(*) FROM ledger_p20240602") == 2);
+    BOOST_TEST(count(c, "SELECT count(*) FROM ledger_default") == 0);
+}
