@@ -3,6 +3,7 @@
 
 #include <cistern/adapter/sqlite/connection.hpp>
 #include <cistern/strategy/concepts.hpp>
+#include <cistern/strategy/plan.hpp>
 #include <cistern/strategy/partition/sqlite_table_per_period.hpp>
 
 #include <chrono>
@@ -265,4 +266,20 @@ BOOST_AUTO_TEST_CASE(period_checks_accept_only_real_date_times) {
     BOOST_CHECK_NO_THROW(c.execute("INSERT INTO ticks (id, ts, payload) VALUES (1, " + t + ", 'a')"));
     BOOST_CHECK_THROW(c.execute("INSERT INTO ticks_p202403 (id, ts, payload) VALUES (2, " + t + ".5, 'b')"), cistern::query_error);
     BOOST_TEST(count(c, "SELECT count(*) FROM ticks") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(plan_batches_commit_one_by_one_also_when_appended) {
+    auto c = open();
+    cistern::strategy::plan batches;
+    batches.new_transaction().add("INSERT INTO kept (i) VALUES (1)", "batch 1");
+    batches.new_transaction().add("INSERT INTO kept (i) VALUES (2)", "batch 2");
+    batches.add("INSERT INTO missing (i) VALUES (3)", "batch 2 fails");
+    cistern::strategy::plan p;
+    p.add("CREATE TABLE kept (i INTEGER)", "first group");
+    p.append(batches);
+    BOOST_TEST(p.show().find("-- (new transaction: the statements above are committed first)\n-- batch 1") != std::string::npos);
+    BOOST_CHECK_THROW(p.apply(c), cistern::query_error);
+    // The first group and batch 1 are committed; batch 2 rolled back as a whole.
+    BOOST_TEST(count(c, "SELECT count(*) FROM kept") == 1);
+    BOOST_TEST(count(c, "SELECT max(i) FROM kept") == 1);
 }

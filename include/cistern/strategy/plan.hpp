@@ -55,9 +55,10 @@ public:
     }
     /// Ends the current transaction group: the next transactional statement added runs in a
     /// transaction of its own, after apply() has committed the statements before it (a
-    /// failure then rolls back only the batch it happened in). No effect on an empty plan.
+    /// failure then rolls back only the batch it happened in). The mark travels with the
+    /// statement, so it holds when this plan is append()ed to another.
     plan& new_transaction() {
-        split_next_ = !statements_.empty();
+        split_next_ = true;
         return *this;
     }
     /// Records something a human must look at; apply() does not act on alerts.
@@ -85,7 +86,8 @@ public:
     std::string show() const {
         std::string out;
         for (auto& s : statements_) {
-            if (s.starts_transaction) out += "-- (new transaction: the statements above are committed first)\n";
+            if (s.starts_transaction && &s != &statements_.front())
+                out += "-- (new transaction: the statements above are committed first)\n";
             out += "-- " + s.reason;
             if (!s.transactional) out += " (outside a transaction)";
             out += "\n" + s.sql + ";\n";
