@@ -311,6 +311,24 @@ BOOST_AUTO_TEST_CASE(partition_existing_converts_a_table_with_rows) {
     BOOST_TEST(s.analyze(c).size() == 15u); // 2024's 12 months, 2 premade, default
     BOOST_TEST(s.partition_default(c).empty());
     BOOST_CHECK_THROW(s.partition_existing(c, at(2024, 12, 15)), cistern::query_error); // already partitioned
+
+    // Refused before anything is planned: an identity column, a table that foreign keys reference.
+    c.execute("CREATE TABLE ident (id bigint GENERATED ALWAYS AS IDENTITY, ts timestamptz NOT NULL)");
+    c.execute("INSERT INTO ident (ts) VALUES ('2024-03-01+00')");
+    auto io = events("ident");
+    io.columns.clear();
+    io.indexes.clear();
+    BOOST_CHECK_THROW(sp::range_by_time(io).partition_existing(c, at(2024, 3, 1)), cistern::query_error);
+    c.execute("CREATE TABLE parent_rows (id bigint PRIMARY KEY, ts timestamptz NOT NULL)");
+    c.execute("INSERT INTO parent_rows VALUES (1, '2024-03-01+00')");
+    c.execute("CREATE TABLE child_rows (parent_id bigint REFERENCES parent_rows ON DELETE CASCADE)");
+    c.execute("INSERT INTO child_rows VALUES (1)");
+    auto ro = events("parent_rows");
+    ro.columns.clear();
+    ro.indexes.clear();
+    BOOST_CHECK_THROW(sp::range_by_time(ro).partition_existing(c, at(2024, 3, 1)), cistern::query_error);
+    BOOST_TEST(c.query("SELECT relkind::text FROM pg_class WHERE oid = to_regclass('parent_rows')").scalar<std::string>() == "r");
+    BOOST_TEST(count(c, "SELECT count(*) FROM child_rows") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(range_by_id_moves_default_rows_and_drops_partitions_below_a_key) {
