@@ -224,3 +224,72 @@ BOOST_AUTO_TEST_CASE(options_are_validated_and_rules_can_be_disabled) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(casts_arithmetic_and_tautologies)
+
+BOOST_AUTO_TEST_CASE(cast_on_column) {
+    BOOST_TEST(fires("cast_on_column", "SELECT id FROM o WHERE created_at::date = '2024-01-01'"));
+    BOOST_TEST(fires("cast_on_column", "SELECT id FROM o WHERE o.created_at::date = $1"));
+    BOOST_TEST(fires("cast_on_column", "SELECT id FROM o WHERE '2024-01-01' = created_at::date"));
+    BOOST_TEST(fires("cast_on_column", "SELECT id FROM o WHERE code::varchar(10) = 'x' AND id > 0"));
+    BOOST_TEST(fires("cast_on_column", "SELECT id FROM o WHERE total::double precision > 5"));
+    BOOST_TEST(fires("cast_on_column", "SELECT id FROM o WHERE CAST(created_at AS date) = ?"));
+    BOOST_TEST(fires("cast_on_column", "SELECT id FROM o WHERE ? = CAST(o.created_at AS DATE)"));
+    BOOST_TEST(fires("cast_on_column", "DELETE FROM o WHERE id IN (SELECT id FROM p WHERE p.ts::date = '2024-01-01')"));
+    // Casting the constant side is the fix, not a finding.
+    BOOST_TEST(!fires("cast_on_column", "SELECT id FROM o WHERE created_at = '2024-01-01'::timestamptz"));
+    BOOST_TEST(!fires("cast_on_column", "SELECT id FROM o WHERE created_at >= CAST(? AS date)"));
+    BOOST_TEST(!fires("cast_on_column", "SELECT id FROM o WHERE created_at >= $1::date AND created_at < $2::date"));
+    BOOST_TEST(!fires("cast_on_column", "SELECT created_at::date FROM o WHERE id = 1"));
+    BOOST_TEST(!fires("cast_on_column", "SELECT id FROM o WHERE note = 'x::date = 1'"));
+    // CAST is reported once, by cast_on_column (not also as a function).
+    BOOST_TEST(!fires("function_on_column", "SELECT id FROM o WHERE CAST(created_at AS date) = ?"));
+}
+
+BOOST_AUTO_TEST_CASE(arithmetic_on_column) {
+    BOOST_TEST(fires("arithmetic_on_column", "SELECT id FROM t WHERE col + 0 = 5"));
+    BOOST_TEST(fires("arithmetic_on_column", "SELECT id FROM t WHERE 5 = col + 0"));
+    BOOST_TEST(fires("arithmetic_on_column", "SELECT id FROM t WHERE t.price * 2 > ? AND id > 0"));
+    BOOST_TEST(fires("arithmetic_on_column", "SELECT id FROM t WHERE created_at - interval '1 day' > now()"));
+    BOOST_TEST(fires("arithmetic_on_column", "SELECT id FROM t WHERE (col + 1) * 2 = 4"));
+    BOOST_TEST(fires("arithmetic_on_column", "UPDATE t SET x = 1 WHERE id - 1 BETWEEN 5 AND 10"));
+    BOOST_TEST(fires("arithmetic_on_column", "SELECT id FROM t WHERE id % 10 = 3"));
+    // No false positives: arithmetic on the constant side, joins, signs, arithmetic outside WHERE.
+    BOOST_TEST(!fires("arithmetic_on_column", "SELECT id FROM t WHERE col = 1 + 1"));
+    BOOST_TEST(!fires("arithmetic_on_column", "SELECT id FROM t WHERE col = ? - 1"));
+    BOOST_TEST(!fires("arithmetic_on_column", "SELECT a.id FROM a JOIN b ON a.x = b.x WHERE a.x = b.x"));
+    BOOST_TEST(!fires("arithmetic_on_column", "SELECT a.id FROM a, b WHERE a.x = b.y + 1"));
+    BOOST_TEST(!fires("arithmetic_on_column", "SELECT id FROM t WHERE col = -5"));
+    BOOST_TEST(!fires("arithmetic_on_column", "SELECT id FROM t WHERE ts > now() - interval '1 day'"));
+    BOOST_TEST(!fires("arithmetic_on_column", "SELECT price * 2 FROM t WHERE id = 1"));
+    BOOST_TEST(!fires("arithmetic_on_column", "UPDATE t SET n = n + 1 WHERE id = 1"));
+    BOOST_TEST(!fires("arithmetic_on_column", "SELECT id FROM t WHERE abs(col - 1) = 0")); // function_on_column's
+    BOOST_TEST(!fires("arithmetic_on_column", "SELECT id FROM t WHERE col + 1 IS NULL"));
+}
+
+BOOST_AUTO_TEST_CASE(tautological_filter) {
+    BOOST_TEST(fires("tautological_filter", "DELETE FROM sessions WHERE 1=1"));
+    BOOST_TEST(fires("tautological_filter", "UPDATE accounts SET balance = 0 WHERE true"));
+    BOOST_TEST(fires("tautological_filter", "SELECT id FROM users WHERE 'a'='a'"));
+    BOOST_TEST(fires("tautological_filter", "SELECT id FROM users WHERE name = ? OR 1=1"));
+    BOOST_TEST(fires("tautological_filter", "SELECT id FROM users WHERE name = 'x' OR '1'='1' LIMIT 1"));
+    BOOST_TEST(fires("tautological_filter", "DELETE FROM t WHERE (1 = 1) RETURNING id"));
+    BOOST_TEST(fires("tautological_filter", "DELETE FROM t WHERE 1"));
+    BOOST_TEST(fires("tautological_filter", "DELETE FROM t WHERE 1=1 AND TRUE"));
+    BOOST_TEST(fires("tautological_filter", "SELECT id FROM t WHERE (a = 1 AND b = 2) OR (1 = 1)"));
+    auto f = run("DELETE FROM sessions WHERE 1=1");
+    BOOST_REQUIRE(find(f, "tautological_filter"));
+    BOOST_TEST((find(f, "tautological_filter")->level == qr::severity::error));
+    // Not always true.
+    BOOST_TEST(!fires("tautological_filter", "DELETE FROM t WHERE 1=1 AND id = ?")); // the query builder's harmless 1=1
+    BOOST_TEST(!fires("tautological_filter", "SELECT id FROM t WHERE col = 1 + 1"));
+    BOOST_TEST(!fires("tautological_filter", "SELECT a.id FROM a JOIN b ON a.x = b.x WHERE a.x = b.x"));
+    BOOST_TEST(!fires("tautological_filter", "DELETE FROM t WHERE 1 = 2"));
+    BOOST_TEST(!fires("tautological_filter", "DELETE FROM t WHERE 0"));
+    BOOST_TEST(!fires("tautological_filter", "DELETE FROM t WHERE 'a' = 'b' OR false"));
+    BOOST_TEST(!fires("tautological_filter", "SELECT id FROM t WHERE x BETWEEN 1 AND 1"));
+    BOOST_TEST(!fires("tautological_filter", "SELECT id FROM t WHERE id IN (SELECT id FROM u WHERE 1=1)"));
+    BOOST_TEST(!fires("tautological_filter", "SELECT id FROM t WHERE note = '1=1'"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -3,6 +3,7 @@
 
 #include <cistern/adapter/sqlite/connection.hpp>
 #include <cistern/strategy/concepts.hpp>
+#include <cistern/strategy/plan.hpp>
 #include <cistern/strategy/partition/sqlite_table_per_period.hpp>
 
 #include <chrono>
@@ -227,4 +228,58 @@ BOOST_AUTO_TEST_CASE(unix_seconds_storage_and_daily_periods) {
     s.retention(c, at(2024, 3, 3, 0)).apply(c);  // cutoff 2024-03-02 00:00: day 1 goes
     BOOST_TEST(s.existing(c).size() == 1u);
     BOOST_TEST(count(c, "SELECT count(*) FROM ticks") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(period_checks_accept_only_real_date_times) {
+    auto c = open();
+    sp::sqlite_table_per_period s(events());
+    s.create(c, at(2025, 12, 15)).apply(c); // December 2025 .. April 2026
+    // Good values land in their period table, directly and through the view.
+    BOOST_CHECK_NO_THROW(c.execute("INSERT INTO events (id, ts, payload) VALUES (1, '2025-12-31 23:59:59', 'a')"));
+    BOOST_CHECK_NO_THROW(c.execute("INSERT INTO events_p202602 (id, ts, payload) VALUES (2, '2026-02-28 00:00:00', 'b')"));
+    // Text that sorts inside a period but is no date-time: the CHECK compared text before.
+    for (const char* bad : {"2025-12-45 99:99:99", "2025-12-31 24:00:00", "2026-02-30 00:00:00", "2025-12-01T10:00:00",
+                            "2025-12-1 10:00:00", "2025-12-31 23:59:59 junk"}) {
+        BOOST_CHECK_THROW(c.execute(std::string("INSERT INTO events_p202512 (id, ts, payload) VALUES (3, '") + bad + "', 'x')"),
+                          cistern::query_error);
+        BOOST_CHECK_THROW(c.execute(std::string("INSERT INTO events_p202602 (id, ts, payload) VALUES (3, '") + bad + "', 'x')"),
+                          cistern::query_error);
+        BOOST_CHECK_THROW(c.execute(std::string("INSERT INTO events (id, ts, payload) VALUES (3, '") + bad + "', 'x')"),
+                          cistern::query_error);
+    }
+    // The value: '2025-13-45 99:99:99' sorts between December 2025 and January 2026.
+    BOOST_CHECK_THROW(c.execute("INSERT INTO events (id, ts, payload) VALUES (4, '2025-13-45 99:99:99', 'x')"), cistern::query_error);
+    try {
+        c.execute("INSERT INTO events (id, ts, payload) VALUES (4, '2025-13-45 99:99:99', 'x')");
+    } catch (const cistern::query_error& e) {
+        BOOST_TEST(std::string(e.what()).find("is not a 'YYYY-MM-DD HH:MM:SS' date-time") != std::string::npos, e.what());
+    }
+    BOOST_TEST(count(c, "SELECT count(*) FROM events") == 2);
+
+    // unix_seconds: an integer only (text or a real in range is refused).
+    auto u = events("ticks");
+    u.columns = {{"id", "INTEGER NOT NULL"}, {"ts", "INTEGER NOT NULL"}, {"payload", "TEXT"}};
+    u.storage = sp::time_storage::unix_seconds;
+    sp::sqlite_table_per_period ticks(u);
+    ticks.create(c, at(2024, 3, 15)).apply(c);
+    const auto t = std::to_string(at(2024, 3, 20).time_since_epoch().count());
+    BOOST_CHECK_NO_THROW(c.execute("INSERT INTO ticks (id, ts, payload) VALUES (1, " + t + ", 'a')"));
+    BOOST_CHECK_THROW(c.execute("INSERT INTO ticks_p202403 (id, ts, payload) VALUES (2, " + t + ".5, 'b')"), cistern::query_error);
+    BOOST_TEST(count(c, "SELECT count(*) FROM ticks") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(plan_batches_commit_one_by_one_also_when_appended) {
+    auto c = open();
+    cistern::strategy::plan batches;
+    batches.new_transaction().add("INSERT INTO kept (i) VALUES (1)", "batch 1");
+    batches.new_transaction().add("INSERT INTO kept (i) VALUES (2)", "batch 2");
+    batches.add("INSERT INTO missing (i) VALUES (3)", "batch 2 fails");
+    cistern::strategy::plan p;
+    p.add("CREATE TABLE kept (i INTEGER)", "first group");
+    p.append(batches);
+    BOOST_TEST(p.show().find("-- (new transaction: the statements above are committed first)\n-- batch 1") != std::string::npos);
+    BOOST_CHECK_THROW(p.apply(c), cistern::query_error);
+    // The first group and batch 1 are committed; batch 2 rolled back as a whole.
+    BOOST_TEST(count(c, "SELECT count(*) FROM kept") == 1);
+    BOOST_TEST(count(c, "SELECT max(i) FROM kept") == 1);
 }

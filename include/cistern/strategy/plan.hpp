@@ -19,6 +19,9 @@ struct planned_statement {
     std::string sql;           ///< exactly what apply() runs (identifiers already quoted)
     std::string reason;        ///< why the statement is in the plan
     bool transactional = true; ///< false: must run outside a transaction (VACUUM, ... CONCURRENTLY)
+    /// True: apply() commits the transaction open before this statement and starts a new
+    /// one for it (a batch boundary; see plan::new_transaction()).
+    bool starts_transaction = false;
 };
 
 namespace detail {
@@ -32,19 +35,30 @@ concept knows_transaction = requires(const C& c) { { c.in_transaction() } -> std
 /// fixes, e.g. rows in a default partition). Copyable value type.
 ///
 /// apply() runs consecutive transactional statements inside one BEGIN ... COMMIT (rolled
-/// back on the first failure) and non-transactional ones on their own. When the connection
-/// is already inside a transaction (the caller's), transactional statements simply join it
-/// and a non-transactional statement throws query_error before anything runs.
+/// back on the first failure) and non-transactional ones on their own; new_transaction()
+/// splits a run into several transactions (batches), each committed before the next starts.
+/// When the connection is already inside a transaction (the caller's), transactional
+/// statements simply join it (batch boundaries included: nothing is committed) and a
+/// non-transactional statement throws query_error before anything runs.
 class plan {
 public:
     /// Appends a statement that runs inside the plan's transaction.
     plan& add(std::string sql, std::string reason) {
-        statements_.push_back({std::move(sql), std::move(reason), true});
+        statements_.push_back({std::move(sql), std::move(reason), true, split_next_});
+        split_next_ = false;
         return *this;
     }
     /// Appends a statement that PostgreSQL/SQLite refuse to run inside a transaction.
     plan& add_outside_transaction(std::string sql, std::string reason) {
-        statements_.push_back({std::move(sql), std::move(reason), false});
+        statements_.push_back({std::move(sql), std::move(reason), false, false});
+        return *this;
+    }
+    /// Ends the current transaction group: the next transactional statement added runs in a
+    /// transaction of its own, after apply() has committed the statements before it (a
+    /// failure then rolls back only the batch it happened in). The mark travels with the
+    /// statement, so it holds when this plan is append()ed to another.
+    plan& new_transaction() {
+        split_next_ = true;
         return *this;
     }
     /// Records something a human must look at; apply() does not act on alerts.
@@ -72,6 +86,8 @@ public:
     std::string show() const {
         std::string out;
         for (auto& s : statements_) {
+            if (s.starts_transaction && &s != &statements_.front())
+                out += "-- (new transaction: the statements above are committed first)\n";
             out += "-- " + s.reason;
             if (!s.transactional) out += " (outside a transaction)";
             out += "\n" + s.sql + ";\n";
@@ -103,7 +119,9 @@ public:
             }
             conn.execute(std::string_view("BEGIN"));
             try {
-                for (; i < statements_.size() && statements_[i].transactional; ++i, ++done)
+                for (std::size_t first = i; i < statements_.size() && statements_[i].transactional &&
+                                            (i == first || !statements_[i].starts_transaction);
+                     ++i, ++done)
                     conn.execute(statements_[i].sql);
                 conn.execute(std::string_view("COMMIT"));
             } catch (...) {
@@ -120,6 +138,7 @@ public:
 private:
     std::vector<planned_statement> statements_;
     std::vector<std::string> alerts_;
+    bool split_next_ = false;
 };
 
 } // namespace cistern::strategy

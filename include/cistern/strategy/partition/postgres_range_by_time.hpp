@@ -7,6 +7,8 @@
 #include <cistern/error.hpp>
 #include <cistern/strategy/concepts.hpp>
 #include <cistern/strategy/partition/detail/postgres_range.hpp>
+#include <cistern/strategy/partition/move_options.hpp>
+#include <cistern/strategy/partition/on_expiry.hpp>
 #include <cistern/strategy/partition/partition_info.hpp>
 #include <cistern/strategy/partition/period.hpp>
 #include <cistern/strategy/partition/pruning_report.hpp>
@@ -14,18 +16,13 @@
 #include <cistern/row_set.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace cistern::strategy::partition {
-
-/// What retention does with an expired partition.
-enum class on_expiry {
-    drop,        ///< detach, then DROP TABLE
-    keep_detached ///< detach only: the rows stay in a plain table for archiving
-};
 
 /// Configuration of range_by_time (validated by its constructor).
 struct range_by_time_options {
@@ -68,44 +65,24 @@ public:
     /// The validated options.
     const range_by_time_options& options() const noexcept { return o_; }
 
-    /// The unquoted name of the partition for the period starting at `start`.
-    std::string partition_name(std::chrono::sys_days start) const { return o_.table + "_p" + period_suffix(start, o_.every); }
+    /// The unquoted name of the partition for the period starting at `start`:
+    /// `<table>_p<suffix>`, shortened with a hash of the table name when that would exceed
+    /// PostgreSQL's 63 bytes (see docs/partitioning.md).
+    std::string partition_name(std::chrono::sys_days start) const { return common().partition_name(period_suffix(start, o_.every)); }
 
     /// Plan: detach (and, for on_expiry::drop, drop) every partition whose upper bound is at
     /// or before `now - retention`. DETACH ... CONCURRENTLY (run outside a transaction) when
     /// detach_concurrently is set and the table has no default partition; a plain DETACH
-    /// otherwise. A partition holding any row at or after the cutoff is never touched.
+    /// otherwise. A partition holding any row at or after the cutoff is never touched. Rows
+    /// of the default partition older than the cutoff are reported as an alert (never deleted).
     template <StrategyConnection C>
     plan retention(C& c, const position_type& now) const {
-        plan p;
-        if (o_.retention.count() == 0) return p;
+        if (o_.retention.count() == 0) return plan{};
         const auto cutoff = now - o_.retention;
-        const auto parts = detail::list_partitions(c, common());
-        bool has_default = false;
-        for (auto& h : parts) has_default = has_default || h.is_default;
-        const bool concurrently = o_.detach_concurrently && !has_default;
-        for (auto& h : parts) {
-            if (h.is_default || !h.upper) continue;
-            const auto upper = parse_timestamp(*h.upper);
-            if (upper > std::chrono::time_point_cast<std::chrono::microseconds>(cutoff)) continue;
-            const std::string part = detail::qualified(c, common(), h.name);
-            const auto late = c.query("SELECT EXISTS (SELECT 1 FROM " + part + " WHERE " + detail::q(c, o_.column) + " >= " +
-                                      detail::lit(c, format_timestamp(cutoff) + "+00") + ")")
-                                  .template scalar<bool>();
-            if (late) {
-                p.alert("retention: " + h.name + " holds rows at or after the cutoff " + format_timestamp(cutoff) + "; kept");
-                continue;
-            }
-            const std::string why = h.name + " ends at " + *h.upper + ", at or before the cutoff " + format_timestamp(cutoff) + " UTC";
-            const std::string detach = "ALTER TABLE " + detail::qualified(c, common(), o_.table) + " DETACH PARTITION " + part;
-            if (concurrently)
-                p.add_outside_transaction(detach + " CONCURRENTLY",
-                                          "retention: " + why + " (CONCURRENTLY: readers and writers of the parent are not blocked)");
-            else
-                p.add(detach, "retention: " + why + (o_.detach_concurrently ? " (plain DETACH: CONCURRENTLY is not allowed with a default partition)" : ""));
-            if (o_.expiry == on_expiry::drop) p.add("DROP TABLE " + part, "retention: drop the detached " + h.name);
-        }
-        return p;
+        const auto cutoff_us = std::chrono::time_point_cast<std::chrono::microseconds>(cutoff);
+        return detail::retention(
+            c, common(), o_.expiry, o_.detach_concurrently, [&](const std::string& upper) { return parse_timestamp(upper) <= cutoff_us; },
+            format_timestamp(cutoff) + "+00", format_timestamp(cutoff) + " UTC");
     }
 
 private:
@@ -113,17 +90,25 @@ private:
         return {o_.schema, o_.table, o_.column, o_.columns, o_.default_partition, o_.indexes};
     }
 
+    detail::range_spec period_range(std::chrono::sys_days start, std::string why) const {
+        return {partition_name(start), format_timestamp(std::chrono::sys_seconds{start}) + "+00",
+                format_timestamp(std::chrono::sys_seconds{period_add(start, o_.every, 1)}) + "+00", std::move(why)};
+    }
+
     std::vector<detail::range_spec> due(const position_type& now) const {
         std::vector<detail::range_spec> out;
         const auto first = period_floor(now, o_.every);
-        for (int i = 0; i <= o_.premake; ++i) {
-            const auto start = period_add(first, o_.every, i);
-            const auto end = period_add(first, o_.every, i + 1);
-            out.push_back({partition_name(start), format_timestamp(std::chrono::sys_seconds{start}) + "+00",
-                           format_timestamp(std::chrono::sys_seconds{end}) + "+00",
-                           i == 0 ? "partition for the current period" : "premade future partition " + std::to_string(i)});
-        }
+        for (int i = 0; i <= o_.premake; ++i)
+            out.push_back(period_range(period_add(first, o_.every, i),
+                                       i == 0 ? "partition for the current period" : "premade future partition " + std::to_string(i)));
         return out;
+    }
+
+    detail::range_keys keys() const {
+        return {detail::key_kind::time, [this](std::int64_t unix_seconds) {
+                    return period_range(period_floor(std::chrono::sys_seconds{std::chrono::seconds{unix_seconds}}, o_.every),
+                                        "rows moved out of the default partition");
+                }};
     }
 
     range_by_time_options o_;

@@ -198,6 +198,17 @@ private:
         return cistern::strategy::detail::quote_literal(format_timestamp(t));
     }
 
+    /// The condition "`t` holds a time in the declared storage" (true for NULL, which the
+    /// column's NOT NULL and the routing trigger decide): for iso_text a real date-time
+    /// written exactly as SQLite writes it. The value goes through julianday() and back, so
+    /// '2025-13-45 99:99:99' (no julian day), '2026-02-30 00:00:00' (comes back as
+    /// 2026-03-02) and '2025-12-31 24:00:00' fail; datetime(t) alone returns the last two
+    /// unchanged. For unix_seconds an integer. A range comparison alone compares text.
+    std::string well_formed(const std::string& t) const {
+        if (o_.storage == time_storage::unix_seconds) return "(" + t + " IS NULL OR typeof(" + t + ") = 'integer')";
+        return "datetime(julianday(" + t + ")) IS " + t;
+    }
+
     template <class C>
     static std::string object_type(C& c, const std::string& name) {
         std::array<value, 1> arg{value{name}};
@@ -228,7 +239,7 @@ private:
         const std::string t = q(o_.time_column);
         std::string sql = "CREATE TABLE " + q(name) + " (";
         for (auto& col : o_.columns) sql += q(col.name) + (col.type.empty() ? "" : " " + col.type) + ", ";
-        sql += "CHECK (" + t + " >= " + bound(std::chrono::sys_seconds{start}) + " AND " + t + " < " +
+        sql += "CHECK (" + well_formed(t) + " AND " + t + " >= " + bound(std::chrono::sys_seconds{start}) + " AND " + t + " < " +
                bound(std::chrono::sys_seconds{upper}) + "))";
         p.add(std::move(sql), "period table for " + why + ": [" + format_timestamp(std::chrono::sys_seconds{start}) +
                                   ", " + format_timestamp(std::chrono::sys_seconds{upper}) + ")");
@@ -267,11 +278,15 @@ private:
             body += " INSERT INTO " + q(partition_name(start)) + " (" + cols + ") SELECT " + new_cols + " WHERE " + cond + ";";
         }
         const std::string message = "cistern: no partition of " + o_.table + " holds this " + o_.time_column;
+        const std::string malformed = "cistern: " + o_.time_column + " of " + o_.table + " is not " +
+                                      (o_.storage == time_storage::unix_seconds ? std::string("an integer (unix seconds)")
+                                                                                : std::string("a 'YYYY-MM-DD HH:MM:SS' date-time"));
         p.add("CREATE TRIGGER " + q(o_.table + "_route") + " INSTEAD OF INSERT ON " + q(o_.table) + " BEGIN SELECT RAISE(ABORT, " +
-                  cistern::strategy::detail::quote_literal(message) + ") WHERE " + t + " IS NULL OR NOT (" + any + ");" +
-                  body + " END",
+                  cistern::strategy::detail::quote_literal(malformed) + ") WHERE " + t + " IS NOT NULL AND NOT (" + well_formed(t) +
+                  "); SELECT RAISE(ABORT, " + cistern::strategy::detail::quote_literal(message) + ") WHERE " + t +
+                  " IS NULL OR NOT (" + any + ");" + body + " END",
               "routes INSERTs on the view to the period table of the row's " + o_.time_column +
-                  "; rows outside every period abort the statement");
+                  "; a malformed time or one outside every period aborts the statement");
     }
 
     table_per_period_options o_;

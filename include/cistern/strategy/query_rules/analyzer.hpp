@@ -34,7 +34,8 @@ struct rule_info {
 /// leading_wildcard_like, function_on_column, or_across_columns, not_in_subquery,
 /// large_offset, order_by_random, implicit_cross_join, seq_scan_large_table (needs a plan
 /// in the context), count_star_without_filter, unbounded_read, long_in_list,
-/// having_without_aggregate, union_without_all, insert_without_columns, null_comparison.
+/// having_without_aggregate, union_without_all, insert_without_columns, null_comparison,
+/// cast_on_column, arithmetic_on_column, tautological_filter.
 /// Request rule (analyze_request()): n_plus_one.
 class analyzer {
 public:
@@ -99,8 +100,8 @@ private:
         rule_info info;
         detail::rule_fn fn;
     };
-    static const std::array<entry, 18>& table() {
-        static const std::array<entry, 18> t{{
+    static const std::array<entry, 21>& table() {
+        static const std::array<entry, 21> t{{
             {{"select_star", "SELECT * in the select list"}, &detail::select_star},
             {{"update_without_where", "UPDATE without WHERE"}, &detail::update_without_where},
             {{"delete_without_where", "DELETE without WHERE"}, &detail::delete_without_where},
@@ -119,6 +120,10 @@ private:
             {{"union_without_all", "UNION where UNION ALL may do"}, &detail::union_without_all},
             {{"insert_without_columns", "INSERT without a column list"}, &detail::insert_without_columns},
             {{"null_comparison", "= NULL / <> NULL"}, &detail::null_comparison},
+            {{"cast_on_column", "cast on a column compared in WHERE (col::date = ?)"}, &detail::cast_on_column},
+            {{"arithmetic_on_column", "arithmetic on a column compared with a constant in WHERE (col + 0 = ?)"},
+             &detail::arithmetic_on_column},
+            {{"tautological_filter", "WHERE that is true for every row (1=1, TRUE, OR 'a'='a')"}, &detail::tautological_filter},
         }};
         return t;
     }

@@ -158,8 +158,9 @@ inline void leading_wildcard_like(const rule_input& in) {
 // 5
 inline void function_on_column(const rule_input& in) {
     const auto& t = in.t();
-    static constexpr std::string_view not_functions[] = {"in", "exists", "any", "all", "some", "array",
-                                                         "values", "select", "row", "not", "and", "or", "where"};
+    // CAST(col AS t) is cast_on_column's.
+    static constexpr std::string_view not_functions[] = {"in", "exists", "any", "all", "some", "array", "values",
+                                                         "select", "row", "not", "and", "or", "where", "cast"};
     for (const auto& sc : in.s.scopes) {
         auto [b, e] = sc.range(c_where, t);
         for (std::size_t k = b; k + 1 < e; ++k) {
@@ -531,6 +532,215 @@ inline void null_comparison(const rule_input& in) {
                       "use IS NULL / IS NOT NULL (or IS [NOT] DISTINCT FROM)");
             return;
         }
+    }
+}
+
+// 20, 21, 22: casts, arithmetic and always-true filters. They read the conditions of every
+// WHERE (subqueries included) as operands around comparison operators.
+
+/// True for the arithmetic operators + - * / %.
+inline bool is_arithmetic(const token& t) noexcept {
+    return t.kind == token_kind::op && (t.text == "+" || t.text == "-" || t.text == "*" || t.text == "/" || t.text == "%");
+}
+
+/// Words that end an operand of a comparison (besides the comparison operators).
+inline bool ends_operand(const token& t) noexcept {
+    if (t.kind == token_kind::comma || t.kind == token_kind::semicolon) return true;
+    if (t.kind != token_kind::word) return false;
+    static constexpr std::string_view words[] = {"where", "and", "or", "not", "on", "when", "then", "else", "end",
+                                                 "having", "set", "select", "case", "from", "order", "group", "limit",
+                                                 "offset", "returning", "union", "intersect", "except", "exists",
+                                                 "using", "join", "as", "for", "window", "fetch", "escape"};
+    for (auto w : words)
+        if (t.lower == w) return true;
+    return false;
+}
+
+/// True when token `i` names a column: an identifier that is not a function name, a
+/// qualifier, an alias or type after AS, or a type name after `::`.
+inline bool is_column_ref(const statement_view& s, std::size_t i) {
+    const auto& t = s.tokens;
+    if (!s.is_identifier(i)) return false;
+    if (i + 1 < t.size() && (t[i + 1].kind == token_kind::lparen || t[i + 1].kind == token_kind::dot)) return false;
+    // `x::double precision`, `x::character varying`: up to three type words after `::`.
+    for (std::size_t j = i, words = 0; j > 0 && words < 3; --j, ++words) {
+        if (t[j - 1].is_op("::") || t[j - 1].is_word("as")) return false;
+        if (t[j - 1].kind != token_kind::word || ends_operand(t[j - 1]) || is_comparison(t[j - 1])) break;
+    }
+    return true;
+}
+
+/// [begin, end) of the operand left of the comparison at `k`, within [b, k).
+inline std::size_t operand_begin(const std::vector<token>& t, std::size_t b, std::size_t k) {
+    const int d = t[k].depth;
+    std::size_t j = k;
+    while (j > b) {
+        const token& x = t[j - 1];
+        if (x.depth < d || (x.depth == d && (ends_operand(x) || is_comparison(x)))) break;
+        --j;
+    }
+    return j;
+}
+/// One past the operand right of the comparison at `k`, within (k, e).
+inline std::size_t operand_end(const std::vector<token>& t, std::size_t k, std::size_t e) {
+    const int d = t[k].depth;
+    std::size_t j = k + 1;
+    while (j < e) {
+        const token& x = t[j];
+        if (x.depth < d || (x.depth == d && (ends_operand(x) || is_comparison(x)))) break;
+        ++j;
+    }
+    return j;
+}
+
+inline bool has_column(const statement_view& s, std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i)
+        if (is_column_ref(s, i)) return true;
+    return false;
+}
+/// An arithmetic operator at the operand's own depth (not inside a call), not a leading sign.
+inline bool has_arithmetic(const std::vector<token>& t, std::size_t b, std::size_t e) {
+    if (b >= e) return false;
+    const int d = t[b].depth;
+    for (std::size_t i = b; i < e; ++i)
+        if (t[i].depth == d && is_arithmetic(t[i]) && !(i == b && (t[i].is_op("-") || t[i].is_op("+")))) return true;
+    return false;
+}
+
+/// The column reference (`col` or `a.col`) ending at `i`, as written.
+inline std::string column_text(const std::vector<token>& t, std::size_t i) {
+    std::string name(t[i].text);
+    if (i >= 2 && t[i - 1].kind == token_kind::dot) name = std::string(t[i - 2].text) + "." + name;
+    return name;
+}
+
+// 20
+inline void cast_on_column(const rule_input& in) {
+    const auto& t = in.t();
+    for (const auto& sc : in.s.scopes) {
+        auto [b, e] = sc.range(c_where, t);
+        for (std::size_t k = b; k < e; ++k) {
+            std::string what;
+            if (t[k].is_op("::") && k > b && is_column_ref(in.s, k - 1)) {
+                // col::type <op> ... or ... <op> col::type (the type may be several tokens).
+                std::size_t start = k - 1;
+                if (start >= b + 2 && t[start - 1].kind == token_kind::dot) start -= 2;
+                std::size_t after = k + 1;
+                while (after < e && t[after].depth >= t[k].depth &&
+                       (t[after].depth > t[k].depth || t[after].kind == token_kind::lparen || t[after].kind == token_kind::rparen ||
+                        t[after].is_op("::") || t[after].is_op("[") || t[after].is_op("]") ||
+                        (t[after].kind == token_kind::word && !ends_operand(t[after]) && !is_comparison(t[after]))))
+                    ++after;
+                const bool compared = (after < e && is_comparison(t[after])) || (start > b && is_comparison(t[start - 1]));
+                if (compared) what = column_text(t, k - 1) + "::" + std::string(t[k + 1 < e ? k + 1 : k].text);
+            } else if (t[k].is_word("cast") && k + 1 < e && t[k + 1].kind == token_kind::lparen) {
+                const std::size_t close = in.s.matching(k + 1);
+                std::size_t as = k + 2;
+                while (as < close && !(t[as].is_word("as") && t[as].depth == t[k + 1].depth + 1)) ++as;
+                bool column = false;
+                for (std::size_t a = k + 2; a < as; ++a) column = column || is_column_ref(in.s, a);
+                const bool compared = (close + 1 < t.size() && is_comparison(t[close + 1])) || (k > b && is_comparison(t[k - 1]));
+                if (column && compared) {
+                    what = "CAST(";
+                    for (std::size_t a = k + 2; a < as; ++a) what += std::string(t[a].text);
+                    what += " AS ...)";
+                }
+            }
+            if (what.empty()) continue;
+            in.report("cast_on_column", severity::warning,
+                      "WHERE compares " + what + ": a cast on the column hides it from an index on the bare column",
+                      "cast the other side instead (col = CAST(? AS coltype)), compare a range (col >= ? AND col < ?) "
+                      "for a ::date, or index the expression");
+            return;
+        }
+    }
+}
+
+// 21
+inline void arithmetic_on_column(const rule_input& in) {
+    const auto& t = in.t();
+    for (const auto& sc : in.s.scopes) {
+        auto [b, e] = sc.range(c_where, t);
+        for (std::size_t k = b; k < e; ++k) {
+            if (!is_comparison(t[k]) || t[k].is_word("is") || t[k].is_word("in")) continue;
+            const std::size_t lb = operand_begin(t, b, k), re = operand_end(t, k, e);
+            const bool left = has_arithmetic(t, lb, k) && has_column(in.s, lb, k);
+            const bool right = has_arithmetic(t, k + 1, re) && has_column(in.s, k + 1, re);
+            // Only when the other side is free of columns: `a.x = b.y + 1` can still use a.x's index.
+            if (!((left && !has_column(in.s, k + 1, re)) || (right && !has_column(in.s, lb, k)))) continue;
+            std::string expr;
+            for (std::size_t i = left ? lb : k + 1; i < (left ? k : re); ++i) expr += (expr.empty() ? "" : " ") + std::string(t[i].text);
+            in.report("arithmetic_on_column", severity::warning,
+                      "WHERE compares the expression " + expr + ": arithmetic on a column hides it from its index",
+                      "move the arithmetic to the constant side (col + 1 = ? becomes col = ? - 1), or index the expression");
+            return;
+        }
+    }
+}
+
+/// True when t[b, e) is a condition that holds for every row: TRUE, a nonzero number,
+/// NOT FALSE, `lit = lit` with the same literal (=, ==, >=, <=, IS), a parenthesized
+/// always-true condition, an AND of always-true ones, or an OR with one always-true operand.
+inline bool always_true(const statement_view& s, std::size_t b, std::size_t e) {
+    const auto& t = s.tokens;
+    if (b >= e) return false;
+    const int d = t[b].depth;
+    // The operands of `word` (OR, AND) at depth d; a BETWEEN's own AND does not split.
+    auto operands = [&](std::string_view word) {
+        std::vector<std::pair<std::size_t, std::size_t>> out;
+        std::size_t from = b;
+        bool between = false;
+        for (std::size_t i = b; i < e; ++i) {
+            if (t[i].depth != d) continue;
+            if (t[i].is_word("between")) between = true;
+            if (!t[i].is_word(word)) continue;
+            if (word == "and" && between) {
+                between = false;
+                continue;
+            }
+            out.emplace_back(from, i);
+            from = i + 1;
+        }
+        out.emplace_back(from, e);
+        return out;
+    };
+    if (auto ors = operands("or"); ors.size() > 1) {
+        for (auto [ob, oe] : ors)
+            if (always_true(s, ob, oe)) return true;
+        return false;
+    }
+    if (auto ands = operands("and"); ands.size() > 1) {
+        for (auto [ab, ae] : ands)
+            if (!always_true(s, ab, ae)) return false;
+        return true;
+    }
+    if (t[b].kind == token_kind::lparen && s.matching(b) == e - 1) return always_true(s, b + 1, e - 1);
+    if (e - b == 1)
+        return t[b].is_word("true") || (t[b].kind == token_kind::number && t[b].text.find_first_not_of("0.") != std::string_view::npos);
+    if (e - b == 2 && t[b].is_word("not")) return t[b + 1].is_word("false");
+    if (e - b == 3 && (t[b].kind == token_kind::number || t[b].kind == token_kind::string) && t[b + 2].kind == t[b].kind &&
+        t[b].text == t[b + 2].text && t[b].prefix == t[b + 2].prefix)
+        return t[b + 1].is_op("=") || t[b + 1].is_op("==") || t[b + 1].is_op(">=") || t[b + 1].is_op("<=") || t[b + 1].is_word("is");
+    return false;
+}
+
+// 22
+inline void tautological_filter(const rule_input& in) {
+    const auto& t = in.t();
+    for (const auto& sc : in.s.scopes) {
+        if (!sc.has(c_where)) continue;
+        auto [b, e] = sc.range(c_where, t);
+        if (!always_true(in.s, b, e)) continue;
+        std::string cond;
+        for (std::size_t i = b; i < e && cond.size() < 60; ++i) cond += (cond.empty() ? "" : " ") + std::string(t[i].text);
+        const bool write = in.s.kind == "update" || in.s.kind == "delete";
+        in.report("tautological_filter", write ? severity::error : severity::warning,
+                  "WHERE " + cond + " is true for every row: " +
+                      (write ? std::string(in.s.kind == "update" ? "the UPDATE" : "the DELETE") + " touches the whole table"
+                             : std::string("the filter selects nothing out")),
+                  write ? "write the real condition; if every row is meant, say so without a WHERE (or TRUNCATE)"
+                        : "drop the always-true condition (an `OR 1=1` is also the mark of SQL injection: bind parameters)");
+        return;
     }
 }
 
