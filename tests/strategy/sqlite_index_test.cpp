@@ -370,3 +370,28 @@ BOOST_AUTO_TEST_CASE(duplicates_respect_collations_expressions_and_predicates) {
     std::sort(names.begin(), names.end());
     BOOST_TEST(names == (std::vector<std::string>{"aa_lower", "t_a_pos2", "t_k"}), boost::test_tools::per_element());
 }
+
+// The advisor's time on a 30-statement workload (reported, bounded loosely).
+BOOST_AUTO_TEST_CASE(time_for_a_thirty_statement_workload) {
+    auto c = open();
+    make_orders(c);
+    c.execute_script("CREATE TABLE customers (id INTEGER PRIMARY KEY, region INTEGER NOT NULL, tier INTEGER NOT NULL, name TEXT NOT NULL);"
+                     "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 4999) "
+                     "INSERT INTO customers SELECT i, i % 50, i % 5, 'c' || i FROM n;");
+    std::vector<std::string> w;
+    for (int i = 0; i < 6; ++i) {
+        w.push_back("SELECT id, total FROM orders WHERE customer_id = ? AND total > " + std::to_string(i) + " ORDER BY created_at DESC LIMIT 10");
+        w.push_back("SELECT count(*) FROM orders WHERE created_at >= ? AND created_at < ? AND status <> '" + std::to_string(i) + "'");
+        w.push_back("SELECT o.id FROM customers c JOIN orders o ON c.id = o.customer_id WHERE c.region = " + std::to_string(i));
+        w.push_back("SELECT name FROM customers WHERE region = ? AND tier = " + std::to_string(i % 5));
+        w.push_back("UPDATE orders SET total = total + " + std::to_string(i) + " WHERE customer_id = ? AND status = 'new'");
+    }
+    BOOST_REQUIRE_EQUAL(w.size(), 30u);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto a = si::sqlite_missing_from_workload(w).advise(c);
+    const double took = seconds_since(t0);
+    BOOST_TEST_MESSAGE("30-statement workload, SQLite: " << took * 1000 << " ms, " << a.items.size() << " index(es)");
+    BOOST_TEST_MESSAGE(a.to_plan().show());
+    BOOST_TEST(!a.items.empty());
+    BOOST_TEST(took < 120.0); // a bound, not a speed assertion
+}

@@ -84,12 +84,11 @@ public:
         o_.thresholds.validate("postgres_missing_options");
     }
     /// The same for statements given as plain text (e.g. a std::vector<std::string>; each
-    /// counts as run once).
+    /// counts as run once). A range of anything else is rejected by a static_assert.
     template <std::ranges::input_range R>
-        requires std::convertible_to<std::ranges::range_value_t<R>, std::string> &&
-                 (!std::same_as<std::ranges::range_value_t<R>, workload_statement>)
+        requires(!std::convertible_to<const R&, std::string> && !std::convertible_to<const R&, std::vector<workload_statement>>)
     postgres_missing_from_workload(const R& workload, postgres_missing_options o = {})
-        : postgres_missing_from_workload(as_workload({std::ranges::begin(workload), std::ranges::end(workload)}), std::move(o)) {}
+        : postgres_missing_from_workload(as_workload(workload), std::move(o)) {}
 
     /// The indexes that would make the workload cheaper, as create recommendations with the
     /// statements each serves, their summed cost before/after and the total estimated cost

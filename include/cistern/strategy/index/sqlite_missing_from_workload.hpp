@@ -51,12 +51,11 @@ public:
             for (auto& t : *l) t = detail::fold(t);
     }
     /// The same for statements given as plain text (e.g. a std::vector<std::string>; each
-    /// counts as run once).
+    /// counts as run once). A range of anything else is rejected by a static_assert.
     template <std::ranges::input_range R>
-        requires std::convertible_to<std::ranges::range_value_t<R>, std::string> &&
-                 (!std::same_as<std::ranges::range_value_t<R>, workload_statement>)
+        requires(!std::convertible_to<const R&, std::string> && !std::convertible_to<const R&, std::vector<workload_statement>>)
     explicit sqlite_missing_from_workload(const R& workload, sqlite_missing_options o = {})
-        : sqlite_missing_from_workload(as_workload({std::ranges::begin(workload), std::ranges::end(workload)}), std::move(o)) {}
+        : sqlite_missing_from_workload(as_workload(workload), std::move(o)) {}
 
     /// The indexes that would let the workload's statements use an index where they scan
     /// today, as create recommendations with the statements each serves, plus notes for

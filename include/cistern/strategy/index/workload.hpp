@@ -13,8 +13,10 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <ranges>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -117,11 +119,17 @@ inline std::vector<workload_statement> workload_from(const monitor_snapshot& sna
          | ranges::to<std::vector<workload_statement>>();
 }
 
-/// Plain statements as a workload: each counts as run once, with unknown time.
-inline std::vector<workload_statement> as_workload(const std::vector<std::string>& statements) {
+/// Plain statements as a workload: each counts as run once, with unknown time. `R` is a
+/// range of text (std::string, std::string_view, const char*); anything else is rejected
+/// with a static_assert that says so.
+template <std::ranges::input_range R>
+std::vector<workload_statement> as_workload(const R& statements) {
+    constexpr bool text = std::convertible_to<std::ranges::range_reference_t<const R&>, std::string> ||
+                          std::constructible_from<std::string, std::ranges::range_reference_t<const R&>>;
+    static_assert(text, "cistern::strategy::index: the workload must be SQL statements (std::string or workload_statement)");
     std::vector<workload_statement> out;
-    out.reserve(statements.size());
-    for (auto& s : statements) out.push_back(workload_statement{s});
+    if constexpr (text)
+        for (auto&& s : statements) out.push_back(workload_statement{std::string(s)});
     return out;
 }
 
