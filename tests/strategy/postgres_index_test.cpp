@@ -451,7 +451,8 @@ BOOST_AUTO_TEST_CASE(time_for_a_thirty_statement_workload) {
         const auto a = si::postgres_missing_from_workload(w, options(mode)).advise(c);
         const double took = seconds_since(t0);
         BOOST_TEST_MESSAGE("30-statement workload, " << (mode == si::hypothetical::hypopg ? "HypoPG" : "real-index")
-                                                       << " mode: " << took * 1000 << " ms, " << a.items.size() << " index(es)");
+                                                       << " mode: " << took * 1000 << " ms, " << a.items.size() << " index(es)\n"
+                                                       << a.to_plan().show());
         BOOST_TEST(!a.items.empty());
         BOOST_TEST(took < 120.0); // a bound, not a speed assertion
     }

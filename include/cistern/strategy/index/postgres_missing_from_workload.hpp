@@ -308,8 +308,7 @@ private:
             auto v = t->second.find(column);
             return v == t->second.end() ? 0.0 : v->second;
         };
-        std::vector<candidate> cands;
-        std::set<std::pair<std::string, std::vector<std::string>>> seen;
+        detail::candidate_pool pool;
         for (auto s : live) {
             for (auto& [table, u] : uses[s]) {
                 const auto& k = kind_of(table);
@@ -317,15 +316,15 @@ private:
             }
             for (auto& cand : candidates_from(uses[s], o_.thresholds.limits, rank)) {
                 const auto& k = kind_of(cand.table);
-                if (!(k == "r" || k == "p" || k == "m") || !o_.thresholds.table_wanted(cand.table)) continue;
-                if (!seen.insert({cand.table, cand.columns}).second) continue;
+                if (!pool.offer(cand, s) || !(k == "r" || k == "p" || k == "m") || !o_.thresholds.table_wanted(cand.table)) continue;
                 if (auto why = served_by_existing(cand, existing)) {
                     out.notes.push_back(*why);
                     continue;
                 }
-                cands.push_back(std::move(cand));
+                pool.keep();
             }
         }
+        const auto& cands = pool.kept();
 
         // Each candidate, tried once, against every statement that uses its leading column.
         std::vector<detail::trial_result> trials;
@@ -380,7 +379,7 @@ private:
             char buf[240];
             std::snprintf(buf, sizeof buf, ": serves %zu statement(s), estimated cost %.2f -> %.2f, total estimated cost saved %.2f (cost x calls; %s)",
                           pick.stmts.size(), pick.before, pick.after, pick.saved, hypo ? "HypoPG" : "real index, rolled back");
-            r.reason = cand.why + buf;
+            r.reason = pool.why(pick.cand, pick.stmts.front()) + buf;
             if (!r.steps.empty()) r.reason += "; partitioned table: built per partition without blocking writers, then attached";
             out.items.push_back(std::move(r));
         }

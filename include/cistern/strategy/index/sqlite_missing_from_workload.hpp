@@ -21,7 +21,6 @@
 #include <concepts>
 #include <ranges>
 #include <map>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -94,17 +93,17 @@ public:
             }
             live.push_back(s);
         }
-        std::vector<candidate> cands;
-        std::set<std::pair<std::string, std::vector<std::string>>> seen;
+        detail::candidate_pool pool;
         for (auto s : live)
             for (auto& cand : candidates_from(uses[s], o_.thresholds.limits)) {
-                if (!o_.thresholds.table_wanted(cand.table) || !seen.insert({cand.table, cand.columns}).second) continue;
+                if (!pool.offer(cand, s) || !o_.thresholds.table_wanted(cand.table)) continue;
                 if (auto why = served_by_existing(cand, existing)) {
                     out.notes.push_back(*why);
                     continue;
                 }
-                cands.push_back(std::move(cand));
+                pool.keep();
             }
+        const auto& cands = pool.kept();
         // Each candidate, created once, against every statement that uses its leading column;
         // the score (scans and sorts removed, search terms) is the negated "cost".
         std::vector<detail::trial_result> trials;
@@ -158,7 +157,7 @@ public:
             for (auto at = r.plan_after.find(trial_name); at != std::string::npos; at = r.plan_after.find(trial_name))
                 r.plan_after.replace(at, std::string_view(trial_name).size(), r.index_name);
             for (auto s : pick.stmts) r.statements.push_back(workload_[s].sql);
-            r.reason = cand.why + ": EXPLAIN QUERY PLAN goes from '" + first_line(r.plan_before) + "' to '" + first_line(r.plan_after) +
+            r.reason = pool.why(pick.cand, first) + ": EXPLAIN QUERY PLAN goes from '" + first_line(r.plan_before) + "' to '" + first_line(r.plan_after) +
                        "' for " + std::to_string(pick.stmts.size()) + " statement(s)";
             out.items.push_back(std::move(r));
         }

@@ -3,11 +3,56 @@
 /// Choosing indexes across a whole workload: a greedy set cover over measured
 /// (candidate, statement) costs, shared by the missing-index advisors.
 
+#include <cistern/strategy/index/candidate.hpp>
+
 #include <algorithm>
 #include <cstddef>
+#include <map>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace cistern::strategy::index::detail {
+
+/// The candidates of a whole workload, each once, with why each statement that proposed it
+/// did (the same index may be "equality on a" for one statement and "ORDER BY a" for another).
+class candidate_pool {
+public:
+    /// Records `c`, proposed by statement `stmt`. Returns true the first time `c` (table and
+    /// columns) is seen: the caller then decides whether to keep() it.
+    bool offer(const candidate& c, std::size_t stmt) {
+        auto [it, fresh] = index_.try_emplace({c.table, c.columns}, rejected);
+        if (fresh) {
+            pending_ = c;
+            pending_stmt_ = stmt;
+        } else if (it->second != rejected) {
+            whys_[it->second].emplace(stmt, c.why);
+        }
+        return fresh;
+    }
+    /// Keeps the candidate offer() just saw for the first time.
+    void keep() {
+        index_[{pending_.table, pending_.columns}] = kept_.size();
+        whys_.push_back({{pending_stmt_, pending_.why}});
+        kept_.push_back(pending_);
+    }
+    /// The kept candidates, in the order they were kept.
+    const std::vector<candidate>& kept() const noexcept { return kept_; }
+    /// Why candidate `i` serves statement `stmt`: as that statement proposed it, else as the
+    /// first statement that did.
+    const std::string& why(std::size_t i, std::size_t stmt) const {
+        auto it = whys_[i].find(stmt);
+        return it != whys_[i].end() ? it->second : kept_[i].why;
+    }
+
+private:
+    static constexpr std::size_t rejected = static_cast<std::size_t>(-1);
+    std::map<std::pair<std::string, std::vector<std::string>>, std::size_t> index_;
+    std::vector<std::map<std::size_t, std::string>> whys_;
+    std::vector<candidate> kept_;
+    candidate pending_;
+    std::size_t pending_stmt_ = 0;
+};
 
 /// One measurement: statement `stmt`'s estimated cost with candidate `cand` in place.
 struct trial_result {
