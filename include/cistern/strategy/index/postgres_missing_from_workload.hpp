@@ -275,7 +275,7 @@ private:
         // The statements worth costing, with their base cost and their column uses.
         const std::size_t n = workload_.size();
         std::vector<double> base(n, 0), weight(n, 0);
-        std::vector<std::vector<std::pair<std::string, column_use>>> uses(n);
+        detail::workload_uses uses(n);
         std::vector<std::size_t> live;
         for (std::size_t s = 0; s < n; ++s) {
             const auto& w = workload_[s];
@@ -308,22 +308,14 @@ private:
             auto v = t->second.find(column);
             return v == t->second.end() ? 0.0 : v->second;
         };
-        detail::candidate_pool pool;
-        for (auto s : live) {
-            for (auto& [table, u] : uses[s]) {
-                const auto& k = kind_of(table);
-                if ((k == "r" || k == "p" || k == "m") && !nd.count(table)) nd[table] = distinct_values(c, table);
-            }
-            for (auto& cand : candidates_from(uses[s], o_.thresholds.limits, rank)) {
-                const auto& k = kind_of(cand.table);
-                if (!pool.offer(cand, s) || !(k == "r" || k == "p" || k == "m") || !o_.thresholds.table_wanted(cand.table)) continue;
-                if (auto why = served_by_existing(cand, existing)) {
-                    out.notes.push_back(*why);
-                    continue;
-                }
-                pool.keep();
-            }
-        }
+        auto is_table = [&](const std::string& table) {
+            const auto& k = kind_of(table);
+            return k == "r" || k == "p" || k == "m";
+        };
+        for (auto s : live)
+            for (auto& [table, u] : uses[s])
+                if (is_table(table) && !nd.count(table)) nd[table] = distinct_values(c, table);
+        const auto pool = detail::gather_candidates(live, uses, o_.thresholds, rank, existing, out.notes, is_table);
         const auto& cands = pool.kept();
 
         // Each candidate, tried once, against every statement that uses its leading column.
@@ -334,13 +326,7 @@ private:
         for (std::size_t i = 0; i < cands.size(); ++i) {
             const auto& cand = cands[i];
             width.push_back(cand.columns.size());
-            std::vector<std::size_t> stmts;
-            for (auto s : live)
-                for (auto& [table, u] : uses[s])
-                    if (table == cand.table && u.uses(cand.columns.front())) {
-                        stmts.push_back(s);
-                        break;
-                    }
+            const auto stmts = detail::statements_using(cand, live, uses);
             try {
                 for (auto& [s, cost] : try_candidate(c, cand, stmts, hypo)) trials.push_back({i, s, cost});
                 if (!hypo) {

@@ -68,7 +68,7 @@ public:
         std::vector<std::string> before(n);
         std::vector<plan_measure> base(n);
         std::vector<double> zero(n, 0), weight(n, 0);
-        std::vector<std::vector<std::pair<std::string, column_use>>> uses(n);
+        detail::workload_uses uses(n);
         std::vector<std::size_t> live;
         for (std::size_t s = 0; s < n; ++s) {
             const auto& w = workload_[s];
@@ -93,16 +93,7 @@ public:
             }
             live.push_back(s);
         }
-        detail::candidate_pool pool;
-        for (auto s : live)
-            for (auto& cand : candidates_from(uses[s], o_.thresholds.limits)) {
-                if (!pool.offer(cand, s) || !o_.thresholds.table_wanted(cand.table)) continue;
-                if (auto why = served_by_existing(cand, existing)) {
-                    out.notes.push_back(*why);
-                    continue;
-                }
-                pool.keep();
-            }
+        const auto pool = detail::gather_candidates(live, uses, o_.thresholds, {}, existing, out.notes, [](const std::string&) { return true; });
         const auto& cands = pool.kept();
         // Each candidate, created once, against every statement that uses its leading column;
         // the score (scans and sorts removed, search terms) is the negated "cost".
@@ -112,13 +103,7 @@ public:
         for (std::size_t i = 0; i < cands.size(); ++i) {
             const auto& cand = cands[i];
             width.push_back(cand.columns.size());
-            std::vector<std::size_t> stmts;
-            for (auto s : live)
-                for (auto& [table, u] : uses[s])
-                    if (table == cand.table && u.uses(cand.columns.front())) {
-                        stmts.push_back(s);
-                        break;
-                    }
+            const auto stmts = detail::statements_using(cand, live, uses);
             if (stmts.empty()) continue;
             std::vector<std::string> plans;
             try {

@@ -4,10 +4,12 @@
 /// (candidate, statement) costs, shared by the missing-index advisors.
 
 #include <cistern/strategy/index/candidate.hpp>
+#include <cistern/strategy/index/thresholds.hpp>
 
 #include <algorithm>
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +55,42 @@ private:
     candidate pending_;
     std::size_t pending_stmt_ = 0;
 };
+
+/// Column uses of each workload statement (column_uses_of), by statement index.
+using workload_uses = std::vector<std::vector<std::pair<std::string, column_use>>>;
+
+/// The candidates of the statements `live` (each once), skipping tables that `allow(table)`
+/// refuses or the thresholds exclude, and those an existing index already serves (the
+/// reason goes to `notes`). `Index` as for served_by_existing.
+template <class Index, class Allow>
+candidate_pool gather_candidates(const std::vector<std::size_t>& live, const workload_uses& uses, const advice_thresholds& t,
+                                 const column_rank& rank, const std::vector<Index>& existing, std::vector<std::string>& notes,
+                                 Allow&& allow) {
+    candidate_pool pool;
+    for (auto s : live)
+        for (auto& cand : candidates_from(uses[s], t.limits, rank)) {
+            if (!pool.offer(cand, s) || !allow(cand.table) || !t.table_wanted(cand.table)) continue;
+            if (auto why = served_by_existing(cand, existing)) {
+                notes.push_back(*why);
+                continue;
+            }
+            pool.keep();
+        }
+    return pool;
+}
+
+/// The statements of `live` that use candidate `c`'s leading column on its table: those
+/// whose plan the candidate may change, so the only ones it is tried against.
+inline std::vector<std::size_t> statements_using(const candidate& c, const std::vector<std::size_t>& live, const workload_uses& uses) {
+    std::vector<std::size_t> out;
+    for (auto s : live)
+        for (auto& [table, u] : uses[s])
+            if (table == c.table && u.uses(c.columns.front())) {
+                out.push_back(s);
+                break;
+            }
+    return out;
+}
 
 /// One measurement: statement `stmt`'s estimated cost with candidate `cand` in place.
 struct trial_result {
