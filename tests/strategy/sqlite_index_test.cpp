@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <string>
 
 namespace si = cistern::strategy::index;
@@ -394,4 +395,38 @@ BOOST_AUTO_TEST_CASE(time_for_a_thirty_statement_workload) {
     BOOST_TEST_MESSAGE(a.to_plan().show());
     BOOST_TEST(!a.items.empty());
     BOOST_TEST(took < 120.0); // a bound, not a speed assertion
+}
+
+// Column uses across the shapes real statements take (database-neutral text reading).
+BOOST_AUTO_TEST_CASE(column_uses_of_real_statement_shapes) {
+    auto uses = [](const std::string& sql) {
+        std::set<std::string> out;
+        for (auto& [table, u] : si::column_uses_of(sql)) {
+            for (auto& c : u.eq) out.insert(table + "." + c + "=");
+            for (auto& c : u.range) out.insert(table + "." + c + "<");
+            for (auto& c : u.order) out.insert(table + "." + c + "^");
+        }
+        return out;
+    };
+    using S = std::set<std::string>;
+    BOOST_TEST((uses("SELECT id FROM t WHERE a IN (SELECT x FROM u WHERE u.y = 3)") == S{"t.a=", "u.y="}));
+    BOOST_TEST((uses("SELECT a FROM t WHERE b = 1 UNION ALL SELECT a FROM u WHERE c > 2") == S{"t.b=", "u.c<"}));
+    BOOST_TEST((uses("SELECT 1 FROM a JOIN b USING (k) WHERE a.z = 1") == S{"a.k=", "b.k=", "a.z="}));
+    BOOST_TEST((uses("UPDATE orders o SET total = 0 WHERE o.customer_id = $1 AND o.created_at < now()") ==
+                S{"orders.customer_id=", "orders.created_at<"}));
+    BOOST_TEST((uses("DELETE FROM t WHERE (a = 1 AND b = 2) AND c BETWEEN 1 AND 5") == S{"t.a=", "t.b=", "t.c<"}));
+    BOOST_TEST((uses("SELECT * FROM t WHERE a::date = '2024-01-01' AND b + 0 = 5 AND lower(c) = 'x' AND d IS NOT NULL") == S{}));
+    BOOST_TEST((uses("SELECT * FROM t WHERE a = 1 OR b = 2") == S{}));
+    BOOST_TEST((uses("SELECT * FROM t WHERE e IS NULL AND f LIKE 'ab%' AND g LIKE '%x' ORDER BY h DESC, i") ==
+                S{"t.e=", "t.f<", "t.h^", "t.i^"}));
+    BOOST_TEST((uses("WITH recent AS (SELECT * FROM ev WHERE ts > $1) SELECT * FROM recent r JOIN users u ON u.id = r.user_id") ==
+                S{"ev.ts<", "users.id="})); // `recent` is a WITH query, not a table
+    BOOST_TEST((uses("SELECT * FROM t, LATERAL (SELECT * FROM u WHERE u.t_id = t.id) x WHERE t.k = 1") == S{"u.t_id=", "t.k="}));
+    BOOST_TEST((uses("SELECT * FROM ONLY public.parent p WHERE p.a = 1") == S{"parent.a="}));
+    BOOST_TEST((uses("SELECT * FROM generate_series(1, 3) g JOIN t ON t.n = g") == S{"t.n="})); // g is no column of t
+    BOOST_TEST((uses("SELECT * FROM t WHERE a = 1") == S{"t.a="}));
+    // Broken text never throws or reads out of bounds.
+    for (const std::string bad : {"", ";;", "SELECT * FROM (", "WITH x AS (", ")", "SELECT FROM WHERE AND", "SELECT * FROM t WHERE a = ",
+                                  "SELECT * FROM t JOIN u ON", "SELECT * FROM t WHERE (a = 1", "WITH RECURSIVE", "UPDATE", "SELECT * FROM a."})
+        BOOST_CHECK_NO_THROW(si::candidates_for(bad));
 }

@@ -208,6 +208,7 @@ inline void collect_uses(std::string_view sql, sql::dialect d, use_collector& ou
     for (const auto& sc : s.scopes) {
         std::map<std::string, std::string> alias; // alias or table name -> table ("" = not a table)
         std::vector<std::string> tables;          // base tables of this block, in order
+        std::size_t items = 0;                    // FROM items of any kind (tables, WITH queries, subqueries, functions)
         auto register_table = [&](const std::string& table, std::optional<std::string> as) {
             const bool cte = cte_names.count(table) != 0;
             if (!cte) tables.push_back(table);
@@ -216,6 +217,7 @@ inline void collect_uses(std::string_view sql, sql::dialect d, use_collector& ou
         };
         // [schema .] table [AS] [alias]; returns the index after it.
         auto read_table = [&](std::size_t k, std::size_t end) {
+            ++items;
             if (k < end && (t[k].is_word("only") || t[k].is_word("lateral"))) ++k;
             if (k < end && t[k].kind == token_kind::lparen) { // derived table: read above
                 k = s.matching(k) + 1;
@@ -311,7 +313,7 @@ inline void collect_uses(std::string_view sql, sql::dialect d, use_collector& ou
                 if (it == alias.end() || it->second.empty()) return std::nullopt;
                 return std::pair{it->second, ident_name(t[k + 2])};
             }
-            if (end != k + 1 || tables.size() != 1) return std::nullopt;
+            if (end != k + 1 || tables.size() != 1 || items != 1) return std::nullopt; // unqualified: only with one FROM item
             return std::pair{tables.front(), ident_name(t[k])};
         };
         // Conjuncts of [b, e) at depth `at`; an OR at that depth disqualifies the range.
