@@ -314,7 +314,7 @@ BOOST_AUTO_TEST_CASE(advice_from_what_a_monitor_recorded) {
     c.query("SELECT $1::int + 1", 41); // explainable only with the cast: kept, costs nothing to index
     const auto w = si::workload_from(mon.snapshot(), {.numbered_parameters = true});
     BOOST_TEST_REQUIRE(w.size() == 3u);
-    BOOST_TEST(w[0] == "SELECT id, total FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT $2");
+    BOOST_TEST(w[0].sql == "SELECT id, total FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT $2");
     si::postgres_missing_options opts;
     opts.schema = schema;
     const auto a = si::postgres_missing_from_workload(w, opts).advise(c.base());
@@ -323,7 +323,7 @@ BOOST_AUTO_TEST_CASE(advice_from_what_a_monitor_recorded) {
     BOOST_TEST(find_cols(a, {"created_at"}));
 
     // A fingerprint PostgreSQL cannot prepare (a parameter of unknown type) is noted, not fatal.
-    const auto b = si::postgres_missing_from_workload({"SELECT ? AS x", w[0]}, opts).advise(c.base());
+    const auto b = si::postgres_missing_from_workload({si::workload_statement{"SELECT ? AS x"}, w[0]}, opts).advise(c.base());
     BOOST_TEST(find_cols(b, {"customer_id", "created_at"}));
     BOOST_TEST(std::any_of(b.notes.begin(), b.notes.end(), [](const std::string& n) { return n.find("not analysed") != std::string::npos; }));
 }

@@ -14,9 +14,13 @@
 
 namespace cistern::strategy::index {
 
-/// Proposes dropping a non-unique, non-constraint index whose key columns are a prefix of
-/// (or equal to) another valid index's on the same table with the same access method and
-/// the same partial predicate. Of two identical ones the greater name goes.
+/// Proposes dropping an index that another valid index of the same table serves entirely:
+/// same access method and partial predicate, the same key columns or expressions with the
+/// same operator classes, collations and orderings — as a leading prefix for B-trees,
+/// identical for other methods — and every INCLUDE column of the dropped one present in the
+/// other (so a covering index is never dropped for a plain one). Of two identical indexes the
+/// one that backs a constraint stays, then the older one (lower OID). An index that enforces
+/// a primary key, unique or exclusion constraint, or is unique, is never proposed.
 class postgres_duplicate {
 public:
     /// Looks in `schema`; recommends `DROP INDEX CONCURRENTLY` when `concurrently` is true.
@@ -37,16 +41,16 @@ public:
             for (auto& col : v) s += (s.empty() ? "" : ", ") + col;
             return s;
         };
+        auto keeps = [](const detail::postgres_index& i) { return i.unique || i.primary || i.constraint; };
         for (std::size_t a = 0; a < all.size(); ++a) {
             const auto& x = all[a];
-            if (x.unique || x.primary || x.constraint || !x.valid || x.attached) continue; // attached: see its parent
-            if (std::find(x.columns.begin(), x.columns.end(), "<expression>") != x.columns.end()) continue;
+            if (keeps(x) || !x.valid || x.attached) continue; // attached: judged through its parent
             for (std::size_t b = 0; b < all.size(); ++b) {
                 const auto& y = all[b];
-                if (a == b || gone[b] || !y.valid || y.table != x.table || y.method != x.method || y.predicate != x.predicate) continue;
-                if (x.columns.size() > y.columns.size() || !std::equal(x.columns.begin(), x.columns.end(), y.columns.begin())) continue;
-                const bool identical = x.columns.size() == y.columns.size();
-                if (identical && !y.unique && !y.primary && !y.constraint && x.name < y.name) continue;
+                if (a == b || gone[b] || !y.valid || y.attached || !serves(y, x)) continue;
+                const bool identical = serves(x, y);
+                // Of two identical ones, keep the one backing a constraint, then the older.
+                if (identical && !keeps(y) && x.oid < y.oid) continue;
                 recommendation r;
                 r.what = recommendation::action::drop;
                 r.table = x.table;
@@ -56,16 +60,38 @@ public:
                 // PostgreSQL cannot drop a partitioned index CONCURRENTLY.
                 r.sql = std::string("DROP INDEX ") + (concurrently_ && !x.partitioned ? "CONCURRENTLY " : "") + "IF EXISTS " +
                         quote_postgres_identifier(c.native(), schema_) + "." + quote_postgres_identifier(c.native(), x.name);
-                r.reason = (identical ? "same columns (" + list(x.columns) + ") as " + y.name
-                                      : "its columns (" + list(x.columns) + ") lead " + y.name + " (" + list(y.columns) + ")") +
-                           ", same method " + x.method + (x.predicate.empty() ? std::string{} : " and predicate") +
-                           "; frees " + std::to_string(x.size_bytes) + " bytes";
+                std::string why = identical ? "same key (" + list(x.columns) + ") as " + y.name
+                                            : "its key (" + list(x.columns) + ") leads " + y.name + " (" + list(y.columns) + ")";
+                why += " with the same operator classes, collations and orderings, method " + x.method;
+                if (!x.predicate.empty()) why += ", predicate " + x.predicate;
+                if (!x.include.empty()) why += ", and " + y.name + " holds its INCLUDE columns (" + list(x.include) + ")";
+                if (identical)
+                    why += keeps(y) ? "; " + y.name + " stays because it backs " + (y.constraints.empty() ? std::string("uniqueness") : list(y.constraints))
+                                    : "; " + y.name + " stays because it is older (lower OID)";
+                if (!x.foreign_keys.empty()) why += "; " + y.name + " serves its foreign key(s) " + list(x.foreign_keys) + " too";
+                why += "; frees " + std::to_string(x.size_bytes) + " bytes (" + y.definition + ")";
+                r.reason = std::move(why);
                 out.items.push_back(std::move(r));
                 gone[a] = true;
                 break;
             }
         }
         return out;
+    }
+
+    /// True when index `y` serves every lookup index `x` serves (see the class comment).
+    static bool serves(const detail::postgres_index& y, const detail::postgres_index& x) {
+        if (y.table != x.table || y.method != x.method || y.predicate != x.predicate) return false;
+        const std::size_t n = x.columns.size();
+        if (n == 0 || n > y.columns.size() || (x.method != "btree" && n != y.columns.size())) return false;
+        if (x.key_options.size() < n || y.key_options.size() < n) return false;
+        for (std::size_t i = 0; i < n; ++i)
+            if (x.columns[i] != y.columns[i] || x.key_options[i] != y.key_options[i]) return false;
+        for (auto& inc : x.include)
+            if (std::find(y.columns.begin(), y.columns.end(), inc) == y.columns.end() &&
+                std::find(y.include.begin(), y.include.end(), inc) == y.include.end())
+                return false;
+        return true;
     }
 
 private:

@@ -12,13 +12,34 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <ranges>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cistern::strategy::index {
+
+/// One statement of a workload with what is known of how often it runs. A statement given
+/// as plain text counts as run once (`calls` 1) with unknown time (`total` 0).
+/// Converts implicitly from text, so `{"SELECT ...", "SELECT ..."}` is a workload.
+struct workload_statement {
+    std::string sql;                 ///< the statement (or its fingerprint)
+    std::uint64_t calls = 1;         ///< executions observed; weighs the cost saved
+    std::chrono::nanoseconds total{}; ///< time spent in it, summed over executions (0: unknown)
+
+    /// An empty statement run once.
+    workload_statement() = default;
+    /// `text` run `n` times for `time` in all.
+    workload_statement(std::string text, std::uint64_t n = 1, std::chrono::nanoseconds time = {})
+        : sql(std::move(text)), calls(n), total(time) {}
+    /// `text` run once.
+    workload_statement(const char* text) : sql(text) {}
+};
 
 /// What workload_from() takes from a snapshot.
 struct workload_options {
@@ -74,10 +95,13 @@ inline bool indexable_statement(std::string_view sql) {
 /// `top` of them, as their fingerprints (literals already replaced by placeholders), with
 /// `$n` placeholders when `numbered_parameters`. The "(other)" bucket is skipped.
 ///
+/// Each comes with its calls and total time, which the advisors' thresholds
+/// (min_calls, min_total_time) and cost-saved figures use.
+///
 /// Typical use: `sqlite_missing_from_workload(workload_from(mon.snapshot())).advise(conn)`.
 /// A fingerprint the database cannot explain (e.g. a parameter whose type PostgreSQL cannot
 /// infer) is skipped by the advisors with a note.
-inline std::vector<std::string> workload_from(const monitor_snapshot& snapshot, workload_options o = {}) {
+inline std::vector<workload_statement> workload_from(const monitor_snapshot& snapshot, workload_options o = {}) {
     auto picked = snapshot.statements
                 | ranges::views::filter([&](const statement_summary& s) {
                       return s.fingerprint != "(other)" && s.calls >= o.min_calls &&
@@ -89,9 +113,24 @@ inline std::vector<std::string> workload_from(const monitor_snapshot& snapshot, 
     return picked
          | ranges::views::take(o.top)
          | ranges::views::transform([&](const statement_summary* s) {
-               return o.numbered_parameters ? detail::number_parameters(s->fingerprint) : s->fingerprint;
+               return workload_statement{o.numbered_parameters ? detail::number_parameters(s->fingerprint) : s->fingerprint,
+                                         s->calls, s->total};
            })
-         | ranges::to<std::vector<std::string>>();
+         | ranges::to<std::vector<workload_statement>>();
+}
+
+/// Plain statements as a workload: each counts as run once, with unknown time. `R` is a
+/// range of text (std::string, std::string_view, const char*); anything else is rejected
+/// with a static_assert that says so.
+template <std::ranges::input_range R>
+std::vector<workload_statement> as_workload(const R& statements) {
+    constexpr bool text = std::convertible_to<std::ranges::range_reference_t<const R&>, std::string> ||
+                          std::constructible_from<std::string, std::ranges::range_reference_t<const R&>>;
+    static_assert(text, "cistern::strategy::index: the workload must be SQL statements (std::string or workload_statement)");
+    std::vector<workload_statement> out;
+    if constexpr (text)
+        for (auto&& s : statements) out.push_back(workload_statement{std::string(s)});
+    return out;
 }
 
 } // namespace cistern::strategy::index
