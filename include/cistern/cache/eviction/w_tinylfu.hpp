@@ -23,8 +23,9 @@ namespace cistern::eviction {
 /// initial window, `record(hit)` is told of every hit and every insert and returns true
 /// when a decision is due, `decide(window, max_window)` returns the signed change (see
 /// detail::window_climber, the default's; detail::fixed_window never moves it).
-/// Per entry: 8 bytes of links, 12 of hash/weight/segment, and 8 bytes of sketch per
-/// unit of capacity.
+/// Per entry: 8 bytes of links, 4 of hash, 1 of segment, 4 of weight only once an entry
+/// weighs other than 1 (never without a weigher), and 8 bytes of sketch per unit of
+/// capacity.
 template <class Climber>
 class basic_w_tinylfu {
 public:
@@ -32,7 +33,9 @@ public:
     /// and restarts the window at 1 % of it. May throw std::bad_alloc.
     void reset(std::uint64_t capacity) {
         lists_.clear();
-        meta_.clear();
+        hash_.clear();
+        seg_.clear();
+        weight_.clear();
         capacity_ = std::max<std::uint64_t>(capacity, 1);
         sketch_.resize(capacity_);
         window_budget_ = std::clamp<std::uint64_t>(climber_.reset(capacity_), 1, capacity_);
@@ -44,9 +47,14 @@ public:
     /// the window's oldest entries may move on to compete for main. May throw std::bad_alloc.
     void on_insert(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {
         lists_.ensure(slot);
-        detail::grow_to(meta_, std::size_t{slot} + 1);
+        const std::size_t n = std::size_t{slot} + 1;
+        detail::grow_to(hash_, n);
+        detail::grow_to(seg_, n);
+        if (!weight_.empty() || weight != 1) detail::grow_to(weight_, std::max(n, seg_.size()), std::uint32_t{1});
         sketch_.increment(hash >> 32);
-        meta_[slot] = entry_meta{static_cast<std::uint32_t>(hash >> 32), static_cast<std::uint32_t>(weight), window, 0};
+        hash_[slot] = static_cast<std::uint32_t>(hash >> 32);
+        seg_[slot] = window;
+        if (!weight_.empty()) weight_[slot] = static_cast<std::uint32_t>(weight);
         lists_.push_back(window, slot);
         window_weight_ += weight;
         spill_window();
@@ -60,11 +68,13 @@ public:
         if (climber_.record(true)) [[unlikely]] climb();
     }
     /// EvictionPolicy::on_update: records the new `weight` and counts the replacement as a hit.
-    void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) noexcept {
-        entry_meta& m = meta_[slot];
-        if (m.seg == window) window_weight_ = window_weight_ - m.weight + weight;
-        else if (m.seg == protected_) protected_weight_ = protected_weight_ - m.weight + weight;
-        m.weight = static_cast<std::uint32_t>(weight);
+    /// May throw std::bad_alloc (the first weight other than 1).
+    void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {
+        if (weight_.empty() && weight != 1) weight_.assign(seg_.size(), 1);
+        const std::uint64_t old = weight_of(slot);
+        if (segment(slot) == window) window_weight_ = window_weight_ - old + weight;
+        else if (segment(slot) == protected_) protected_weight_ = protected_weight_ - old + weight;
+        if (!weight_.empty()) weight_[slot] = static_cast<std::uint32_t>(weight);
         sketch_.increment(hash >> 32);
         touch(slot);
         demote_protected(); // a heavier protected entry may overflow protected
@@ -72,10 +82,10 @@ public:
     }
     /// EvictionPolicy::on_erase: forgets `slot` (its sketch counts stay).
     void on_erase(std::uint32_t slot) noexcept {
-        entry_meta& m = meta_[slot];
-        if (m.seg == window) window_weight_ -= m.weight;
-        else if (m.seg == protected_) protected_weight_ -= m.weight;
-        lists_.unlink(m.seg, slot);
+        const std::uint8_t seg = segment(slot);
+        if (seg == window) window_weight_ -= weight_of(slot);
+        else if (seg == protected_) protected_weight_ -= weight_of(slot);
+        lists_.unlink(seg, slot);
     }
     /// EvictionPolicy::evict: forgets and returns the loser of the window candidate against
     /// main's probation victim, judged by the sketch's frequencies. Precondition: at least one
@@ -86,9 +96,9 @@ public:
         if (victim == none) victim = lists_.front(window);
         const std::uint32_t candidate = lists_.back(probation);
         std::uint32_t loser = victim;
-        if (candidate != none && candidate != victim && meta_[candidate].candidate) {
-            if (!admit(meta_[candidate].hash, meta_[victim].hash)) loser = candidate;
-            else meta_[candidate].candidate = 0;
+        if (candidate != none && candidate != victim && (seg_[candidate] & candidate_bit)) {
+            if (!admit(hash_[candidate], hash_[victim])) loser = candidate;
+            else seg_[candidate] &= segment_mask;
         }
         on_erase(loser);
         return loser;
@@ -100,40 +110,59 @@ public:
     /// Starts loading what on_access(slot) reads (its segment and links); under the lock,
     /// while the cache compares the slot's key.
     void prefetch_slot(std::uint32_t slot) const noexcept {
-        if (slot < meta_.size()) __builtin_prefetch(&meta_[slot], 1, 3);
+        if (slot < seg_.size()) __builtin_prefetch(&seg_[slot], 1, 3);
         lists_.prefetch(slot);
+    }
+
+    /// Changes the bound to `capacity` (at least 1), keeping every entry: the window keeps
+    /// its share of the bound (at least 1), protected is 80 % of the rest (its overflow is
+    /// demoted, the window's spills to probation), the climber scales its steps, and the
+    /// sketch grows (starting over) when it was sized for less. The cache then evicts
+    /// down to the bound. May throw std::bad_alloc (a larger sketch).
+    void set_capacity(std::uint64_t capacity) {
+        const std::uint64_t c = std::max<std::uint64_t>(capacity, 1);
+        sketch_.ensure_capacity(c);
+        const double share = static_cast<double>(window_budget_) / static_cast<double>(capacity_);
+        capacity_ = c;
+        window_budget_ = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(std::llround(share * static_cast<double>(c))), 1, c);
+        protected_budget_ = (c - window_budget_) - (c - window_budget_) / 5;
+        if constexpr (requires { climber_.set_capacity(c); }) climber_.set_capacity(c);
+        demote_protected();
+        spill_window();
     }
 
     /// The current window bound, in weight units (for tests and benchmarks).
     std::uint64_t window_budget() const noexcept { return window_budget_; }
+    /// The current protected segment's bound, in weight units (for tests).
+    std::uint64_t protected_budget() const noexcept { return protected_budget_; }
 
 private:
     static constexpr std::uint32_t none = detail::slot_lists<3>::none;
     static constexpr std::uint8_t window = 0, probation = 1, protected_ = 2;
-    struct entry_meta {
-        std::uint32_t hash = 0, weight = 0;
-        std::uint8_t seg = 0, candidate = 0;
-    };
+    // seg_[slot]: the segment in bits 0-1, "admission candidate" (left the window, not
+    // hit since) in bit 2.
+    static constexpr std::uint8_t segment_mask = 3, candidate_bit = 4;
+
+    std::uint8_t segment(std::uint32_t slot) const noexcept { return seg_[slot] & segment_mask; }
+    std::uint64_t weight_of(std::uint32_t slot) const noexcept { return weight_.empty() ? 1 : weight_[slot]; }
 
     void touch(std::uint32_t slot) noexcept {
-        entry_meta& m = meta_[slot];
-        if (m.seg == probation) {
+        const std::uint8_t seg = segment(slot);
+        if (seg == probation) {
             lists_.move_to_back(probation, protected_, slot);
-            m.seg = protected_;
-            m.candidate = 0;
-            protected_weight_ += m.weight;
+            seg_[slot] = protected_;
+            protected_weight_ += weight_of(slot);
             demote_protected();
         } else {
-            lists_.move_to_back(m.seg, m.seg, slot);
+            lists_.move_to_back(seg, seg, slot);
         }
     }
     void demote_protected() noexcept {
         while (protected_weight_ > protected_budget_ && lists_.size(protected_) > 0) {
             const std::uint32_t d = lists_.front(protected_);
             lists_.move_to_back(protected_, probation, d);
-            meta_[d].seg = probation;
-            meta_[d].candidate = 0;
-            protected_weight_ -= meta_[d].weight;
+            seg_[d] = probation;
+            protected_weight_ -= weight_of(d);
         }
     }
     // Moves the window's oldest entries to probation's newest end as admission candidates.
@@ -141,9 +170,8 @@ private:
         while (window_weight_ > window_budget_ && lists_.size(window) > 0) {
             const std::uint32_t s = lists_.front(window);
             lists_.move_to_back(window, probation, s);
-            meta_[s].seg = probation;
-            meta_[s].candidate = 1;
-            window_weight_ -= meta_[s].weight;
+            seg_[s] = probation | candidate_bit;
+            window_weight_ -= weight_of(s);
         }
     }
     bool admit(std::uint32_t candidate_hash, std::uint32_t victim_hash) noexcept {
@@ -171,10 +199,9 @@ private:
             while (moved < q && window_weight_ < window_budget_ && lists_.size(probation) > 0) {
                 const std::uint32_t s = lists_.front(probation);
                 lists_.move_to_back(probation, window, s);
-                meta_[s].seg = window;
-                meta_[s].candidate = 0;
-                window_weight_ += meta_[s].weight;
-                moved += meta_[s].weight;
+                seg_[s] = window;
+                window_weight_ += weight_of(s);
+                moved += weight_of(s);
             }
         } else {
             const std::uint64_t q = std::min(quota, window_budget_ > 1 ? window_budget_ - 1 : 0);
@@ -185,7 +212,9 @@ private:
     }
 
     detail::slot_lists<3> lists_;
-    std::vector<entry_meta> meta_;
+    std::vector<std::uint32_t> hash_;   // the key hash's upper half, for the sketch
+    std::vector<std::uint8_t> seg_;     // segment and candidate bit
+    std::vector<std::uint32_t> weight_; // empty while every entry weighs 1
     detail::count_min_sketch sketch_;
     std::uint64_t capacity_ = 1, window_budget_ = 1, protected_budget_ = 0;
     std::uint64_t window_weight_ = 0, protected_weight_ = 0;
