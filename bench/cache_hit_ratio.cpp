@@ -15,6 +15,7 @@
 // the default policy's replay speed (requests per second through cistern::cache).
 #include <cistern/cache/cache.hpp>
 #include <cistern/cache/detail/fixed_window.hpp>
+#include <cistern/cache/detail/sampled_window_climber.hpp>
 #include <cistern/cache/eviction/fifo.hpp>
 #include <cistern/cache/eviction/lfu.hpp>
 #include <cistern/cache/eviction/lru.hpp>
@@ -277,7 +278,7 @@ struct totals {
     std::size_t cells = 0;
     double worst_vs_lru = 1e9, worst_vs_best = 1e9;
     std::string worst_lru_cell, worst_best_cell;
-    double seconds = 0, before_seconds = 0;
+    double seconds = 0, before_seconds = 0, sampled_seconds = 0, sampled_sum = 0, sampled_worst_vs_lru = 1e9;
     std::uint64_t requests = 0;
 };
 
@@ -286,6 +287,10 @@ void suite_row(const std::string& name, const trace_t& t, std::size_t size, tota
     const double fixed = replay<static_wtlfu<10>>(t, size);
     const double before = replay<ev::basic_w_tinylfu<caffeine_climber>>(t, size, &tot.before_seconds);
     const double adaptive = replay<ev::w_tinylfu>(t, size, &tot.seconds);
+    const double sampled = replay<ev::basic_w_tinylfu<cistern::detail::sampled_window_climber>>(t, size, &tot.sampled_seconds);
+    tot.sampled_sum += sampled;
+    if (sampled - lru < tot.sampled_worst_vs_lru) tot.sampled_worst_vs_lru = sampled - lru;
+    std::printf("  sampled climber: %5.1f (%+5.1f vs LRU, %+5.1f vs default)\n", 100 * sampled, 100 * (sampled - lru), 100 * (sampled - adaptive));
     tot.requests += t.size();
     const std::vector<double> st = static_replays(t, size, std::make_index_sequence<std::size(static_windows)>{});
     const std::size_t b = std::size_t(std::max_element(st.begin(), st.end()) - st.begin());
@@ -404,6 +409,8 @@ int main(int argc, char** argv) {
                     100 * tot.sums[4] / n, 100 * tot.sums[5] / n);
         std::printf("\nworst cell vs LRU: %+.2f pp (%s); worst vs best static: %+.2f pp (%s)\n", 100 * tot.worst_vs_lru,
                     tot.worst_lru_cell.c_str(), 100 * tot.worst_vs_best, tot.worst_best_cell.c_str());
+        std::printf("sampled climber: mean %.2f, worst vs LRU %+.2f pp, replay %.2f M requests/s\n", 100 * tot.sampled_sum / n,
+                    100 * tot.sampled_worst_vs_lru, double(tot.requests) / tot.sampled_seconds / 1e6);
         std::printf("replay speed (get + put on miss, one shard, %llu requests): cistern default %.2f M requests/s, "
                     "previous climber %.2f M requests/s\n",
                     static_cast<unsigned long long>(tot.requests), double(tot.requests) / tot.seconds / 1e6,

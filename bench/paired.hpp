@@ -72,6 +72,25 @@ paired_result run_paired(int rounds, int threads, std::uint64_t ops_per_thread, 
     return r;
 }
 
+// As run_paired, with A on `threads_a` threads and B on `threads_b` (e.g. 1 against 2:
+// the ratio B/A is then the scaling of B's total throughput).
+template <class FA, class FB>
+paired_result run_paired_threads(int rounds, int threads_a, int threads_b, std::uint64_t ops_per_thread, FA&& a, FB&& b) {
+    paired_result r;
+    slice_mops(threads_a, ops_per_thread / 4 + 1, a);
+    slice_mops(threads_b, ops_per_thread / 4 + 1, b);
+    for (int i = 0; i < rounds; ++i) {
+        const double a1 = slice_mops(threads_a, ops_per_thread, a);
+        const double b1 = slice_mops(threads_b, ops_per_thread, b);
+        const double b2 = slice_mops(threads_b, ops_per_thread, b);
+        const double a2 = slice_mops(threads_a, ops_per_thread, a);
+        r.a_mops.push_back((a1 + a2) / 2);
+        r.b_mops.push_back((b1 + b2) / 2);
+        r.ratio.push_back((b1 + b2) / (a1 + a2));
+    }
+    return r;
+}
+
 // One line: "<label>  A <median> Mops/s  B <median> Mops/s  B/A median <x> (min <y>, max <z>)".
 inline void print_paired(const std::string& label, const std::string& a_name, const std::string& b_name,
                          const paired_result& r) {

@@ -20,8 +20,8 @@ namespace cistern::eviction {
 /// protected 80 % of main). An entry leaving the window competes with main's probation
 /// victim: the one a 4-bit count-min sketch (halved every 10 × capacity increments) has
 /// seen more often stays. `Climber` resizes the window: `reset(capacity)` returns the
-/// initial window, `record(hit)` is told of every hit and every insert and returns true
-/// when a decision is due, `decide(window, max_window)` returns the signed change (see
+/// initial window, `record(hit)` (or `record(hit, hash)`, with the key's hash) is told of
+/// every hit and every insert and returns true when a decision is due, `decide(window, max_window)` returns the signed change (see
 /// detail::window_climber, the default's; detail::fixed_window never moves it).
 /// Per entry: 8 bytes of links, 4 of hash, 1 of segment, 4 of weight only once an entry
 /// weighs other than 1 (never without a weigher), and 8 bytes of sketch per unit of
@@ -58,14 +58,14 @@ public:
         lists_.push_back(window, slot);
         window_weight_ += weight;
         spill_window();
-        if (climber_.record(false)) [[unlikely]] climb();
+        if (record(false, hash)) [[unlikely]] climb();
     }
     /// EvictionPolicy::on_access: counts `hash` in the sketch and makes `slot` the newest of its
     /// segment (a probation hit promotes it to protected).
     void on_access(std::uint32_t slot, std::uint64_t hash) noexcept {
         sketch_.increment(hash >> 32);
         touch(slot);
-        if (climber_.record(true)) [[unlikely]] climb();
+        if (record(true, hash)) [[unlikely]] climb();
     }
     /// EvictionPolicy::on_update: records the new `weight` and counts the replacement as a hit.
     /// May throw std::bad_alloc (the first weight other than 1).
@@ -131,6 +131,9 @@ public:
         spill_window();
     }
 
+    /// The climber (for tests, and to configure one before reset()).
+    Climber& climber() noexcept { return climber_; }
+
     /// The current window bound, in weight units (for tests and benchmarks).
     std::uint64_t window_budget() const noexcept { return window_budget_; }
     /// The current protected segment's bound, in weight units (for tests).
@@ -143,6 +146,11 @@ private:
     // hit since) in bit 2.
     static constexpr std::uint8_t segment_mask = 3, candidate_bit = 4;
 
+    // A climber that samples keys takes the request's hash too.
+    bool record(bool hit, std::uint64_t hash) noexcept {
+        if constexpr (requires { climber_.record(hit, hash); }) return climber_.record(hit, hash);
+        else return climber_.record(hit);
+    }
     std::uint8_t segment(std::uint32_t slot) const noexcept { return seg_[slot] & segment_mask; }
     std::uint64_t weight_of(std::uint32_t slot) const noexcept { return weight_.empty() ? 1 : weight_[slot]; }
 
