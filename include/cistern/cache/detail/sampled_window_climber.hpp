@@ -4,7 +4,7 @@
 /// caches at several window sizes (Caffeine's simulator's "mini-simulation" idea).
 
 #include <cistern/cache/detail/slot_table.hpp>
-#include <cistern/cache/eviction/w_tinylfu.hpp>
+#include <cistern/cache/eviction/basic_w_tinylfu.hpp>
 
 #include <algorithm>
 #include <array>
@@ -34,12 +34,16 @@ struct preset_window {
 /// recent samples (hits and requests halve at every decision, so older samples weigh
 /// less). Consecutive samples of one cache differ by the workload's phase; mini caches
 /// compared on the same requests do not.
-class sampled_window_climber {
+template <std::uint64_t MiniTarget, bool Resplit, std::array<std::uint32_t, 6> Shares = std::array<std::uint32_t, 6>{10, 50, 150, 350, 650, 1000}>
+class basic_sampled_window_climber {
 public:
     /// The candidate windows, per mille of the capacity.
-    static constexpr std::array<std::uint32_t, 6> shares{10, 50, 150, 300, 600, 900};
+    static constexpr std::array<std::uint32_t, 6> shares = Shares;
     /// Target capacity of a mini cache (the sampling rate follows from it; at least 1 in 16).
-    static constexpr std::uint64_t mini_target = 512;
+    static constexpr std::uint64_t mini_target = MiniTarget;
+    /// The window may take any share of the bound (W-TinyLFU then keeps protected at 80 %
+    /// of the rest) rather than only what protected gives up.
+    static constexpr bool resplits_main = Resplit;
 
     /// Starts over for `capacity`; returns the initial window (1 %, at least 1).
     std::uint64_t reset(std::uint64_t capacity) {
@@ -132,5 +136,8 @@ private:
     std::uint64_t capacity_ = 1, rate_ = 16, period_ = 40960, requests_ = 0;
     std::array<mini, shares.size()> minis_{};
 };
+
+/// The default configuration.
+using sampled_window_climber = basic_sampled_window_climber<512, true>;
 
 } // namespace cistern::detail
