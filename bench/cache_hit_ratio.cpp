@@ -286,8 +286,8 @@ void suite_row(const std::string& name, const trace_t& t, std::size_t size, tota
     const double lru = replay<ev::lru>(t, size);
     const double fixed = replay<static_wtlfu<10>>(t, size);
     const double before = replay<ev::basic_w_tinylfu<caffeine_climber>>(t, size, &tot.before_seconds);
-    const double adaptive = replay<ev::w_tinylfu>(t, size, &tot.seconds);
-    const double hill = replay<ev::w_tinylfu_hill_climber>(t, size, &tot.hill_seconds);
+    const double hill = replay<ev::w_tinylfu>(t, size, &tot.hill_seconds);
+    const double adaptive = replay<ev::w_tinylfu_sampled>(t, size, &tot.seconds);
     tot.requests += t.size();
     const std::vector<double> st = static_replays(t, size, std::make_index_sequence<std::size(static_windows)>{});
     const std::size_t b = std::size_t(std::max_element(st.begin(), st.end()) - st.begin());
@@ -356,7 +356,7 @@ int main(int argc, char** argv) {
         }
     }
     if (speed) {
-        // Replay speed, paired: the hill climber (A, the default before the sampled one) and the default (B) alternate
+        // Replay speed, paired: the default hill climber (A) and w_tinylfu_sampled (B) alternate
         // A B B A on every trace of the suite, 3 rounds; totals of each.
         double a = 0, b = 0;
         std::uint64_t n = 0;
@@ -365,14 +365,14 @@ int main(int argc, char** argv) {
                 if (!only.empty() && std::strncmp(f.name, only.c_str(), only.size()) != 0) continue;
                 const trace_t t = f.make(s, trace_length(s));
                 for (int r = 0; r < 3; ++r) {
-                    replay<ev::w_tinylfu_hill_climber>(t, s, &a);
-                    replay<ev::w_tinylfu>(t, s, &b);
-                    replay<ev::w_tinylfu>(t, s, &b);
-                    replay<ev::w_tinylfu_hill_climber>(t, s, &a);
+                    replay<ev::w_tinylfu>(t, s, &a);
+                    replay<ev::w_tinylfu_sampled>(t, s, &b);
+                    replay<ev::w_tinylfu_sampled>(t, s, &b);
+                    replay<ev::w_tinylfu>(t, s, &a);
                     n += 2 * t.size();
                 }
             }
-        std::printf("replay speed, paired (A B B A, 3 rounds, %llu requests each): hill climber %.2f M requests/s, "
+        std::printf("replay speed, paired (A B B A, 3 rounds, %llu requests each): default (hill climber) %.2f M requests/s, "
                     "cistern default %.2f M requests/s, ratio %.3f\n",
                     static_cast<unsigned long long>(n), double(n) / a / 1e6, double(n) / b / 1e6, a / b);
         return 0;
@@ -381,8 +381,8 @@ int main(int argc, char** argv) {
         std::printf("| trace | size | Belady | lru | fifo | slru | lfu | sieve | s3fifo | w_tinylfu |\n");
         std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
     } else {
-        std::printf("| trace | size | LRU | W-TinyLFU 1 %% | Caffeine's climber | hill climber | **cistern** | best static (window) "
-                    "| Belady | cistern - LRU | cistern - best |\n");
+        std::printf("| trace | size | LRU | W-TinyLFU 1 %% | Caffeine's climber | default (hill climber) | **sampled** | best static (window) "
+                    "| Belady | sampled - LRU | sampled - best |\n");
         std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
     }
     totals tot;
@@ -404,10 +404,10 @@ int main(int argc, char** argv) {
         std::printf("| **mean of %zu cells** | | %5.2f | %5.2f | %5.2f | %5.2f | **%5.2f** | %5.2f | %5.2f | | |\n", tot.cells,
                     100 * tot.sums[0] / n, 100 * tot.sums[1] / n, 100 * tot.sums[2] / n, 100 * tot.sums[3] / n,
                     100 * tot.sums[4] / n, 100 * tot.sums[5] / n, 100 * tot.sums[6] / n);
-        std::printf("\nworst cell vs LRU: %+.2f pp (%s); worst vs best static: %+.2f pp (%s)\n", 100 * tot.worst_vs_lru,
+        std::printf("\nw_tinylfu_sampled: worst cell vs LRU: %+.2f pp (%s); worst vs best static: %+.2f pp (%s)\n", 100 * tot.worst_vs_lru,
                     tot.worst_lru_cell.c_str(), 100 * tot.worst_vs_best, tot.worst_best_cell.c_str());
-        std::printf("replay speed (get + put on miss, one shard, %llu requests): cistern default %.2f M requests/s, "
-                    "hill climber %.2f M requests/s, Caffeine's climber %.2f M requests/s\n",
+        std::printf("replay speed (get + put on miss, one shard, %llu requests): w_tinylfu_sampled %.2f M requests/s, "
+                    "default (hill climber) %.2f M requests/s, Caffeine's climber %.2f M requests/s\n",
                     static_cast<unsigned long long>(tot.requests), double(tot.requests) / tot.seconds / 1e6,
                     double(tot.requests) / tot.hill_seconds / 1e6, double(tot.requests) / tot.before_seconds / 1e6);
     }

@@ -179,13 +179,13 @@ std::size_t heap_bytes() {
     const auto m = mallinfo2();
     return m.uordblks + m.hblkhd;
 }
-template <class C>
+template <class C, std::size_t Shards = 16>
 void bm_memory(benchmark::State& state) {
     constexpr std::uint64_t n = 1u << 20;
     double per_entry = 0;
     for (auto _ : state) {
         const auto before = heap_bytes();
-        auto c = std::make_unique<C>(cistern::cache_options{.max_size = n, .shards = 16});
+        auto c = std::make_unique<C>(cistern::cache_options{.max_size = n, .shards = Shards});
         for (std::uint64_t k = 0; k < n; ++k) c->put(k, k);
         const auto after = heap_bytes();
         per_entry = double(after - before) / double(c->size()) - 16.0;
@@ -195,6 +195,12 @@ void bm_memory(benchmark::State& state) {
 }
 BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu>>)
     ->Name("memory_1M/cistern_w_tinylfu")->Iterations(1)->Unit(benchmark::kMillisecond);
+// w_tinylfu_sampled (its mini caches), with 16 shards and with the default sharding (0: 64
+// shards of 16 384 on a 2-thread machine).
+BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu_sampled>>)
+    ->Name("memory_1M/cistern_w_tinylfu_sampled")->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu_sampled>, 0>)
+    ->Name("memory_1M/cistern_w_tinylfu_sampled_default_shards")->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::lru>>)
     ->Name("memory_1M/cistern_lru")->Iterations(1)->Unit(benchmark::kMillisecond);
 
@@ -302,6 +308,19 @@ int run_paired_suite(int rounds) {
     using cistern_bench::run_paired;
     using cistern_bench::run_paired_threads;
     constexpr std::uint64_t ops = 200'000;
+    // The window climber's cost on reads: the same configuration with the hill climber (A)
+    // and the default sampled climber (B), 1 thread.
+    {
+        using sampled_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu_sampled,
+                                             cistern::expiry::after_write>;
+        static tinylfu_cache hill(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
+        static sampled_cache sampled(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
+        warm(hill);
+        warm(sampled);
+        contender<tinylfu_cache> a{hill, 100};
+        contender<sampled_cache> b{sampled, 100};
+        print_paired("climber_cost/read_only/threads:1", "w_tinylfu (default)", "w_tinylfu_sampled", run_paired(rounds, 1, ops, a, b));
+    }
     // Read scaling: the same cistern instance on 1 thread (A) and on 2 threads (B).
     {
         auto& ours = instance<tinylfu_cache>();

@@ -687,7 +687,7 @@ BOOST_AUTO_TEST_CASE(w_tinylfu_matches_reference) {
     // its start, and the runs as a whole must have admitted a candidate by the draw.
     std::uint64_t lucky = 0;
     auto check = [&](std::uint32_t seed, std::size_t cap, int key_space, int steps) {
-        const auto ref = compare_with_reference<ev::w_tinylfu_hill_climber, ref_w_tinylfu>(seed, cap, key_space, steps);
+        const auto ref = compare_with_reference<ev::w_tinylfu, ref_w_tinylfu>(seed, cap, key_space, steps);
         BOOST_TEST_MESSAGE("w_tinylfu seed " << seed << " cap " << cap << ": window " << ref.initial_window << " -> "
                                              << ref.min_window << ".." << ref.max_window << " in " << ref.resizes
                                              << " resizes, " << ref.lucky_admissions << " lucky admissions");
@@ -697,7 +697,7 @@ BOOST_AUTO_TEST_CASE(w_tinylfu_matches_reference) {
     };
     for (std::uint32_t seed = 1; seed <= 4; ++seed) check(seed, 1 + seed * 13, 200, 20000);
     // A bound of 2: steps of 6.25 % round to 0, so the window stays at 1; victims must match.
-    compare_with_reference<ev::w_tinylfu_hill_climber, ref_w_tinylfu>(5, 2, 200, 5000);
+    compare_with_reference<ev::w_tinylfu, ref_w_tinylfu>(5, 2, 200, 5000);
     check(6, 300, 2400, 60000);
     BOOST_TEST(lucky > 0u);
 }
@@ -714,13 +714,13 @@ BOOST_AUTO_TEST_CASE(s3fifo_matches_reference_weighted) {
 }
 BOOST_AUTO_TEST_CASE(w_tinylfu_matches_reference_weighted) {
     for (std::uint32_t seed = 1; seed <= 4; ++seed) {
-        const auto ref = compare_weighted<ev::w_tinylfu_hill_climber, ref_w_tinylfu>(seed, 3 + seed * 17, 200, 20000);
+        const auto ref = compare_weighted<ev::w_tinylfu, ref_w_tinylfu>(seed, 3 + seed * 17, 200, 20000);
         BOOST_TEST_MESSAGE("weighted w_tinylfu seed " << seed << ": window " << ref.initial_window << " -> "
                                                       << ref.min_window << ".." << ref.max_window << " in "
                                                       << ref.resizes << " resizes");
         BOOST_TEST(ref.max_window > ref.initial_window, "seed " << seed << ": the window never grew");
     }
-    compare_weighted<ev::w_tinylfu_hill_climber, ref_w_tinylfu>(6, 700, 2400, 60000);
+    compare_weighted<ev::w_tinylfu, ref_w_tinylfu>(6, 700, 2400, 60000);
 }
 
 
@@ -782,7 +782,7 @@ BOOST_AUTO_TEST_CASE(window_climber_grows_first_turns_at_extremes_and_damps) {
 // ---- invariants for every policy ----
 
 using all_evictions = boost::mpl::list<ev::lru, ev::fifo, ev::slru, ev::lfu, ev::sieve, ev::s3fifo, ev::w_tinylfu,
-                                       ev::w_tinylfu_hill_climber>;
+                                       ev::w_tinylfu_sampled>;
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(invariants_hold_on_random_sequences, E, all_evictions) {
     for (std::size_t shards : {std::size_t{1}, std::size_t{4}}) {
@@ -913,7 +913,7 @@ BOOST_AUTO_TEST_CASE(sampled_climber_chooses_the_window_the_workload_needs) {
     std::uint64_t window = 0;
     const double lru = replay_hit_ratio<ev::lru>(shifting, size);
     const double sampled = replay_hit_ratio<sampled_policy>(shifting, size, &window);
-    const double hill = replay_hit_ratio<ev::w_tinylfu_hill_climber>(shifting, size);
+    const double hill = replay_hit_ratio<ev::w_tinylfu>(shifting, size);
     BOOST_TEST_MESSAGE("shifting: lru " << lru << ", sampled " << sampled << " (window " << window << "), hill climber " << hill);
     BOOST_TEST(window >= size / 2);
     BOOST_TEST(sampled > lru - 0.03);

@@ -72,8 +72,10 @@ struct inline_executor {
 /// value. `Reloader` is `V operator()(const K&, const V& old)` or `V operator()(const K&)`;
 /// it runs on `Executor` (`void operator()(std::function<void()>)`: thread_executor, the
 /// default, inline_executor, or a pool of your own), without any lock held. One reload
-/// per entry at a time; a reload that throws keeps the old value (counted as a refresh
-/// failure) and the next read tries again.
+/// per entry at a time (a write starts the entry over: its value wins over a reload still
+/// running, whose value is dropped, and the next due read may start another); a reload
+/// that throws keeps the old value (counted as a refresh failure) and the next read tries
+/// again.
 template <class Reloader, class Executor = thread_executor>
 struct with_refresh {
     /// The reloader the cache calls for a due entry.
