@@ -1,9 +1,16 @@
 # bench/cache_throughput: cistern::cache versus a std::mutex + std::list + std::unordered_map
-# LRU (same binary), plus bytes per entry at 1M entries.
+# LRU and tbb::concurrent_lru_cache (same binary), 1 against 2 threads, plus bytes per entry
+# at 1M entries.
 # bench/cache_hit_ratio: trace replay of every eviction policy beside Belady's optimum.
 # bench/query_cache: a query_cache hit against running the statement on SQLite.
 add_executable(bench_cache_throughput "${CMAKE_CURRENT_LIST_DIR}/cache_throughput.cpp")
 target_link_libraries(bench_cache_throughput PRIVATE cistern::core benchmark::benchmark)
+# The oneTBB peer (tbb::concurrent_lru_cache, Debian libtbb-dev), when installed.
+find_package(TBB CONFIG QUIET)
+if(TARGET TBB::tbb)
+  target_link_libraries(bench_cache_throughput PRIVATE TBB::tbb)
+  target_compile_definitions(bench_cache_throughput PRIVATE CISTERN_BENCH_TBB=1)
+endif()
 add_executable(bench_cache_hit_ratio "${CMAKE_CURRENT_LIST_DIR}/cache_hit_ratio.cpp")
 target_link_libraries(bench_cache_hit_ratio PRIVATE cistern::core)
 if(TARGET cistern::sqlite)

@@ -1,6 +1,8 @@
 // Throughput of cistern::cache against a classic std::mutex + std::list + std::unordered_map
 // LRU in the same binary: Zipf(0.99) over 2^20 uint64 keys, capacity 2^16, read-only and
-// 90 % reads, on 1 and 2 threads. Also: bytes per entry at 1M entries.
+// 90 % reads, on 1 and 2 threads; read scaling (2 threads against 1) for uint64 and for
+// std::string keys and values; read-through against tbb::concurrent_lru_cache (oneTBB,
+// when built with it). Also: bytes per entry at 1M entries.
 #include <cistern/cache/cache.hpp>
 #include <cistern/cache/eviction/lru.hpp>
 #include <cistern/cache/eviction/w_tinylfu.hpp>
@@ -12,9 +14,15 @@
 
 #include <malloc.h>
 
+#if CISTERN_BENCH_TBB
+#define TBB_PREVIEW_CONCURRENT_LRU_CACHE 1
+#include <tbb/concurrent_lru_cache.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -171,13 +179,13 @@ std::size_t heap_bytes() {
     const auto m = mallinfo2();
     return m.uordblks + m.hblkhd;
 }
-template <class C>
+template <class C, std::size_t Shards = 16>
 void bm_memory(benchmark::State& state) {
     constexpr std::uint64_t n = 1u << 20;
     double per_entry = 0;
     for (auto _ : state) {
         const auto before = heap_bytes();
-        auto c = std::make_unique<C>(cistern::cache_options{.max_size = n, .shards = 16});
+        auto c = std::make_unique<C>(cistern::cache_options{.max_size = n, .shards = Shards});
         for (std::uint64_t k = 0; k < n; ++k) c->put(k, k);
         const auto after = heap_bytes();
         per_entry = double(after - before) / double(c->size()) - 16.0;
@@ -187,6 +195,12 @@ void bm_memory(benchmark::State& state) {
 }
 BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu>>)
     ->Name("memory_1M/cistern_w_tinylfu")->Iterations(1)->Unit(benchmark::kMillisecond);
+// w_tinylfu_sampled (its mini caches), with 16 shards and with the default sharding (0: 64
+// shards of 16 384 on a 2-thread machine).
+BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu_sampled>>)
+    ->Name("memory_1M/cistern_w_tinylfu_sampled")->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu_sampled>, 0>)
+    ->Name("memory_1M/cistern_w_tinylfu_sampled_default_shards")->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::lru>>)
     ->Name("memory_1M/cistern_lru")->Iterations(1)->Unit(benchmark::kMillisecond);
 
@@ -233,10 +247,112 @@ struct contender {
     }
 };
 
+// std::string keys and values (16 hex digits each: beyond the small-string buffer, so a
+// copy allocates as real keys do), the same Zipf trace by rank.
+using string_cache = cistern::cache<std::string, std::string, cistern::eviction::w_tinylfu, cistern::expiry::after_write>;
+const std::vector<std::string>& string_keys() {
+    static const std::vector<std::string> keys = [] {
+        std::vector<std::string> k(key_space);
+        char buf[32];
+        for (std::uint64_t i = 0; i < key_space; ++i) {
+            std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(cistern::detail::mix64(i + 1)));
+            k[i] = buf;
+        }
+        return k;
+    }();
+    return keys;
+}
+struct string_contender {
+    string_cache& cache;
+    std::size_t pos[8] = {};
+    void operator()(int t, std::uint64_t ops) {
+        const auto& tr = trace();
+        const auto& keys = string_keys();
+        std::size_t i = pos[t] ? pos[t] : (trace_len / 4) * static_cast<std::size_t>(t);
+        for (std::uint64_t n = 0; n < ops; ++n) {
+            auto v = cache.get(keys[tr[i++ & (trace_len - 1)] & (key_space - 1)]);
+            benchmark::DoNotOptimize(v);
+        }
+        pos[t] = i;
+    }
+};
+
+// Read-through (a miss loads and stores the key): cistern's get_or_load against
+// tbb::concurrent_lru_cache's operator[], which loads through its value function.
+thread_local std::uint64_t read_through_loads = 0;
+std::uint64_t load_value(std::uint64_t k) {
+    ++read_through_loads;
+    return k;
+}
+template <class Lookup>
+struct read_through_contender {
+    Lookup lookup;
+    std::size_t pos[8] = {};
+    std::uint64_t requests = 0, loads = 0; // thread 0's, for the hit ratio
+    void operator()(int t, std::uint64_t ops) {
+        const auto& tr = trace();
+        std::size_t i = pos[t] ? pos[t] : (trace_len / 4) * static_cast<std::size_t>(t);
+        const std::uint64_t loads_before = read_through_loads;
+        for (std::uint64_t n = 0; n < ops; ++n) benchmark::DoNotOptimize(lookup(tr[i++ & (trace_len - 1)]));
+        pos[t] = i;
+        if (t == 0) {
+            requests += ops;
+            loads += read_through_loads - loads_before;
+        }
+    }
+    double hit_ratio() const { return requests ? 1.0 - double(loads) / double(requests) : 0; }
+};
+
 int run_paired_suite(int rounds) {
     using cistern_bench::print_paired;
     using cistern_bench::run_paired;
+    using cistern_bench::run_paired_threads;
     constexpr std::uint64_t ops = 200'000;
+    // The window climber's cost on reads: the same configuration with the hill climber (A)
+    // and the default sampled climber (B), 1 thread.
+    {
+        using sampled_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu_sampled,
+                                             cistern::expiry::after_write>;
+        static tinylfu_cache hill(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
+        static sampled_cache sampled(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
+        warm(hill);
+        warm(sampled);
+        contender<tinylfu_cache> a{hill, 100};
+        contender<sampled_cache> b{sampled, 100};
+        print_paired("climber_cost/read_only/threads:1", "w_tinylfu (default)", "w_tinylfu_sampled", run_paired(rounds, 1, ops, a, b));
+    }
+    // Read scaling: the same cistern instance on 1 thread (A) and on 2 threads (B).
+    {
+        auto& ours = instance<tinylfu_cache>();
+        warm(ours);
+        contender<tinylfu_cache> a{ours, 100}, b{ours, 100};
+        print_paired("scaling/read_only/uint64/1_vs_2_threads", "cistern 1 thread", "cistern 2 threads",
+                     run_paired_threads(rounds, 1, 2, ops, a, b));
+        static string_cache strings(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
+        const auto& keys = string_keys();
+        for (std::uint64_t k : trace()) strings.put(keys[k & (key_space - 1)], keys[k & (key_space - 1)]);
+        string_contender sa{strings}, sb{strings};
+        print_paired("scaling/read_only/string/1_vs_2_threads", "cistern 1 thread", "cistern 2 threads",
+                     run_paired_threads(rounds, 1, 2, ops, sa, sb));
+    }
+#if CISTERN_BENCH_TBB
+    // The oneTBB peer, read-through on the same trace, 1 and 2 threads.
+    for (int threads : {1, 2}) {
+        tbb::concurrent_lru_cache<std::uint64_t, std::uint64_t> peer(&load_value, capacity);
+        cistern::cache<std::uint64_t, std::uint64_t> ours(cistern::cache_options{.max_size = capacity});
+        auto tbb_lookup = [&peer](std::uint64_t k) { return peer[k].value(); };
+        auto our_lookup = [&ours](std::uint64_t k) { return ours.get_or_load(k, load_value); };
+        read_through_contender<decltype(tbb_lookup)> a{tbb_lookup};
+        read_through_contender<decltype(our_lookup)> b{our_lookup};
+        for (std::uint64_t k : trace()) { // warm both
+            tbb_lookup(k);
+            our_lookup(k);
+        }
+        const auto r = run_paired(rounds, threads, ops, a, b);
+        print_paired("read_through/threads:" + std::to_string(threads), "tbb_concurrent_lru_cache", "cistern get_or_load", r);
+        std::printf("  hit ratio (thread 0, timed slices): tbb %.4f, cistern %.4f\n", a.hit_ratio(), b.hit_ratio());
+    }
+#endif
     auto& peer = instance<mutex_lru>();
     auto& ours = instance<tinylfu_cache>();
     warm(peer);

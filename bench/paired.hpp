@@ -55,21 +55,29 @@ double slice_mops(int threads, std::uint64_t ops, F& f) {
     return static_cast<double>(ops) * threads / secs / 1e6;
 }
 
+// A on `threads_a` threads and B on `threads_b` (1 against 2: the ratio B/A is then the
+// scaling of B's total throughput).
 template <class FA, class FB>
-paired_result run_paired(int rounds, int threads, std::uint64_t ops_per_thread, FA&& a, FB&& b) {
+paired_result run_paired_threads(int rounds, int threads_a, int threads_b, std::uint64_t ops_per_thread, FA&& a, FB&& b) {
     paired_result r;
-    slice_mops(threads, ops_per_thread / 4 + 1, a); // warm both once
-    slice_mops(threads, ops_per_thread / 4 + 1, b);
+    slice_mops(threads_a, ops_per_thread / 4 + 1, a);
+    slice_mops(threads_b, ops_per_thread / 4 + 1, b);
     for (int i = 0; i < rounds; ++i) {
-        const double a1 = slice_mops(threads, ops_per_thread, a);
-        const double b1 = slice_mops(threads, ops_per_thread, b);
-        const double b2 = slice_mops(threads, ops_per_thread, b);
-        const double a2 = slice_mops(threads, ops_per_thread, a);
+        const double a1 = slice_mops(threads_a, ops_per_thread, a);
+        const double b1 = slice_mops(threads_b, ops_per_thread, b);
+        const double b2 = slice_mops(threads_b, ops_per_thread, b);
+        const double a2 = slice_mops(threads_a, ops_per_thread, a);
         r.a_mops.push_back((a1 + a2) / 2);
         r.b_mops.push_back((b1 + b2) / 2);
         r.ratio.push_back((b1 + b2) / (a1 + a2));
     }
     return r;
+}
+
+// The contenders on the same number of threads.
+template <class FA, class FB>
+paired_result run_paired(int rounds, int threads, std::uint64_t ops_per_thread, FA&& a, FB&& b) {
+    return run_paired_threads(rounds, threads, threads, ops_per_thread, a, b);
 }
 
 // One line: "<label>  A <median> Mops/s  B <median> Mops/s  B/A median <x> (min <y>, max <z>)".

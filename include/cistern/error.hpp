@@ -37,6 +37,14 @@ private:
     std::string value_;
 };
 
+/// A cache's bulk loader (cache::get_or_load_all) returned no value for a key that a
+/// concurrent get_or_load of that key was waiting for: that caller gets this instead of a
+/// value, and nothing is stored (the next miss loads again).
+class not_loaded : public error {
+public:
+    using error::error;
+};
+
 /// Why a connection attempt failed, as far as the backend lets us tell.
 enum class connect_failure {
     unknown,              ///< anything not classified below

@@ -9,6 +9,7 @@
 #include <cistern/cache/cache.hpp>
 #include <cistern/cache/detail/count_min_sketch.hpp>
 #include <cistern/cache/detail/hash.hpp>
+#include <cistern/cache/detail/sampled_window_climber.hpp>
 #include <cistern/cache/detail/window_climber.hpp>
 #include <cistern/cache/eviction/fifo.hpp>
 #include <cistern/cache/eviction/lfu.hpp>
@@ -780,7 +781,8 @@ BOOST_AUTO_TEST_CASE(window_climber_grows_first_turns_at_extremes_and_damps) {
 
 // ---- invariants for every policy ----
 
-using all_evictions = boost::mpl::list<ev::lru, ev::fifo, ev::slru, ev::lfu, ev::sieve, ev::s3fifo, ev::w_tinylfu>;
+using all_evictions = boost::mpl::list<ev::lru, ev::fifo, ev::slru, ev::lfu, ev::sieve, ev::s3fifo, ev::w_tinylfu,
+                                       ev::w_tinylfu_sampled>;
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(invariants_hold_on_random_sequences, E, all_evictions) {
     for (std::size_t shards : {std::size_t{1}, std::size_t{4}}) {
@@ -830,4 +832,112 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(invariants_hold_on_random_sequences, E, all_evicti
         BOOST_TEST(st.explicit_removals == erased);
         BOOST_TEST(c.size() == last.size());
     }
+}
+
+// The sampled climber (issue 17): mini caches at several windows, compared on the same
+// sampled requests. On a working set that moves faster than frequencies age (where LRU
+// is best) it must choose a large window and come close to LRU; on a static Zipf (where
+// frequency is best) a small one; and it samples one key in sampling_rate().
+namespace {
+
+using sampled_policy = ev::basic_w_tinylfu<cistern::detail::sampled_window_climber>;
+
+template <class Policy>
+double replay_hit_ratio(const std::vector<std::uint64_t>& trace, std::size_t size, std::uint64_t* window = nullptr) {
+    cistern::cache<std::uint64_t, std::uint64_t, Policy, cistern::expiry::never, cp::single_threaded> c(
+        cistern::cache_options{.max_size = size});
+    std::uint64_t hits = 0;
+    for (std::uint64_t k : trace) {
+        if (c.get(k)) ++hits;
+        else c.put(k, k);
+    }
+    if constexpr (requires(Policy& q) { q.window_budget(); }) {
+      if (window) {
+        // The window the policy chose, measured from outside: replay the same trace into
+        // a policy instance directly.
+        Policy p;
+        p.reset(size);
+        std::map<std::uint64_t, std::uint32_t> slot_of;
+        std::vector<std::uint64_t> key_of;
+        std::vector<std::uint32_t> free;
+        for (std::uint64_t k : trace) {
+            const std::uint64_t h = cistern::detail::mix64(k);
+            if (auto it = slot_of.find(k); it != slot_of.end()) {
+                p.on_access(it->second, h);
+                continue;
+            }
+            std::uint32_t s;
+            if (!free.empty()) {
+                s = free.back();
+                free.pop_back();
+                key_of[s] = k;
+            } else {
+                s = static_cast<std::uint32_t>(key_of.size());
+                key_of.push_back(k);
+            }
+            slot_of[k] = s;
+            p.on_insert(s, h, 1);
+            if (slot_of.size() > size) {
+                const std::uint32_t v = p.evict();
+                slot_of.erase(key_of[v]);
+                free.push_back(v);
+            }
+        }
+        *window = p.window_budget();
+      }
+    }
+    return double(hits) / double(trace.size());
+}
+
+std::vector<std::uint64_t> zipf_keys(std::size_t n, std::size_t len, double alpha, std::uint64_t offset, std::mt19937_64& rng) {
+    std::vector<double> cdf(n);
+    double sum = 0;
+    for (std::size_t i = 0; i < n; ++i) cdf[i] = (sum += 1.0 / std::pow(double(i + 1), alpha));
+    std::uniform_real_distribution<double> u(0, sum);
+    std::vector<std::uint64_t> out(len);
+    for (auto& k : out) k = offset + std::uint64_t(std::lower_bound(cdf.begin(), cdf.end(), u(rng)) - cdf.begin());
+    return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(sampled_climber_chooses_the_window_the_workload_needs) {
+    constexpr std::size_t size = 2000;
+    std::mt19937_64 rng(17);
+    // Zipf 0.9 over a working set of 2 x size that moves by size every 8 x size requests.
+    std::vector<std::uint64_t> shifting;
+    for (std::uint64_t phase = 0; phase < 40; ++phase) {
+        const auto part = zipf_keys(2 * size, 8 * size, 0.9, phase * size, rng);
+        shifting.insert(shifting.end(), part.begin(), part.end());
+    }
+    std::uint64_t window = 0;
+    const double lru = replay_hit_ratio<ev::lru>(shifting, size);
+    const double sampled = replay_hit_ratio<sampled_policy>(shifting, size, &window);
+    const double hill = replay_hit_ratio<ev::w_tinylfu>(shifting, size);
+    BOOST_TEST_MESSAGE("shifting: lru " << lru << ", sampled " << sampled << " (window " << window << "), hill climber " << hill);
+    BOOST_TEST(window >= size / 2);
+    BOOST_TEST(sampled > lru - 0.03);
+    BOOST_TEST(sampled > hill);
+    // A static Zipf 0.9 over 16 x size keys: frequency wins, the window stays small.
+    const auto zipf = zipf_keys(16 * size, 100 * size, 0.9, 0, rng);
+    const double zlru = replay_hit_ratio<ev::lru>(zipf, size);
+    const double zsampled = replay_hit_ratio<sampled_policy>(zipf, size, &window);
+    BOOST_TEST_MESSAGE("zipf: lru " << zlru << ", sampled " << zsampled << " (window " << window << ")");
+    BOOST_TEST(window <= size * 15 / 100);
+    BOOST_TEST(zsampled > zlru + 0.05);
+}
+
+BOOST_AUTO_TEST_CASE(sampled_climber_samples_by_capacity) {
+    cistern::detail::sampled_window_climber c;
+    BOOST_TEST(c.reset(1000) == 10u); // starts at a 1 % window
+    BOOST_TEST(c.sampling_rate() == 16u);
+    c.reset(1u << 20);
+    BOOST_TEST(c.sampling_rate() == (1u << 20) / cistern::detail::sampled_window_climber::mini_target);
+    // A decision moves the window to a candidate share, never outside [1, max_window].
+    c.reset(4096);
+    std::uint64_t h = 0;
+    while (!c.record(false, (h++) * 16)) {} // every key sampled, all distinct: all minis miss alike
+    const std::int64_t d = c.decide(40, 4096);
+    BOOST_TEST(40 + d >= 1);
+    BOOST_TEST(40 + d <= 4096);
 }

@@ -14,17 +14,23 @@
 #include <cistern/cache/expiry/after_write.hpp>
 #include <cistern/cache/expiry/never.hpp>
 #include <cistern/cache/expiry/per_entry.hpp>
+#include <cistern/error.hpp>
 
 #include "support/manual_clock.hpp"
 
 #include <boost/mpl/list.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
+#include <span>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -427,4 +433,440 @@ BOOST_AUTO_TEST_CASE(coarse_clock_is_monotonic_and_lags_steady_clock) {
         BOOST_REQUIRE_LE(c.time_since_epoch().count(), s.time_since_epoch().count());
         previous = c;
     }
+}
+
+// ---- put_if_absent, compute (issue 17) ----
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(put_if_absent_stores_only_when_no_live_entry, E, all_evictions) {
+    std::vector<std::tuple<int, std::string, removal_cause>> log;
+    cache<int, std::string, E, ex::after_write, cp::with_clock<manual_clock>, cp::with_listener<recorder>> c(
+        cache_options{.max_size = 10, .shards = 1}, ex::after_write(10s), {}, recorder{&log});
+    BOOST_TEST(!c.put_if_absent(1, "a").has_value()); // stored
+    BOOST_TEST(c.put_if_absent(1, "b").value() == "a"); // found: not replaced
+    BOOST_TEST(c.get(1).value() == "a");
+    BOOST_TEST(log.empty());
+    manual_clock::advance(11s); // an expired entry counts as absent
+    BOOST_TEST(!c.put_if_absent(1, "c").has_value());
+    BOOST_TEST(c.get(1).value() == "c");
+    BOOST_REQUIRE_EQUAL(log.size(), 1u);
+    BOOST_TEST((std::get<2>(log[0]) == removal_cause::expired));
+    // With a TTL and tags of its own when it stores.
+    BOOST_TEST(!c.put_if_absent(2, "t", {.ttl = std::chrono::nanoseconds(1s), .tags = {"x"}}).has_value());
+    BOOST_TEST(c.invalidate_tag("x") == 1u);
+    const auto st = c.stats();
+    BOOST_TEST(st.replacements == 0u);
+    BOOST_TEST(st.hits == 2u); // only the two get() calls
+    BOOST_TEST(st.misses == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(put_if_absent_during_a_load_keeps_its_value) {
+    cache<int, std::string> c(cache_options{.max_size = 10});
+    // The loader's own put_if_absent stands for another thread's, made while the load runs.
+    const std::string got = c.get_or_load(5, [&] {
+        BOOST_TEST(!c.put_if_absent(5, "put").has_value());
+        return std::string("loaded");
+    });
+    BOOST_TEST(got == "loaded");             // the loader's callers get its value
+    BOOST_TEST(c.get(5).value() == "put");    // the cache keeps the newer put
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(compute_reads_modifies_and_writes_one_entry, E, all_evictions) {
+    std::vector<std::tuple<int, std::string, removal_cause>> log;
+    cache<int, std::string, E, ex::per_entry, cp::with_clock<manual_clock>, cp::with_listener<recorder>> c(
+        cache_options{.max_size = 10, .shards = 1}, ex::per_entry{}, {}, recorder{&log});
+    auto append = [](const std::string& s) {
+        return [s](const std::string* cur) { return std::optional<std::string>((cur ? *cur : std::string()) + s); };
+    };
+    BOOST_TEST(c.compute(1, append("a")).value() == "a"); // absent: fn sees nullptr
+    BOOST_TEST(c.compute(1, append("b")).value() == "ab");
+    BOOST_TEST(c.get(1).value() == "ab");
+    BOOST_REQUIRE_EQUAL(log.size(), 1u);
+    BOOST_TEST((log[0] == std::tuple<int, std::string, removal_cause>{1, "a", removal_cause::replaced}));
+    // nullopt removes (explicit_), and on an absent key leaves it absent.
+    BOOST_TEST(!c.compute(1, [](const std::string*) -> std::optional<std::string> { return std::nullopt; }).has_value());
+    BOOST_TEST(!c.contains(1));
+    BOOST_TEST((std::get<2>(log.back()) == removal_cause::explicit_));
+    bool saw_null = false;
+    BOOST_TEST(!c.compute(2, [&](const std::string* cur) -> std::optional<std::string> {
+                    saw_null = cur == nullptr;
+                    return std::nullopt;
+                }).has_value());
+    BOOST_TEST(saw_null);
+    BOOST_TEST(!c.contains(2));
+    // A throwing fn changes nothing.
+    c.put(3, "keep");
+    BOOST_CHECK_THROW(c.compute(3, [](const std::string*) -> std::optional<std::string> { throw std::runtime_error("no"); }),
+                      std::runtime_error);
+    BOOST_TEST(c.get(3).value() == "keep");
+    // Its options apply to the write: TTL and tags.
+    c.compute(4, append("t"), {.ttl = std::chrono::nanoseconds(5s), .tags = {"tag"}});
+    manual_clock::advance(6s);
+    BOOST_TEST(!c.get(4).has_value());
+    c.compute(5, append("u"), {.tags = {"tag"}});
+    BOOST_TEST(c.invalidate_tag("tag") == 1u);
+    // An expired entry is absent to fn.
+    c.put(6, "old", {.ttl = std::chrono::nanoseconds(1s)});
+    manual_clock::advance(2s);
+    BOOST_TEST(c.compute(6, append("new")).value() == "new");
+    // The bound holds after compute inserts.
+    for (int k = 100; k < 150; ++k) c.compute(k, append("x"));
+    BOOST_TEST(c.size() <= 10u);
+    const auto st = c.stats();
+    BOOST_TEST(st.hits + st.misses == 3u); // only the three get() calls count
+}
+
+BOOST_AUTO_TEST_CASE(compute_during_a_load_keeps_its_value) {
+    cache<int, int> c(cache_options{.max_size = 10});
+    const int got = c.get_or_load(5, [&] {
+        c.compute(5, [](const int* cur) { return std::optional<int>(cur ? *cur + 1 : 100); });
+        return 1;
+    });
+    BOOST_TEST(got == 1);
+    BOOST_TEST(c.get(5).value() == 100);
+}
+
+// ---- get_all, get_or_load_all (issue 17) ----
+
+BOOST_AUTO_TEST_CASE(get_all_returns_the_values_in_the_order_of_the_keys) {
+    cache<int, std::string> c(cache_options{.max_size = 100});
+    c.put(1, "one");
+    c.put(3, "three");
+    const std::vector<int> keys{3, 2, 1, 3};
+    const auto got = c.get_all(keys);
+    BOOST_REQUIRE_EQUAL(got.size(), 4u);
+    BOOST_TEST(got[0].value() == "three");
+    BOOST_TEST(!got[1].has_value());
+    BOOST_TEST(got[2].value() == "one");
+    BOOST_TEST(got[3].value() == "three");
+    const auto st = c.stats();
+    BOOST_TEST(st.hits == 3u);
+    BOOST_TEST(st.misses == 1u);
+    BOOST_TEST(c.get_all({}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(get_or_load_all_calls_the_bulk_loader_once_with_the_missing_keys) {
+    cache<int, std::string, ev::lru, ex::per_entry, cp::with_clock<manual_clock>> c(cache_options{.max_size = 100});
+    c.put(2, "cached");
+    std::vector<std::vector<int>> calls;
+    auto bulk = [&](std::span<const int> missing) {
+        calls.emplace_back(missing.begin(), missing.end());
+        std::map<int, std::string> out;
+        for (int k : missing)
+            if (k != 4) out[k] = "v" + std::to_string(k); // 4 does not exist
+        out[99] = "not asked for";
+        return out;
+    };
+    const std::vector<int> keys{1, 2, 3, 1, 4};
+    const auto got = c.get_or_load_all(keys, bulk, {.ttl = std::chrono::nanoseconds(10s), .tags = {"bulk"}});
+    BOOST_REQUIRE_EQUAL(calls.size(), 1u);
+    BOOST_TEST((calls[0] == std::vector<int>{1, 3, 4})); // each missing key once, in order
+    BOOST_REQUIRE_EQUAL(got.size(), 5u);
+    BOOST_TEST(got[0].value() == "v1");
+    BOOST_TEST(got[1].value() == "cached");
+    BOOST_TEST(got[2].value() == "v3");
+    BOOST_TEST(got[3].value() == "v1");
+    BOOST_TEST(!got[4].has_value()); // not returned: absent, not stored
+    BOOST_TEST(!c.contains(4));
+    BOOST_TEST(!c.contains(99)); // not asked for: ignored
+    BOOST_TEST(c.get(3).value() == "v3");
+    auto st = c.stats();
+    BOOST_TEST(st.loads == 1u);
+    BOOST_TEST(st.hits == 2u);   // key 2, then the get(3)
+    BOOST_TEST(st.misses == 4u); // 1, 3, 1 again, 4
+    // Everything cached: no loader call.
+    c.get_or_load_all(std::vector<int>{1, 3}, bulk);
+    BOOST_TEST(calls.size() == 1u);
+    // The options applied: the tag, and the TTL.
+    BOOST_TEST(c.invalidate_tag("bulk") == 2u);
+    c.get_or_load_all(std::vector<int>{1}, bulk, {.ttl = std::chrono::nanoseconds(5s)});
+    manual_clock::advance(6s);
+    BOOST_TEST(!c.contains(1));
+}
+
+BOOST_AUTO_TEST_CASE(get_or_load_all_failure_reaches_the_caller_and_stores_nothing) {
+    cache<int, int> c(cache_options{.max_size = 100});
+    auto failing = [](std::span<const int>) -> std::vector<std::pair<int, int>> { throw std::runtime_error("down"); };
+    BOOST_CHECK_THROW(c.get_or_load_all({1, 2}, failing), std::runtime_error);
+    BOOST_TEST(c.size() == 0u);
+    BOOST_TEST(c.stats().load_failures == 1u);
+    // Nothing stays in flight: the next call loads again.
+    auto ok = [](std::span<const int> ks) {
+        std::vector<std::pair<int, int>> out;
+        for (int k : ks) out.emplace_back(k, k * 10);
+        return out;
+    };
+    const auto got = c.get_or_load_all({1, 2}, ok);
+    BOOST_TEST(got[0].value() == 10);
+    BOOST_TEST(got[1].value() == 20);
+    BOOST_TEST(c.get_or_load(1, [] { return -1; }) == 10);
+}
+
+// A get_or_load of a key a bulk load is loading waits for that load instead of loading.
+BOOST_AUTO_TEST_CASE(get_or_load_waits_for_a_bulk_load_of_its_key) {
+    cache<int, int> c(cache_options{.max_size = 100});
+    int single_loads = 0, got_a = 0;
+    bool not_loaded_b = false;
+    std::thread a, b;
+    auto bulk = [&](std::span<const int> ks) {
+        BOOST_TEST(ks.size() == 2u);
+        a = std::thread([&] { got_a = c.get_or_load(1, [&] { ++single_loads; return -1; }); });
+        b = std::thread([&] {
+            try {
+                c.get_or_load(2, [&] { ++single_loads; return -2; });
+            } catch (const cistern::not_loaded&) {
+                not_loaded_b = true;
+            }
+        });
+        // Both have missed (and found this load in flight) before it returns.
+        while (c.stats().misses < 4) std::this_thread::yield();
+        return std::vector<std::pair<int, int>>{{1, 100}}; // nothing for 2
+    };
+    const auto got = c.get_or_load_all({1, 2}, bulk);
+    a.join();
+    b.join();
+    BOOST_TEST(got[0].value() == 100);
+    BOOST_TEST(!got[1].has_value());
+    BOOST_TEST(got_a == 100);
+    BOOST_TEST(not_loaded_b);
+    BOOST_TEST(single_loads == 0);
+    BOOST_TEST(c.get_or_load(2, [] { return 2; }) == 2); // 2 loads again afterwards
+}
+
+// A bulk load waits for another call's load of one of its keys, after running its own.
+BOOST_AUTO_TEST_CASE(get_or_load_all_waits_for_another_load_of_a_key) {
+    cache<int, int> c(cache_options{.max_size = 100});
+    std::vector<int> asked;
+    std::thread t;
+    const int single = c.get_or_load(1, [&] {
+        t = std::thread([&] {
+            const auto got = c.get_or_load_all({1, 2}, [&](std::span<const int> ks) {
+                asked.assign(ks.begin(), ks.end());
+                return std::vector<std::pair<int, int>>{{2, 20}};
+            });
+            BOOST_TEST(got[0].value() == 10);
+            BOOST_TEST(got[1].value() == 20);
+        });
+        while (c.stats().misses < 3) std::this_thread::yield(); // 1 (here), 1 and 2 (there)
+        return 10;
+    });
+    t.join();
+    BOOST_TEST(single == 10);
+    BOOST_TEST((asked == std::vector<int>{2}));
+}
+
+// ---- refresh_after_write (issue 17) ----
+
+namespace {
+
+// An executor that keeps the tasks until the test runs them.
+struct queue_executor {
+    std::vector<std::function<void()>>* tasks;
+    void operator()(std::function<void()> task) const { tasks->push_back(std::move(task)); }
+};
+
+struct counting_reloader {
+    int* calls;
+    bool* fail;
+    std::string operator()(const int& k, const std::string& old) const {
+        ++*calls;
+        if (*fail) throw std::runtime_error("reload failed");
+        return old + "+" + std::to_string(k);
+    }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(refresh_after_write_serves_the_old_value_and_reloads_once) {
+    std::vector<std::function<void()>> tasks;
+    int calls = 0;
+    bool fail = false;
+    using refreshing_cache = cache<int, std::string, ev::lru, ex::never, cp::with_clock<manual_clock>,
+                                   cp::with_refresh<counting_reloader, queue_executor>>;
+    refreshing_cache c(cache_options{.max_size = 10, .refresh_after_write = 5s}, {}, {}, {},
+                       counting_reloader{&calls, &fail}, queue_executor{&tasks});
+    c.put(1, "v");
+    manual_clock::advance(4s);
+    BOOST_TEST(c.get(1).value() == "v");
+    BOOST_TEST(tasks.empty()); // not due yet
+    manual_clock::advance(2s);
+    BOOST_TEST(c.get(1).value() == "v"); // due: the current value at once, one reload started
+    BOOST_TEST(c.get_or_load(1, [] { return std::string("loader"); }) == "v");
+    BOOST_TEST(c.get_all({1})[0].value() == "v");
+    BOOST_TEST(tasks.size() == 1u); // single flight: the later reads did not start another
+    tasks[0]();
+    tasks.clear();
+    BOOST_TEST(calls == 1);
+    BOOST_TEST(c.get(1).value() == "v+1");
+    BOOST_TEST(tasks.empty()); // written again just now
+    auto st = c.stats();
+    BOOST_TEST(st.refreshes == 1u);
+    BOOST_TEST(st.replacements == 1u);
+    // A failed reload keeps the old value, is counted, and the next read tries again.
+    manual_clock::advance(6s);
+    fail = true;
+    BOOST_TEST(c.get(1).value() == "v+1");
+    BOOST_REQUIRE_EQUAL(tasks.size(), 1u);
+    tasks[0]();
+    tasks.clear();
+    BOOST_TEST(c.get(1).value() == "v+1");
+    BOOST_TEST(c.stats().refresh_failures == 1u);
+    BOOST_REQUIRE_EQUAL(tasks.size(), 1u); // that read started the next attempt
+    // A write while a reload runs wins: the reload's value is dropped.
+    fail = false;
+    c.put(1, "put");
+    tasks[0]();
+    tasks.clear();
+    BOOST_TEST(c.get(1).value() == "put");
+    st = c.stats();
+    BOOST_TEST(st.refreshes == 2u);
+    BOOST_TEST(st.refresh_failures == 1u);
+    // An entry removed while its reload runs is not brought back.
+    manual_clock::advance(6s);
+    c.get(1);
+    BOOST_REQUIRE_EQUAL(tasks.size(), 1u);
+    c.erase(1);
+    tasks[0]();
+    tasks.clear();
+    BOOST_TEST(!c.contains(1));
+}
+
+BOOST_AUTO_TEST_CASE(refresh_after_write_keeps_tags_and_expiry_still_applies) {
+    std::vector<std::function<void()>> tasks;
+    int calls = 0;
+    bool fail = false;
+    cache<int, std::string, ev::w_tinylfu, ex::after_write, cp::with_clock<manual_clock>,
+          cp::with_refresh<counting_reloader, queue_executor>>
+        c(cache_options{.max_size = 10, .refresh_after_write = 5s}, ex::after_write(10s), {}, {},
+          counting_reloader{&calls, &fail}, queue_executor{&tasks});
+    c.put(1, "a", {.tags = {"t"}});
+    c.put(2, "b");
+    manual_clock::advance(6s);
+    BOOST_TEST(c.get(1).value() == "a");
+    BOOST_REQUIRE_EQUAL(tasks.size(), 1u);
+    tasks[0]();
+    tasks.clear();
+    // The reload restarted the entry's TTL (a write) and kept its tags.
+    manual_clock::advance(6s); // 12 s after the put, 6 s after the reload
+    BOOST_TEST(!c.get(2).has_value()); // never read while due: expired, no reload
+    BOOST_TEST(tasks.empty());
+    BOOST_TEST(c.get(1).value() == "a+1");
+    BOOST_TEST(tasks.size() == 1u); // due again
+    BOOST_TEST(c.invalidate_tag("t") == 1u);
+    tasks[0](); // its entry is gone: nothing comes back
+    BOOST_TEST(c.size() == 0u);
+}
+
+// inline_executor: the triggering read reloads before returning (and returns the value
+// it read); a reloader of the key alone is accepted.
+BOOST_AUTO_TEST_CASE(refresh_with_the_inline_executor) {
+    struct by_key {
+        std::string operator()(const int& k) const { return "fresh" + std::to_string(k); }
+    };
+    cache<int, std::string, ev::lru, ex::never, cp::with_clock<manual_clock>, cp::with_refresh<by_key, cp::inline_executor>> c(
+        cache_options{.max_size = 10, .refresh_after_write = 1s});
+    c.put(7, "stale");
+    manual_clock::advance(2s);
+    BOOST_TEST(c.get(7).value() == "stale");
+    BOOST_TEST(c.get(7).value() == "fresh7");
+    BOOST_TEST(c.stats().refreshes == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(refresh_after_write_options_are_checked) {
+    struct by_key {
+        int operator()(const int& k) const { return k; }
+    };
+    auto field = [](auto f) {
+        try {
+            f();
+        } catch (const cistern::config_error& e) {
+            return e.field();
+        }
+        return std::string("no error");
+    };
+    BOOST_TEST(field([] { cache<int, int> c(cache_options{.max_size = 10, .refresh_after_write = 1s}); }) ==
+               "cache_options.refresh_after_write");
+    BOOST_TEST(field([] { cache<int, int, ev::lru, ex::never, cp::with_refresh<by_key>> c(cache_options{.max_size = 10}); }) ==
+               "cache_options.refresh_after_write");
+}
+
+// ---- set_max_size / set_max_weight, evicted weight (issue 17) ----
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(set_max_size_evicts_down_at_once_and_allows_growth, E, all_evictions) {
+    std::vector<std::tuple<int, std::string, removal_cause>> log;
+    cache<int, std::string, E, ex::never, cp::with_listener<recorder>> c(cache_options{.max_size = 400, .shards = 4}, {}, {},
+                                                                         recorder{&log});
+    for (int k = 0; k < 400; ++k) c.put(k, "v");
+    for (int k = 0; k < 400; k += 2) c.get(k);
+    BOOST_TEST(c.size() <= 400u);
+    const std::size_t before = c.size();
+    log.clear();
+    c.set_max_size(100);
+    BOOST_TEST(c.bound() == 100u);
+    BOOST_TEST(c.size() <= 100u);
+    BOOST_TEST(log.size() == before - c.size());
+    for (auto& [k, v, cause] : log) BOOST_TEST((cause == removal_cause::evicted));
+    // It stays within the new bound through further use.
+    std::mt19937 rng(3);
+    for (int i = 0; i < 5000; ++i) {
+        const int k = static_cast<int>(rng() % 1000);
+        if (!c.get(k)) c.put(k, "w");
+        BOOST_REQUIRE_LE(c.size(), 100u);
+    }
+    BOOST_TEST(c.size() == 100u);
+    // Growing lets it fill up to the larger bound.
+    c.set_max_size(600);
+    for (int k = 2000; k < 3000; ++k) c.put(k, "g");
+    BOOST_TEST(c.size() <= 600u);
+    BOOST_TEST(c.size() >= 560u); // the shards' shares fill (each within its own)
+    BOOST_CHECK_THROW(c.set_max_size(0), cistern::config_error);
+    BOOST_CHECK_THROW(c.set_max_size(3), cistern::config_error); // below the 4 shards
+    BOOST_TEST(c.bound() == 600u);
+}
+
+// LRU after a shrink keeps exactly the most recently used entries.
+BOOST_AUTO_TEST_CASE(set_max_size_on_lru_keeps_the_most_recent) {
+    cache<int, int, ev::lru> c(cache_options{.max_size = 100, .shards = 1});
+    for (int k = 0; k < 100; ++k) c.put(k, k);
+    for (int k = 0; k < 10; ++k) c.get(k); // 0..9 become the newest
+    c.set_max_size(20);
+    for (int k = 0; k < 10; ++k) BOOST_TEST(c.contains(k));
+    for (int k = 90; k < 100; ++k) BOOST_TEST(c.contains(k));
+    BOOST_TEST(c.size() == 20u);
+}
+
+// W-TinyLFU keeps its window's share of the bound and protected's 80 % of the rest.
+BOOST_AUTO_TEST_CASE(w_tinylfu_set_capacity_rescales_its_segments) {
+    ev::w_tinylfu p;
+    p.reset(1000);
+    BOOST_TEST(p.window_budget() == 10u);
+    for (std::uint32_t s = 0; s < 1000; ++s) p.on_insert(s, std::uint64_t{s} * 0x9e3779b97f4a7c15ULL, 1);
+    p.set_capacity(200);
+    BOOST_TEST(p.window_budget() == 2u);
+    BOOST_TEST(p.protected_budget() == (200u - 2u) - (200u - 2u) / 5);
+    int evicted = 0;
+    for (int i = 0; i < 800; ++i, ++evicted) p.evict();
+    BOOST_TEST(evicted == 800);
+    p.set_capacity(5000);
+    BOOST_TEST(p.window_budget() == 50u);
+}
+
+BOOST_AUTO_TEST_CASE(set_max_weight_evicts_by_weight_and_counts_evicted_weight) {
+    cache<int, std::string, ev::w_tinylfu, ex::never, cp::with_weigher<size_weigher>> c(
+        cache_options{.max_weight = 1000, .shards = 1});
+    for (int k = 0; k < 50; ++k) c.put(k, std::string(20, 'x')); // 1000
+    BOOST_TEST(c.weight() == 1000u);
+    c.set_max_weight(300);
+    BOOST_TEST(c.weight() <= 300u);
+    auto st = c.stats();
+    BOOST_TEST(st.evictions == (1000u - c.weight()) / 20u);
+    BOOST_TEST(st.evicted_weight == 1000u - c.weight());
+    c.put(100, std::string(400, 'y')); // heavier than the bound: refused, counted
+    st = c.stats();
+    BOOST_TEST(st.evicted_weight == 1000u - c.weight() + 400u);
+    BOOST_CHECK_THROW(c.set_max_weight(0), cistern::config_error);
+    // Without a weigher, evicted weight equals the eviction count.
+    cache<int, int> u(cache_options{.max_size = 10, .shards = 1});
+    for (int k = 0; k < 30; ++k) u.put(k, k);
+    BOOST_TEST(u.stats().evicted_weight == u.stats().evictions);
+    BOOST_TEST(u.stats().evictions == 20u);
 }

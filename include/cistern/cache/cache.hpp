@@ -20,7 +20,9 @@
 
 #include <algorithm>
 #include <bit>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -29,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -77,6 +80,37 @@ struct due_field<false> {
     void set(std::int64_t) noexcept {}
 };
 
+// Refresh after write: when the entry was last written, and whether a reload of it runs.
+template <bool Refreshing>
+struct written_field {
+    std::int64_t at = 0;
+    bool refreshing = false;
+};
+template <>
+struct written_field<false> {};
+
+/// The bookkeeping of refreshes running on an executor, shared with each task so that
+/// the cache's destructor can wait for them whatever the executor does.
+struct refresh_tracker {
+    std::mutex mu;
+    std::condition_variable idle;
+    std::size_t running = 0;
+    void begin() {
+        std::lock_guard lock(mu);
+        ++running;
+    }
+    void end() {
+        std::lock_guard lock(mu);
+        if (--running == 0) idle.notify_all();
+    }
+    void wait_idle() {
+        std::unique_lock lock(mu);
+        idle.wait(lock, [&] { return running == 0; });
+    }
+};
+
+template <class P> concept ev_sets_capacity = requires(P& p, std::uint64_t c) { p.set_capacity(c); };
+
 } // namespace detail
 
 /// A bounded in-memory cache from `K` to `V`.
@@ -86,7 +120,8 @@ struct due_field<false> {
 /// - `Expiry` models ExpiryPolicy<K, V> (expiry::never, after_write, after_access,
 ///   per_entry; default never). An expired entry is never returned.
 /// - `Policies...` (any order, each optional): cache_policy::with_clock<C>,
-///   with_weigher<W>, with_listener<L>, with_hash<H, Eq>, single_threaded.
+///   with_weigher<W>, with_listener<L>, with_hash<H, Eq>, with_refresh<R, E>,
+///   single_threaded.
 ///
 /// Values are returned by copy (`std::optional<V>`), so nothing a caller holds can
 /// dangle when another thread evicts; store `std::shared_ptr<const T>` for large values.
@@ -133,13 +168,28 @@ public:
     static constexpr bool threaded = policies::threaded;
     /// True when the expiry policy keeps time (Expiry::expires).
     static constexpr bool expiring = Expiry::expires;
+    /// True with cache_policy::with_refresh (refresh after write).
+    static constexpr bool refreshing = policies::refreshing;
+    /// The reloader of cache_policy::with_refresh (default: none, never called).
+    using reloader_type = typename policies::reloader;
+    /// The executor refreshes run on (cache_policy::with_refresh; default thread_executor).
+    using executor_type = typename policies::executor;
+    static_assert(!refreshing || std::is_invocable_r_v<V, reloader_type&, const K&, const V&> ||
+                      std::is_invocable_r_v<V, reloader_type&, const K&>,
+                  "cistern::cache_policy::with_refresh<R, E>: R needs `V operator()(const K&, const V& old)` or "
+                  "`V operator()(const K&)`");
+    static_assert(!refreshing || std::is_invocable_v<executor_type&, std::function<void()>>,
+                  "cistern::cache_policy::with_refresh<R, E>: E needs `void operator()(std::function<void()> task)`");
 
-    /// Validates `opts` (throws config_error) and builds the shards.
+    /// Validates `opts` (throws config_error) and builds the shards. `reloader` and
+    /// `executor` are used only with cache_policy::with_refresh.
     explicit cache(cache_options opts, Expiry expiry = Expiry{}, weigher_type weigher = weigher_type{},
-                   listener_type listener = listener_type{})
+                   listener_type listener = listener_type{}, reloader_type reloader = reloader_type{},
+                   executor_type executor = executor_type{})
         : opts_(validated(opts)), expiry_(std::move(expiry)), weigher_(std::move(weigher)),
-          listener_(std::move(listener)) {
+          listener_(std::move(listener)), reloader_(std::move(reloader)), executor_(std::move(executor)) {
         const std::uint64_t bound = weighted ? opts_.max_weight : opts_.max_size;
+        bound_.store(bound, std::memory_order_relaxed);
         const std::size_t n = opts_.shards;
         shards_ = std::make_unique<shard[]>(n);
         shard_mask_ = n - 1;
@@ -154,7 +204,9 @@ public:
     cache(const cache&) = delete;
     cache& operator=(const cache&) = delete;
 
+    /// Waits for the refreshes this cache started, then destroys every entry.
     ~cache() {
+        if constexpr (refreshing) refresh_tracker_->wait_idle();
         for (std::size_t i = 0; i <= shard_mask_; ++i) {
             shard& s = shards_[i];
             s.table.for_each([&](std::uint32_t slot) { s.store.destroy(slot); });
@@ -163,6 +215,9 @@ public:
 
     /// A copy of the value under `key`, or nothing (absent or expired). A hit counts as
     /// an access for the eviction and expiry policies. No allocation, one shard lock.
+    /// With cache_policy::with_refresh, a hit on an entry written refresh_after_write ago
+    /// or longer still returns the current value and starts one reload of it (see
+    /// with_refresh; with inline_executor this call runs it before returning).
     std::optional<V> get(const K& key) {
         const std::uint64_t h = hash_of(key);
         shard& s = shard_for(h);
@@ -175,6 +230,7 @@ public:
             if (slot != none && live(s, slot, h, out)) {
                 result.emplace(s.store[slot].value);
                 if (opts_.record_stats) ++s.hits;
+                if constexpr (refreshing) check_refresh(s, slot, out);
             } else if (opts_.record_stats) {
                 ++s.misses;
             }
@@ -205,10 +261,73 @@ public:
         {
             std::lock_guard lock(s.mu);
             store_locked(s, key, h, std::move(value), w, opts, out);
-            if (!s.flights.empty())
-                if (auto it = s.flights.find(key); it != s.flights.end()) it->second->stale = true;
+            mark_stale(s, key);
         }
         notify(out);
+    }
+
+    /// Stores `value` under `key` with `opts` only if no live entry is there (Caffeine's
+    /// putIfAbsent), atomically; returns a copy of the value found, or nothing when
+    /// `value` was stored. Finding one is an access for the eviction and expiry policies,
+    /// not a hit or a miss in stats(). Storing it makes a load of `key` in flight not
+    /// store its result (as put does).
+    std::optional<V> put_if_absent(const K& key, V value, entry_options opts = {}) {
+        const std::uint64_t h = hash_of(key);
+        const std::uint64_t w = weigh(key, value);
+        shard& s = shard_for(h);
+        removals out;
+        std::optional<V> found;
+        {
+            std::lock_guard lock(s.mu);
+            const std::uint32_t slot = find(s, key, h);
+            if (slot != none && live(s, slot, h, out)) {
+                found.emplace(s.store[slot].value);
+            } else {
+                store_locked(s, key, h, std::move(value), w, opts, out);
+                mark_stale(s, key);
+            }
+        }
+        notify(out);
+        return found;
+    }
+
+    /// Atomic read-modify-write of the entry under `key` (Caffeine's compute):
+    /// `fn(const V* current)`, with the live value or nullptr when there is none, returns
+    /// the new value (anything convertible to std::optional<V>), or std::nullopt to remove
+    /// the entry (cause explicit_) or leave it absent. The new value is stored with `opts`
+    /// (replacing: cause replaced) and evicted to the bound as by put. Returns what `fn`
+    /// returned. No other call on `key` runs between the read and the write: `fn` runs
+    /// under the shard's lock, so it must be short and must not call this cache (that
+    /// would deadlock); if it throws, nothing changes and the exception propagates. Not a
+    /// hit or a miss in stats(); a write makes a load of `key` in flight not store its
+    /// result (as put does).
+    template <class F>
+        requires std::is_convertible_v<std::invoke_result_t<F&, const V*>, std::optional<V>>
+    std::optional<V> compute(const K& key, F&& fn, entry_options opts = {}) {
+        const std::uint64_t h = hash_of(key);
+        shard& s = shard_for(h);
+        removals out;
+        std::optional<V> next;
+        try {
+            std::lock_guard lock(s.mu);
+            std::uint32_t slot = find(s, key, h);
+            if (slot != none && !live(s, slot, h, out)) slot = none;
+            next = std::invoke(fn, slot == none ? static_cast<const V*>(nullptr) : &s.store[slot].value);
+            if (next) {
+                const std::uint64_t w = weigh(key, *next);
+                store_locked(s, key, h, V(*next), w, opts, out);
+                mark_stale(s, key);
+            } else if (slot != none) {
+                s.policy.on_erase(slot);
+                remove(s, slot, h, removal_cause::explicit_, out);
+                mark_stale(s, key);
+            }
+        } catch (...) {
+            notify(out);
+            throw;
+        }
+        notify(out);
+        return next;
     }
 
     /// Removes the entry under `key` (cause explicit_); true when there was one. A load
@@ -226,8 +345,7 @@ public:
                 remove(s, slot, h, removal_cause::explicit_, out);
                 found = true;
             }
-            if (!s.flights.empty())
-                if (auto it = s.flights.find(key); it != s.flights.end()) it->second->stale = true;
+            mark_stale(s, key);
         }
         notify(out);
         return found;
@@ -298,6 +416,60 @@ public:
         return load_through(key, loader, make_opts);
     }
 
+    /// Copies of the values under `keys`, in their order: element i is what get(keys[i])
+    /// would return (a hit or a miss each, an access on a hit; refreshes as get).
+    std::vector<std::optional<V>> get_all(std::span<const K> keys) {
+        std::vector<std::optional<V>> result(keys.size());
+        for (std::size_t i = 0; i < keys.size(); ++i) result[i] = get(keys[i]);
+        return result;
+    }
+    /// get_all for a braced list of keys.
+    std::vector<std::optional<V>> get_all(std::initializer_list<K> keys) {
+        return get_all(std::span<const K>(keys.begin(), keys.size()));
+    }
+
+    /// The values under `keys`, in their order, loading every missing key with one call
+    /// of `bulk_loader(std::span<const K> missing)` (Caffeine's getAll with loadAll).
+    /// `missing` holds each key that is neither cached nor being loaded by another call,
+    /// once. The loader returns a range of (key, value) pairs (a map, a vector of pairs);
+    /// what it returns for those keys is stored with `opts` and returned; a key it does
+    /// not return is nothing in the result and is not stored (keys it was not asked for
+    /// are ignored). Single flight per key: a key another call is loading is waited for,
+    /// after this call's own load; a get_or_load of a key this call loads waits for it
+    /// (and gets cistern::not_loaded if the loader did not return that key). If the loader
+    /// throws, nothing is stored, every caller waiting for its keys gets the exception and
+    /// so does this call; an exception of another call's load of a key reaches this call
+    /// too. Counts a hit or a miss per key and one load (or load failure) per loader call.
+    /// The loader runs without any lock held and must not load the keys it was given.
+    template <class BulkLoader>
+        requires std::is_invocable_v<BulkLoader&, std::span<const K>>
+    std::vector<std::optional<V>> get_or_load_all(std::span<const K> keys, BulkLoader&& bulk_loader,
+                                                  entry_options opts = {}) {
+        return load_all_through(keys, bulk_loader, opts);
+    }
+    /// get_or_load_all for a braced list of keys.
+    template <class BulkLoader>
+        requires std::is_invocable_v<BulkLoader&, std::span<const K>>
+    std::vector<std::optional<V>> get_or_load_all(std::initializer_list<K> keys, BulkLoader&& bulk_loader,
+                                                  entry_options opts = {}) {
+        return load_all_through(std::span<const K>(keys.begin(), keys.size()), bulk_loader, opts);
+    }
+
+    /// Changes the bound on the number of entries (a cache without a weigher) to `n` at
+    /// runtime; a smaller bound evicts at once, each shard down to its new share (the
+    /// eviction policy chooses the victims; the listener hears `evicted`). Throws
+    /// config_error (field cache_options.max_size) when `n` is 0 or below shard_count().
+    void set_max_size(std::uint64_t n) {
+        static_assert(!weighted, "cistern::cache::set_max_size: a cache with a weigher is bounded by weight; call set_max_weight");
+        set_bound(n, "cache_options.max_size");
+    }
+    /// Changes the bound on the total weight (a cache with cache_policy::with_weigher) to
+    /// `n` at runtime, as set_max_size does for entries (field cache_options.max_weight).
+    void set_max_weight(std::uint64_t n) {
+        static_assert(weighted, "cistern::cache::set_max_weight: needs cache_policy::with_weigher<W>; call set_max_size");
+        set_bound(n, "cache_options.max_weight");
+    }
+
     /// The number of entries. An estimate in one respect: entries that expired but were not
     /// swept yet are counted (get() never returns them); call cleanup() first for the exact
     /// count.
@@ -318,8 +490,9 @@ public:
         }
         return n;
     }
-    /// The bound: max_weight with a weigher, else max_size.
-    std::uint64_t bound() const noexcept { return weighted ? opts_.max_weight : opts_.max_size; }
+    /// The bound: max_weight with a weigher, else max_size (as last set by set_max_size or
+    /// set_max_weight).
+    std::uint64_t bound() const noexcept { return bound_.load(std::memory_order_relaxed); }
     /// The number of independently locked shards, fixed at construction (a power of two).
     std::size_t shard_count() const noexcept { return shard_mask_ + 1; }
 
@@ -351,6 +524,9 @@ public:
             r.load_failures += s.load_failures;
             r.total_load_time += std::chrono::duration_cast<std::chrono::nanoseconds>(s.load_time);
             r.evictions += s.removed[static_cast<int>(removal_cause::evicted)];
+            r.evicted_weight += s.evicted_weight;
+            r.refreshes += s.refreshes;
+            r.refresh_failures += s.refresh_failures;
             r.expirations += s.removed[static_cast<int>(removal_cause::expired)];
             r.explicit_removals += s.removed[static_cast<int>(removal_cause::explicit_)];
             r.replacements += s.removed[static_cast<int>(removal_cause::replaced)];
@@ -379,6 +555,7 @@ private:
         V value;
         [[no_unique_address]] detail::weight_field<weighted> w;
         [[no_unique_address]] detail::due_field<expiring> due;
+        [[no_unique_address]] detail::written_field<refreshing> written;
         node(const K& k, V&& v) : key(k), value(std::move(v)) {}
     };
     struct flight {
@@ -386,11 +563,21 @@ private:
         std::shared_future<V> result;
         std::uint64_t epoch = 0;
         bool stale = false;
+        const void* batch = nullptr; // the get_or_load_all call that owns it, if any
+        std::size_t batch_index = 0; // its place among that call's own keys
     };
     using removal = std::tuple<K, V, removal_cause>;
-    // Removed entries, handed to the listener after the lock is released.
+    // A reload to start once the lock is released: the key, the value it replaces and
+    // the write time that identifies the entry.
+    struct pending_refresh {
+        K key;
+        V old;
+        std::int64_t written;
+    };
+    // Work for after the lock is released: removed entries for the listener, refreshes.
     struct removals {
         std::conditional_t<policies::listening, std::vector<removal>, detail::no_wheel> items;
+        std::conditional_t<refreshing, std::vector<pending_refresh>, detail::no_wheel> refreshes;
     };
 
     struct alignas(64) shard {
@@ -403,6 +590,7 @@ private:
         std::uint64_t hits = 0, misses = 0, loads = 0, load_failures = 0;
         typename load_clock::duration load_time{0};
         std::uint64_t removed[4] = {0, 0, 0, 0};
+        std::uint64_t evicted_weight = 0, refreshes = 0, refresh_failures = 0;
         std::uint64_t epoch = 0;
         std::unordered_map<std::string, std::unordered_set<std::uint32_t>> tag_index;
         std::unordered_map<std::uint32_t, std::vector<std::string>> tags_of;
@@ -422,6 +610,14 @@ private:
             if (o.max_weight != 0)
                 throw config_error("cache_options.max_weight", std::to_string(o.max_weight),
                                    "needs cache_policy::with_weigher<W>; use max_size to bound the entry count");
+        }
+        if constexpr (refreshing) {
+            if (o.refresh_after_write.count() <= 0)
+                throw config_error("cache_options.refresh_after_write", std::to_string(o.refresh_after_write.count()) + "ns",
+                                   "cache_policy::with_refresh needs a positive refresh_after_write");
+        } else if (o.refresh_after_write.count() != 0) {
+            throw config_error("cache_options.refresh_after_write", std::to_string(o.refresh_after_write.count()) + "ns",
+                               "needs cache_policy::with_refresh<Reloader> (the reloader)");
         }
         const std::uint64_t bound = weighted ? o.max_weight : o.max_size;
         if (o.shards != 0) {
@@ -517,32 +713,15 @@ private:
     void store_locked(shard& s, const K& key, std::uint64_t h, V&& value, std::uint64_t w, const entry_options& opts,
                       removals& out) {
         std::int64_t now = 0;
-        if constexpr (expiring) {
-            now = now_ns();
-            sweep(s, now, out);
-        }
+        if constexpr (expiring || refreshing) now = now_ns();
+        if constexpr (expiring) sweep(s, now, out);
         std::uint32_t slot = find(s, key, h);
         if (slot != none) {
-            node& n = s.store[slot];
-            ++s.removed[static_cast<int>(removal_cause::replaced)];
-            if constexpr (policies::listening) {
-                out.items.emplace_back(n.key, std::move(n.value), removal_cause::replaced);
-            }
-            n.value = std::move(value);
-            s.weight = s.weight - n.w.get() + w;
-            n.w.set(w);
-            if (w > s.budget) {
-                s.policy.on_erase(slot);
-                remove(s, slot, h, removal_cause::evicted, out);
-                return;
-            }
-            s.policy.on_update(slot, h, w);
-            if constexpr (expiring) {
-                schedule(s, slot, due_at(now, expiry_.after_update(n.key, n.value, opts.ttl, remaining(now, n.due.get()))));
-            }
+            if (!replace_locked(s, slot, h, std::move(value), w, opts.ttl, now, out)) return;
         } else {
             if (w > s.budget) {
                 ++s.removed[static_cast<int>(removal_cause::evicted)];
+                s.evicted_weight += w;
                 if constexpr (policies::listening) out.items.emplace_back(key, std::move(value), removal_cause::evicted);
                 return;
             }
@@ -555,21 +734,154 @@ private:
             }
             node& n = s.store[slot];
             n.w.set(w);
+            if constexpr (refreshing) n.written = {now, false};
             s.weight += w;
             s.policy.on_insert(slot, h, w);
             if constexpr (expiring) schedule(s, slot, due_at(now, expiry_.after_create(n.key, n.value, opts.ttl)));
         }
         set_tags(s, slot, opts.tags);
-        while (s.weight > s.budget) {
-            const std::uint32_t victim = s.policy.evict();
-            remove(s, victim, hash_of(s.store[victim].key), removal_cause::evicted, out);
+        settle(s, key, h, slot, now, out);
+    }
+
+    // Replaces the value in `slot` (cause replaced) with `value` of weight `w`; false when
+    // the entry is then too heavy for its shard and was removed (cause evicted). The
+    // caller then sets tags (or keeps them) and calls settle().
+    bool replace_locked(shard& s, std::uint32_t slot, std::uint64_t h, V&& value, std::uint64_t w,
+                        std::optional<std::chrono::nanoseconds> ttl, [[maybe_unused]] std::int64_t now, removals& out) {
+        node& n = s.store[slot];
+        ++s.removed[static_cast<int>(removal_cause::replaced)];
+        if constexpr (policies::listening) out.items.emplace_back(n.key, std::move(n.value), removal_cause::replaced);
+        n.value = std::move(value);
+        s.weight = s.weight - n.w.get() + w;
+        n.w.set(w);
+        if constexpr (refreshing) n.written = {now, false};
+        if (w > s.budget) {
+            s.policy.on_erase(slot);
+            remove(s, slot, h, removal_cause::evicted, out);
+            return false;
         }
+        s.policy.on_update(slot, h, w);
+        if constexpr (expiring) schedule(s, slot, due_at(now, expiry_.after_update(n.key, n.value, ttl, remaining(now, n.due.get()))));
+        return true;
+    }
+
+    // After a write of `key` into `slot`: evicts until the shard is within its bound, and
+    // drops the entry if its TTL is already over (it never becomes visible).
+    void settle(shard& s, const K& key, std::uint64_t h, [[maybe_unused]] std::uint32_t slot,
+                [[maybe_unused]] std::int64_t now, removals& out) {
+        evict_to_budget(s, out);
         if constexpr (expiring) {
-            // A TTL that is already over: the entry never becomes visible.
             if (find(s, key, h) == slot && s.store[slot].due.get() <= now) {
                 s.policy.on_erase(slot);
                 remove(s, slot, h, removal_cause::expired, out);
             }
+        }
+    }
+    void evict_to_budget(shard& s, removals& out) {
+        while (s.weight > s.budget) {
+            const std::uint32_t victim = s.policy.evict();
+            remove(s, victim, hash_of(s.store[victim].key), removal_cause::evicted, out);
+        }
+    }
+
+    void mark_stale(shard& s, const K& key) {
+        if (!s.flights.empty())
+            if (auto it = s.flights.find(key); it != s.flights.end()) it->second->stale = true;
+    }
+
+    // Under the lock, on a hit of `slot`: queues a reload if the entry is due for one and
+    // none runs.
+    void check_refresh(shard& s, std::uint32_t slot, removals& out) {
+        if constexpr (refreshing) {
+            node& n = s.store[slot];
+            if (n.written.refreshing || now_ns() - n.written.at < opts_.refresh_after_write.count()) return;
+            n.written.refreshing = true;
+            out.refreshes.push_back(pending_refresh{n.key, n.value, n.written.at});
+        }
+    }
+    // Without any lock: hands a queued reload to the executor.
+    void start_refresh(pending_refresh& p) {
+        if constexpr (refreshing) {
+            std::shared_ptr<detail::refresh_tracker> tracker = refresh_tracker_;
+            tracker->begin();
+            try {
+                executor_(std::function<void()>([this, tracker, p]() mutable {
+                    run_refresh(p);
+                    tracker->end();
+                }));
+            } catch (...) { // the executor could not take it
+                finish_refresh(p, std::nullopt);
+                tracker->end();
+            }
+        }
+    }
+    void run_refresh(pending_refresh& p) {
+        if constexpr (refreshing) {
+            std::optional<V> v;
+            try {
+                if constexpr (std::is_invocable_v<reloader_type&, const K&, const V&>) v.emplace(std::invoke(reloader_, std::as_const(p.key), std::as_const(p.old)));
+                else v.emplace(std::invoke(reloader_, std::as_const(p.key)));
+            } catch (...) {
+                v.reset();
+            }
+            finish_refresh(p, std::move(v));
+        }
+    }
+    // Stores a reload's value (nothing: it failed) if the entry it was started for is
+    // still there, unchanged; counts it either way.
+    void finish_refresh(pending_refresh& p, std::optional<V> v) {
+        if constexpr (refreshing) {
+            const std::uint64_t h = hash_of(p.key);
+            std::uint64_t w = 0;
+            if (v) {
+                try {
+                    w = weigh(p.key, *v);
+                } catch (...) {
+                    v.reset();
+                }
+            }
+            shard& s = shard_for(h);
+            removals out;
+            {
+                std::lock_guard lock(s.mu);
+                ++(v ? s.refreshes : s.refresh_failures);
+                const std::uint32_t slot = find(s, p.key, h);
+                if (slot != none && s.store[slot].written.refreshing && s.store[slot].written.at == p.written) {
+                    if (!v) {
+                        s.store[slot].written.refreshing = false; // the next read tries again
+                    } else {
+                        const std::int64_t now = now_ns();
+                        if constexpr (expiring) sweep(s, now, out);
+                        if (find(s, p.key, h) == slot && replace_locked(s, slot, h, std::move(*v), w, std::nullopt, now, out))
+                            settle(s, p.key, h, slot, now, out);
+                    }
+                }
+            }
+            notify(out);
+        }
+    }
+
+    // set_max_size / set_max_weight: splits `n` between the shards and evicts each down.
+    void set_bound(std::uint64_t n, const char* field) {
+        static_assert(detail::ev_sets_capacity<Eviction>,
+                      "cistern::cache: changing the bound at runtime needs an eviction policy with "
+                      "`void set_capacity(std::uint64_t capacity)` (every built-in has it)");
+        const std::size_t count = shard_mask_ + 1;
+        if (n == 0) throw config_error(field, "0", "must be positive");
+        if (n < count)
+            throw config_error(field, std::to_string(n), "below the number of shards (" + std::to_string(count) + ")");
+        std::lock_guard resizing(resize_mu_);
+        bound_.store(n, std::memory_order_relaxed);
+        for (std::size_t i = 0; i < count; ++i) {
+            shard& s = shards_[i];
+            removals out;
+            {
+                std::lock_guard lock(s.mu);
+                s.budget = n / count + (i < n % count ? 1 : 0);
+                s.policy.set_capacity(s.budget);
+                evict_to_budget(s, out);
+            }
+            notify(out);
         }
     }
 
@@ -609,6 +921,7 @@ private:
         if (!s.tags_of.empty()) drop_tags(s, slot);
         s.weight -= n.w.get();
         ++s.removed[static_cast<int>(cause)];
+        if (cause == removal_cause::evicted) s.evicted_weight += n.w.get();
         if constexpr (policies::listening) out.items.emplace_back(std::move(n.key), std::move(n.value), cause);
         s.store.destroy(slot);
     }
@@ -617,6 +930,10 @@ private:
         if constexpr (policies::listening) {
             for (auto& [k, v, c] : out.items) listener_(static_cast<const K&>(k), static_cast<const V&>(v), c);
             out.items.clear();
+        }
+        if constexpr (refreshing) {
+            for (auto& p : out.refreshes) start_refresh(p);
+            out.refreshes.clear();
         }
     }
 
@@ -633,6 +950,7 @@ private:
             const std::uint32_t slot = find(s, key, h);
             if (slot != none && live(s, slot, h, out)) {
                 if (opts_.record_stats) ++s.hits;
+                if constexpr (refreshing) check_refresh(s, slot, out);
                 V v = s.store[slot].value;
                 lock.unlock();
                 notify(out);
@@ -682,6 +1000,149 @@ private:
         }
     }
 
+    // get_or_load_all's body.
+    template <class BulkLoader>
+    std::vector<std::optional<V>> load_all_through(std::span<const K> keys, BulkLoader& bulk_loader,
+                                                   const entry_options& opts) {
+        const std::size_t n = keys.size();
+        std::vector<std::optional<V>> result(n);
+        struct own {
+            std::size_t index;              // first position of the key in `keys`
+            std::uint64_t hash;
+            std::shared_ptr<flight> f;
+        };
+        std::vector<own> mine;                                  // flights this call started
+        std::vector<std::pair<std::size_t, std::shared_ptr<flight>>> waits; // flights it waits for
+        const void* const batch = &mine;
+        for (std::size_t i = 0; i < n; ++i) {
+            const K& key = keys[i];
+            const std::uint64_t h = hash_of(key);
+            shard& s = shard_for(h);
+            removals out;
+            {
+                std::lock_guard lock(s.mu);
+                const std::uint32_t slot = find(s, key, h);
+                if (slot != none && live(s, slot, h, out)) {
+                    if (opts_.record_stats) ++s.hits;
+                    if constexpr (refreshing) check_refresh(s, slot, out);
+                    result[i].emplace(s.store[slot].value);
+                } else {
+                    if (opts_.record_stats) ++s.misses;
+                    if (auto it = s.flights.find(key); it != s.flights.end()) {
+                        waits.emplace_back(i, it->second);
+                    } else {
+                        auto f = std::make_shared<flight>();
+                        f->result = f->promise.get_future().share();
+                        f->epoch = s.epoch;
+                        f->batch = batch;
+                        f->batch_index = mine.size();
+                        s.flights.emplace(key, f);
+                        mine.push_back(own{i, h, std::move(f)});
+                    }
+                }
+            }
+            notify(out);
+        }
+        if (!mine.empty()) load_batch(keys, bulk_loader, opts, mine, result);
+        for (auto& [i, f] : waits) {
+            if (f->batch == batch) {
+                result[i] = result[mine[f->batch_index].index]; // a repeated key of this call
+                continue;
+            }
+            try {
+                result[i].emplace(f->result.get());
+            } catch (const not_loaded&) {
+                // another bulk load was not given a value for it: absent
+            }
+        }
+        return result;
+    }
+
+    // Runs the bulk loader for this call's own flights, stores and publishes what it returned.
+    template <class BulkLoader, class Own>
+    void load_batch(std::span<const K> keys, BulkLoader& bulk_loader, const entry_options& opts, std::vector<Own>& mine,
+                    std::vector<std::optional<V>>& result) {
+        std::vector<K> missing;
+        missing.reserve(mine.size());
+        for (const Own& o : mine) missing.push_back(keys[o.index]);
+        shard& first = shard_for(mine.front().hash); // where the call's load is counted
+        const auto start = opts_.record_stats ? load_clock::now() : typename load_clock::time_point{};
+        std::vector<std::optional<V>> got(mine.size());
+        try {
+            using loaded_type = std::invoke_result_t<BulkLoader&, std::span<const K>>;
+            auto&& loaded = std::invoke(bulk_loader, std::span<const K>(missing));
+            std::unordered_map<K, std::size_t, hasher, key_equal> where;
+            where.reserve(missing.size());
+            for (std::size_t j = 0; j < missing.size(); ++j) where.emplace(missing[j], j);
+            for (auto&& kv : loaded) {
+                auto&& [k, v] = kv;
+                auto it = where.find(k);
+                if (it == where.end() || got[it->second]) continue;
+                // Values of a container the loader returned by value are moved out of it.
+                if constexpr (std::is_reference_v<loaded_type>) got[it->second].emplace(static_cast<V>(v));
+                else got[it->second].emplace(static_cast<V>(std::move(v)));
+            }
+        } catch (...) {
+            const std::exception_ptr e = std::current_exception();
+            for (std::size_t j = 0; j < mine.size(); ++j) {
+                shard& s = shard_for(mine[j].hash);
+                {
+                    std::lock_guard lock(s.mu);
+                    s.flights.erase(missing[j]);
+                    if (j == 0 && opts_.record_stats) {
+                        ++s.load_failures;
+                        s.load_time += load_clock::now() - start;
+                    }
+                }
+                mine[j].f->promise.set_exception(e);
+            }
+            throw;
+        }
+        {
+            std::lock_guard lock(first.mu);
+            if (opts_.record_stats) {
+                ++first.loads;
+                first.load_time += load_clock::now() - start;
+            }
+        }
+        std::exception_ptr first_failure; // a weigher's, rethrown once every flight is answered
+        for (std::size_t j = 0; j < mine.size(); ++j) {
+            const K& key = missing[j];
+            const std::uint64_t h = mine[j].hash;
+            shard& s = shard_for(h);
+            flight& f = *mine[j].f;
+            removals out;
+            std::uint64_t w = 0;
+            std::exception_ptr failed;
+            if (got[j]) {
+                try {
+                    w = weigh(key, *got[j]);
+                } catch (...) {
+                    failed = std::current_exception();
+                }
+            }
+            {
+                std::lock_guard lock(s.mu);
+                s.flights.erase(key);
+                if (got[j] && !failed && !f.stale && f.epoch == s.epoch) store_locked(s, key, h, V(*got[j]), w, opts, out);
+            }
+            notify(out);
+            if (failed) {
+                f.promise.set_exception(failed);
+                if (!first_failure) first_failure = failed;
+                continue;
+            }
+            if (got[j]) {
+                f.promise.set_value(*got[j]);
+                result[mine[j].index] = std::move(got[j]);
+            } else {
+                f.promise.set_exception(std::make_exception_ptr(
+                    not_loaded("cistern::cache::get_or_load_all: the bulk loader returned no value for the key")));
+            }
+        }
+        if (first_failure) std::rethrow_exception(first_failure);
+    }
+
     template <class Loader>
     static V invoke_loader(Loader& loader, const K& key) {
         if constexpr (std::is_invocable_v<Loader&, const K&>) return static_cast<V>(std::invoke(loader, key));
@@ -692,8 +1153,14 @@ private:
     [[no_unique_address]] Expiry expiry_;
     [[no_unique_address]] weigher_type weigher_;
     [[no_unique_address]] listener_type listener_;
+    [[no_unique_address]] reloader_type reloader_;
+    [[no_unique_address]] executor_type executor_;
     std::unique_ptr<shard[]> shards_;
     std::size_t shard_mask_ = 0;
+    std::atomic<std::uint64_t> bound_{0};
+    std::mutex resize_mu_; // one set_bound at a time
+    std::shared_ptr<detail::refresh_tracker> refresh_tracker_ =
+        refreshing ? std::make_shared<detail::refresh_tracker>() : nullptr;
 };
 
 } // namespace cistern

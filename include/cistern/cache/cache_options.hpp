@@ -25,6 +25,10 @@ struct cache_options {
     std::size_t shards = 0;
     /// Count hits, misses, loads and load time.
     bool record_stats = true;
+    /// With cache_policy::with_refresh (required there, positive; must stay zero without
+    /// it): an entry written this long ago is reloaded by the next read, which still
+    /// returns the current value at once (see cache::get).
+    std::chrono::nanoseconds refresh_after_write{0};
 };
 
 /// Per-call options of put() and get_or_load().

@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <type_traits>
+#include <utility>
 
 namespace cistern::cache_policy {
 
@@ -50,6 +52,38 @@ struct with_hash {
     using key_equal_type = Eq;
 };
 
+/// Runs each refresh on a new thread of its own (detached; the cache's destructor waits
+/// for the refreshes it started). The default executor of with_refresh.
+struct thread_executor {
+    /// Starts `task` on a new thread; throws std::system_error if no thread can be started.
+    void operator()(std::function<void()> task) const { std::thread(std::move(task)).detach(); }
+};
+
+/// Runs each refresh at once on the thread whose read triggered it, after that read has
+/// released every lock: that caller waits for the reload, every other reader of the key
+/// gets the current value meanwhile.
+struct inline_executor {
+    /// Runs `task` now.
+    void operator()(std::function<void()> task) const { task(); }
+};
+
+/// Refresh after write: an entry written cache_options::refresh_after_write ago or longer
+/// is reloaded by `Reloader` when it is next read, while reads keep returning the current
+/// value. `Reloader` is `V operator()(const K&, const V& old)` or `V operator()(const K&)`;
+/// it runs on `Executor` (`void operator()(std::function<void()>)`: thread_executor, the
+/// default, inline_executor, or a pool of your own), without any lock held. One reload
+/// per entry at a time (a write starts the entry over: its value wins over a reload still
+/// running, whose value is dropped, and the next due read may start another); a reload
+/// that throws keeps the old value (counted as a refresh failure) and the next read tries
+/// again.
+template <class Reloader, class Executor = thread_executor>
+struct with_refresh {
+    /// The reloader the cache calls for a due entry.
+    using reloader_type = Reloader;
+    /// Where the reloader runs.
+    using executor_type = Executor;
+};
+
 /// No locks: for a cache used by one thread at a time (one shard, no mutex).
 struct single_threaded {
     /// Marks this type as a locking policy for the cache's policy selection.
@@ -73,6 +107,9 @@ struct no_listener {
     void operator()(const K&, const V&, C) const noexcept {}
 };
 
+/// The reloader used when no with_refresh is given: never called.
+struct no_reloader {};
+
 /// The weigher used when none is given: every entry weighs 1.
 struct unit_weigher {
     /// Returns 1.
@@ -89,6 +126,7 @@ template <class P> concept cache_weigher_policy = requires { typename P::weigher
 template <class P> concept cache_listener_policy = requires { typename P::listener_type; };
 template <class P> concept cache_hash_policy = requires { typename P::hash_type; typename P::key_equal_type; };
 template <class P> concept cache_locking_policy = requires { typename P::locking_tag; };
+template <class P> concept cache_refresh_policy = requires { typename P::reloader_type; typename P::executor_type; };
 
 template <template <class> class Is, class Default, class... P>
 struct cache_pick { using type = Default; };
@@ -101,6 +139,7 @@ template <class P> struct is_cache_weigher : std::bool_constant<cache_weigher_po
 template <class P> struct is_cache_listener : std::bool_constant<cache_listener_policy<P>> {};
 template <class P> struct is_cache_hash : std::bool_constant<cache_hash_policy<P>> {};
 template <class P> struct is_cache_locking : std::bool_constant<cache_locking_policy<P>> {};
+template <class P> struct is_cache_refresh : std::bool_constant<cache_refresh_policy<P>> {};
 
 template <class C>
 struct cache_load_clock { using type = C; };
@@ -111,14 +150,15 @@ struct cache_load_clock<C> { using type = typename C::precise_clock; };
 template <class K, class... P>
 struct cache_policies {
     static_assert(((cache_clock_policy<P> || cache_weigher_policy<P> || cache_listener_policy<P> ||
-                    cache_hash_policy<P> || cache_locking_policy<P>) && ...),
+                    cache_hash_policy<P> || cache_locking_policy<P> || cache_refresh_policy<P>) && ...),
                   "cistern::cache: unknown policy; expected cache_policy::with_clock<C>, with_weigher<W>, "
-                  "with_listener<L>, with_hash<H, Eq>, single_threaded or multi_threaded");
+                  "with_listener<L>, with_hash<H, Eq>, with_refresh<R, E>, single_threaded or multi_threaded");
     static_assert((int(cache_clock_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one with_clock<> policy");
     static_assert((int(cache_weigher_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one with_weigher<> policy");
     static_assert((int(cache_listener_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one with_listener<> policy");
     static_assert((int(cache_hash_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one with_hash<> policy");
     static_assert((int(cache_locking_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one locking policy");
+    static_assert((int(cache_refresh_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one with_refresh<> policy");
 
     using clock = typename cache_pick<is_cache_clock, cache_policy::with_clock<coarse_steady_clock>, P...>::type::clock_type;
     using load_clock = typename cache_load_clock<clock>::type;
@@ -131,6 +171,12 @@ struct cache_policies {
     using key_equal = std::conditional_t<std::is_void_v<typename hash_policy::key_equal_type>, std::equal_to<K>,
                                          typename hash_policy::key_equal_type>;
     static constexpr bool threaded = cache_pick<is_cache_locking, cache_policy::multi_threaded, P...>::type::threaded;
+    static constexpr bool refreshing = (cache_refresh_policy<P> || ...);
+    using refresh_policy = typename cache_pick<is_cache_refresh,
+                                               cache_policy::with_refresh<cache_policy::no_reloader, cache_policy::inline_executor>,
+                                               P...>::type;
+    using reloader = typename refresh_policy::reloader_type;
+    using executor = typename refresh_policy::executor_type;
 
     static_assert(clock::is_steady, "cistern::cache: with_clock<C> needs a monotonic clock (C::is_steady)");
 };

@@ -31,6 +31,9 @@ namespace cistern {
 /// Optional: `p.prefetch_slot(slot)` (const, noexcept), called under the lock when a
 /// lookup finds a candidate slot, before the key comparison, to start loading what
 /// on_access(slot) will touch.
+/// Optional: `p.set_capacity(capacity)`, under the lock: the bound changed at runtime
+/// (cache::set_max_size / set_max_weight, which need it); keep every entry, then the
+/// shard calls evict() while it is over the new bound. Every built-in has it.
 template <class P>
 concept EvictionPolicy = std::default_initializable<P> &&
     requires(P& p, std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {

@@ -29,6 +29,18 @@ public:
         sample_ = 10 * c;
         additions_ = 0;
     }
+    /// Grows (and clears) the sketch when it was sized for fewer than `capacity` entries, as
+    /// Caffeine's ensureCapacity; a smaller capacity keeps the counters and only shortens
+    /// the period between halvings to 10 x capacity.
+    void ensure_capacity(std::uint64_t capacity) {
+        const std::uint64_t c = std::max<std::uint64_t>(capacity, 16);
+        if (std::max<std::uint64_t>(std::bit_ceil(c), 8) > table_.size()) {
+            resize(c);
+        } else {
+            sample_ = 10 * c;
+            if (additions_ >= sample_) halve();
+        }
+    }
     void clear() noexcept {
         std::fill(table_.begin(), table_.end(), 0);
         additions_ = 0;

@@ -38,6 +38,15 @@ public:
         step_ = initial_step * static_cast<double>(capacity_);
         return std::max<std::uint64_t>(1, capacity_ / 100);
     }
+    /// The capacity changed to `capacity` (the window keeps its share): the period and the
+    /// step scale with it; the sample under way goes on.
+    void set_capacity(std::uint64_t capacity) noexcept {
+        const std::uint64_t old = capacity_;
+        capacity_ = std::max<std::uint64_t>(capacity, 1);
+        const std::uint64_t c = std::max<std::uint64_t>(capacity_, 16);
+        period_ = std::min<std::uint64_t>(10 * c, std::max<std::uint64_t>(2 * c, 40960));
+        step_ *= static_cast<double>(capacity_) / static_cast<double>(old);
+    }
     /// Counts one request; true when a decision is due (then call decide()).
     bool record(bool hit) noexcept {
         hits_ += hit ? 1 : 0;

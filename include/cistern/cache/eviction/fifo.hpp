@@ -14,6 +14,8 @@ class fifo {
 public:
     /// EvictionPolicy::reset: forgets every entry (the capacity does not change FIFO's behaviour).
     void reset(std::uint64_t /*capacity*/) { lists_.clear(); }
+    /// Changes the bound, keeping every entry (FIFO's order does not depend on it).
+    void set_capacity(std::uint64_t /*capacity*/) noexcept {}
     /// EvictionPolicy::on_insert: `slot` joins the queue's newest end. May throw std::bad_alloc
     /// while growing to a slot number not seen before.
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {

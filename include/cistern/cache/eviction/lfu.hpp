@@ -21,6 +21,8 @@ public:
         buckets_.assign(1, bucket{0, none, none, 0, 0});
         free_.clear();
     }
+    /// Changes the bound, keeping every entry and count (LFU does not depend on it).
+    void set_capacity(std::uint64_t /*capacity*/) noexcept {}
     /// EvictionPolicy::on_insert: `slot` enters with a count of one, newest among its equals.
     /// May throw std::bad_alloc.
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {

@@ -13,6 +13,8 @@ class lru {
 public:
     /// EvictionPolicy::reset: forgets every entry (the capacity does not change LRU's behaviour).
     void reset(std::uint64_t /*capacity*/) { lists_.clear(); }
+    /// Changes the bound, keeping every entry (LRU's order does not depend on it).
+    void set_capacity(std::uint64_t /*capacity*/) noexcept {}
     /// EvictionPolicy::on_insert: `slot` becomes the most recently used entry. May throw
     /// std::bad_alloc while growing to a slot number not seen before.
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {

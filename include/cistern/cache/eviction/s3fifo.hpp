@@ -44,6 +44,16 @@ public:
         ghost_seq_ = 0;
         pending_ = none;
     }
+    /// Changes the bound to `capacity`, keeping every entry and queue: small's and main's
+    /// shares and the ghost's length are set as reset() sets them (the ghost's oldest
+    /// hashes go when it is now too long).
+    void set_capacity(std::uint64_t capacity) {
+        link_pending();
+        small_budget_ = std::max<std::uint64_t>(1, capacity / 10);
+        main_budget_ = capacity > small_budget_ ? capacity - small_budget_ : 0;
+        ghost_limit_ = static_cast<std::size_t>(capacity - capacity / 10);
+        trim_ghost();
+    }
     /// EvictionPolicy::on_insert: `slot` enters the small queue, or the main queue if its key's
     /// `hash` is in the ghost queue; `weight` counts against the small queue's budget.
     /// May throw std::bad_alloc.
@@ -145,6 +155,9 @@ private:
     void remember(std::uint64_t hash) {
         ghost_[hash] = ++ghost_seq_;
         ghost_order_.emplace_back(hash, ghost_seq_);
+        trim_ghost();
+    }
+    void trim_ghost() {
         while (ghost_.size() > ghost_limit_ && !ghost_order_.empty()) {
             auto [h, seq] = ghost_order_.front();
             ghost_order_.pop_front();

@@ -26,6 +26,10 @@ public:
         visited_.clear();
         hand_ = pending_ = none;
     }
+    /// Changes the bound, keeping every entry, bit and the hand (SIEVE does not depend on
+    /// it); an entry still joining the queue joins it now, so the evictions that follow
+    /// may choose it.
+    void set_capacity(std::uint64_t /*capacity*/) noexcept { link_pending(); }
     /// EvictionPolicy::on_insert: `slot` joins the queue's newest end, not visited. May throw
     /// std::bad_alloc while growing to a slot number not seen before.
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {

@@ -26,6 +26,12 @@ public:
         protected_budget_ = capacity - capacity / 5;
         protected_weight_ = 0;
     }
+    /// Changes the bound to `capacity`, keeping every entry: protected becomes 80 % of it
+    /// (its overflow is demoted to probation's newest end).
+    void set_capacity(std::uint64_t capacity) noexcept {
+        protected_budget_ = capacity - capacity / 5;
+        demote();
+    }
     /// EvictionPolicy::on_insert: `slot` enters probation's newest end with `weight`. May throw
     /// std::bad_alloc while growing to a slot number not seen before.
     void on_insert(std::uint32_t slot, std::uint64_t /*hash*/, std::uint64_t weight) {

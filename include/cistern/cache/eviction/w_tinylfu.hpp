@@ -1,201 +1,24 @@
 #pragma once
 /// \file
-/// cistern::eviction::w_tinylfu: adaptive Window-TinyLFU (Einziger, Friedman, Manes), the default.
+/// cistern::eviction::w_tinylfu (the default eviction policy) and w_tinylfu_sampled:
+/// adaptive Window-TinyLFU with two ways of sizing the window.
 
-#include <cistern/cache/detail/count_min_sketch.hpp>
-#include <cistern/cache/detail/grow.hpp>
-#include <cistern/cache/detail/slot_lists.hpp>
+#include <cistern/cache/detail/sampled_window_climber.hpp>
 #include <cistern/cache/detail/window_climber.hpp>
-
-#include <algorithm>
-#include <cmath>
-#include <cstddef>
-#include <cstdint>
-#include <vector>
+#include <cistern/cache/eviction/basic_w_tinylfu.hpp>
 
 namespace cistern::eviction {
 
-/// W-TinyLFU with a pluggable window sizer. A small LRU admission window (1 % of the
-/// bound to start) in front of a segmented LRU main region (probation + protected,
-/// protected 80 % of main). An entry leaving the window competes with main's probation
-/// victim: the one a 4-bit count-min sketch (halved every 10 × capacity increments) has
-/// seen more often stays. `Climber` resizes the window: `reset(capacity)` returns the
-/// initial window, `record(hit)` is told of every hit and every insert and returns true
-/// when a decision is due, `decide(window, max_window)` returns the signed change (see
-/// detail::window_climber, the default's; detail::fixed_window never moves it).
-/// Per entry: 8 bytes of links, 12 of hash/weight/segment, and 8 bytes of sketch per
-/// unit of capacity.
-template <class Climber>
-class basic_w_tinylfu {
-public:
-    /// EvictionPolicy::reset: forgets every entry, sizes the sketch for `capacity` (at least 1)
-    /// and restarts the window at 1 % of it. May throw std::bad_alloc.
-    void reset(std::uint64_t capacity) {
-        lists_.clear();
-        meta_.clear();
-        capacity_ = std::max<std::uint64_t>(capacity, 1);
-        sketch_.resize(capacity_);
-        window_budget_ = std::clamp<std::uint64_t>(climber_.reset(capacity_), 1, capacity_);
-        protected_budget_ = (capacity_ - window_budget_) - (capacity_ - window_budget_) / 5;
-        window_weight_ = protected_weight_ = 0;
-        random_ = 0x2545f4914f6cdd1dULL;
-    }
-    /// EvictionPolicy::on_insert: counts `hash` in the sketch and puts `slot` in the window;
-    /// the window's oldest entries may move on to compete for main. May throw std::bad_alloc.
-    void on_insert(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {
-        lists_.ensure(slot);
-        detail::grow_to(meta_, std::size_t{slot} + 1);
-        sketch_.increment(hash >> 32);
-        meta_[slot] = entry_meta{static_cast<std::uint32_t>(hash >> 32), static_cast<std::uint32_t>(weight), window, 0};
-        lists_.push_back(window, slot);
-        window_weight_ += weight;
-        spill_window();
-        if (climber_.record(false)) [[unlikely]] climb();
-    }
-    /// EvictionPolicy::on_access: counts `hash` in the sketch and makes `slot` the newest of its
-    /// segment (a probation hit promotes it to protected).
-    void on_access(std::uint32_t slot, std::uint64_t hash) noexcept {
-        sketch_.increment(hash >> 32);
-        touch(slot);
-        if (climber_.record(true)) [[unlikely]] climb();
-    }
-    /// EvictionPolicy::on_update: records the new `weight` and counts the replacement as a hit.
-    void on_update(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) noexcept {
-        entry_meta& m = meta_[slot];
-        if (m.seg == window) window_weight_ = window_weight_ - m.weight + weight;
-        else if (m.seg == protected_) protected_weight_ = protected_weight_ - m.weight + weight;
-        m.weight = static_cast<std::uint32_t>(weight);
-        sketch_.increment(hash >> 32);
-        touch(slot);
-        demote_protected(); // a heavier protected entry may overflow protected
-        spill_window();
-    }
-    /// EvictionPolicy::on_erase: forgets `slot` (its sketch counts stay).
-    void on_erase(std::uint32_t slot) noexcept {
-        entry_meta& m = meta_[slot];
-        if (m.seg == window) window_weight_ -= m.weight;
-        else if (m.seg == protected_) protected_weight_ -= m.weight;
-        lists_.unlink(m.seg, slot);
-    }
-    /// EvictionPolicy::evict: forgets and returns the loser of the window candidate against
-    /// main's probation victim, judged by the sketch's frequencies. Precondition: at least one
-    /// entry is tracked.
-    std::uint32_t evict() noexcept {
-        std::uint32_t victim = lists_.front(probation);
-        if (victim == none) victim = lists_.front(protected_);
-        if (victim == none) victim = lists_.front(window);
-        const std::uint32_t candidate = lists_.back(probation);
-        std::uint32_t loser = victim;
-        if (candidate != none && candidate != victim && meta_[candidate].candidate) {
-            if (!admit(meta_[candidate].hash, meta_[victim].hash)) loser = candidate;
-            else meta_[candidate].candidate = 0;
-        }
-        on_erase(loser);
-        return loser;
-    }
-
-    /// Starts loading the sketch counters of `hash` (called before the shard's lock).
-    void prefetch(std::uint64_t hash) const noexcept { sketch_.prefetch(hash >> 32); }
-
-    /// Starts loading what on_access(slot) reads (its segment and links); under the lock,
-    /// while the cache compares the slot's key.
-    void prefetch_slot(std::uint32_t slot) const noexcept {
-        if (slot < meta_.size()) __builtin_prefetch(&meta_[slot], 1, 3);
-        lists_.prefetch(slot);
-    }
-
-    /// The current window bound, in weight units (for tests and benchmarks).
-    std::uint64_t window_budget() const noexcept { return window_budget_; }
-
-private:
-    static constexpr std::uint32_t none = detail::slot_lists<3>::none;
-    static constexpr std::uint8_t window = 0, probation = 1, protected_ = 2;
-    struct entry_meta {
-        std::uint32_t hash = 0, weight = 0;
-        std::uint8_t seg = 0, candidate = 0;
-    };
-
-    void touch(std::uint32_t slot) noexcept {
-        entry_meta& m = meta_[slot];
-        if (m.seg == probation) {
-            lists_.move_to_back(probation, protected_, slot);
-            m.seg = protected_;
-            m.candidate = 0;
-            protected_weight_ += m.weight;
-            demote_protected();
-        } else {
-            lists_.move_to_back(m.seg, m.seg, slot);
-        }
-    }
-    void demote_protected() noexcept {
-        while (protected_weight_ > protected_budget_ && lists_.size(protected_) > 0) {
-            const std::uint32_t d = lists_.front(protected_);
-            lists_.move_to_back(protected_, probation, d);
-            meta_[d].seg = probation;
-            meta_[d].candidate = 0;
-            protected_weight_ -= meta_[d].weight;
-        }
-    }
-    // Moves the window's oldest entries to probation's newest end as admission candidates.
-    void spill_window() noexcept {
-        while (window_weight_ > window_budget_ && lists_.size(window) > 0) {
-            const std::uint32_t s = lists_.front(window);
-            lists_.move_to_back(window, probation, s);
-            meta_[s].seg = probation;
-            meta_[s].candidate = 1;
-            window_weight_ -= meta_[s].weight;
-        }
-    }
-    bool admit(std::uint32_t candidate_hash, std::uint32_t victim_hash) noexcept {
-        const std::uint32_t fc = sketch_.frequency(candidate_hash), fv = sketch_.frequency(victim_hash);
-        if (fc > fv) return true;
-        if (fc <= 5) return false;
-        // Against hash flooding: a warm candidate occasionally wins a tie.
-        random_ ^= random_ << 13;
-        random_ ^= random_ >> 7;
-        random_ ^= random_ << 17;
-        return (random_ & 127) == 0;
-    }
-    // Resizes the window by what the climber decides.
-    [[gnu::noinline]] void climb() noexcept {
-        const std::int64_t amount = climber_.decide(window_budget_, window_budget_ + protected_budget_);
-        if (amount == 0) return;
-        const auto quota = static_cast<std::uint64_t>(amount > 0 ? amount : -amount);
-        if (amount > 0) {
-            const std::uint64_t q = std::min(quota, protected_budget_);
-            window_budget_ += q;
-            protected_budget_ -= q;
-            demote_protected();
-            // Refill the larger window from probation's oldest entries.
-            std::uint64_t moved = 0;
-            while (moved < q && window_weight_ < window_budget_ && lists_.size(probation) > 0) {
-                const std::uint32_t s = lists_.front(probation);
-                lists_.move_to_back(probation, window, s);
-                meta_[s].seg = window;
-                meta_[s].candidate = 0;
-                window_weight_ += meta_[s].weight;
-                moved += meta_[s].weight;
-            }
-        } else {
-            const std::uint64_t q = std::min(quota, window_budget_ > 1 ? window_budget_ - 1 : 0);
-            window_budget_ -= q;
-            protected_budget_ += q;
-            spill_window();
-        }
-    }
-
-    detail::slot_lists<3> lists_;
-    std::vector<entry_meta> meta_;
-    detail::count_min_sketch sketch_;
-    std::uint64_t capacity_ = 1, window_budget_ = 1, protected_budget_ = 0;
-    std::uint64_t window_weight_ = 0, protected_weight_ = 0;
-    Climber climber_;
-    std::uint64_t random_ = 0x2545f4914f6cdd1dULL;
-};
-
-/// The default policy: adaptive W-TinyLFU, its window sized by detail::window_climber
-/// (a hill climber: recency-heavy workloads get a large window, frequency-heavy ones a
-/// small one).
+/// The default policy: W-TinyLFU whose window is sized by the hill climber
+/// detail::window_climber (recency-heavy workloads get a large window, frequency-heavy
+/// ones a small one).
 using w_tinylfu = basic_w_tinylfu<detail::window_climber>;
+
+/// W-TinyLFU whose window is chosen by detail::sampled_window_climber: mini caches at six
+/// window sizes replay a sample of the keys and the window follows the one that hits
+/// most. Higher and steadier hit ratios than w_tinylfu on workloads whose phases change,
+/// at a cost on reads (the sampled keys' requests are replayed six more times) and in
+/// memory (the mini caches); see docs/cache.md.
+using w_tinylfu_sampled = basic_w_tinylfu<detail::sampled_window_climber>;
 
 } // namespace cistern::eviction
