@@ -401,7 +401,7 @@ public:
     /// if the loader throws, every waiter gets the exception and nothing is stored. The
     /// loader runs without any lock held; it must not load the same key.
     template <class Loader>
-    V get_or_load(const K& key, Loader&& loader, entry_options opts = {}) {
+    [[gnu::always_inline]] V get_or_load(const K& key, Loader&& loader, entry_options opts = {}) {
         return load_through(key, loader, [&]() -> entry_options { return std::move(opts); });
     }
 
@@ -412,7 +412,7 @@ public:
     /// exception reaches every waiter, as a loader's would, and nothing is loaded.
     template <class Loader, class MakeOpts>
         requires std::is_invocable_r_v<entry_options, MakeOpts&>
-    V get_or_load(const K& key, Loader&& loader, MakeOpts&& make_opts) {
+    [[gnu::always_inline]] V get_or_load(const K& key, Loader&& loader, MakeOpts&& make_opts) {
         return load_through(key, loader, make_opts);
     }
 
@@ -937,25 +937,35 @@ private:
         }
     }
 
-    // get_or_load's body; make_opts() is called only when this call loads.
+    // get_or_load's body; make_opts() is called only when this call loads. The hit stays
+    // here, small enough to inline into every caller (a wrapper such as
+    // redis::tiered_cache adds nothing to it); the miss is out of line.
     template <class Loader, class MakeOpts>
-    V load_through(const K& key, Loader& loader, MakeOpts&& make_opts) {
+    [[gnu::always_inline]] V load_through(const K& key, Loader& loader, MakeOpts&& make_opts) {
         const std::uint64_t h = hash_of(key);
         shard& s = shard_for(h);
         prefetch(s, h);
         removals out;
+        std::unique_lock lock(s.mu);
+        const std::uint32_t slot = find(s, key, h);
+        if (slot != none && live(s, slot, h, out)) [[likely]] {
+            if (opts_.record_stats) ++s.hits;
+            if constexpr (refreshing) check_refresh(s, slot, out);
+            V v = s.store[slot].value;
+            lock.unlock();
+            notify(out);
+            return v;
+        }
+        return load_miss(s, h, key, loader, make_opts, lock, out);
+    }
+
+    // The miss of load_through, entered with the shard locked: waits for a load in flight
+    // or runs the loader (without the lock) and stores its value.
+    template <class Loader, class MakeOpts, class Lock>
+    [[gnu::noinline]] V load_miss(shard& s, std::uint64_t h, const K& key, Loader& loader, MakeOpts& make_opts, Lock& lock,
+                                  removals& out) {
         std::shared_ptr<flight> f;
         {
-            std::unique_lock lock(s.mu);
-            const std::uint32_t slot = find(s, key, h);
-            if (slot != none && live(s, slot, h, out)) {
-                if (opts_.record_stats) ++s.hits;
-                if constexpr (refreshing) check_refresh(s, slot, out);
-                V v = s.store[slot].value;
-                lock.unlock();
-                notify(out);
-                return v;
-            }
             if (opts_.record_stats) ++s.misses;
             if (auto it = s.flights.find(key); it != s.flights.end()) {
                 std::shared_future<V> fut = it->second->result;
@@ -967,6 +977,7 @@ private:
             f->result = f->promise.get_future().share();
             f->epoch = s.epoch;
             s.flights.emplace(key, f);
+            lock.unlock();
         }
         notify(out);
         const auto start = opts_.record_stats ? load_clock::now() : typename load_clock::time_point{};
@@ -975,7 +986,7 @@ private:
             V v = invoke_loader(loader, key);
             const std::uint64_t w = weigh(key, v);
             {
-                std::lock_guard lock(s.mu);
+                std::lock_guard relock(s.mu);
                 s.flights.erase(key);
                 if (opts_.record_stats) {
                     ++s.loads;
@@ -988,7 +999,7 @@ private:
             return v;
         } catch (...) {
             {
-                std::lock_guard lock(s.mu);
+                std::lock_guard relock(s.mu);
                 s.flights.erase(key);
                 if (opts_.record_stats) {
                     ++s.load_failures;

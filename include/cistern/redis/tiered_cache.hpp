@@ -71,7 +71,7 @@ public:
     /// (`V loader(const K&)` or `V loader()`), stored with `opts` (TTL, tags) in both tiers.
     /// A loader's exception reaches every waiting caller; nothing is stored.
     template <class Loader>
-    V get_or_load(const K& key, Loader&& loader, entry_options opts = {}) {
+    [[gnu::always_inline]] V get_or_load(const K& key, Loader&& loader, entry_options opts = {}) {
         std::optional<miss_state> m; // built only by the caller that misses L1: a hit costs what cache::get_or_load costs
         return local_.get_or_load(
             key, [&](const K& k) -> V { return load_miss(*m, k, loader); },
