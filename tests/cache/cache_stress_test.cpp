@@ -247,9 +247,12 @@ BOOST_AUTO_TEST_CASE(refresh_on_threads_under_concurrent_reads) {
         for (int k = 0; k < keys; ++k) c.put(k, k);
         std::atomic<int> wrong{0};
         std::vector<std::thread> ts;
+        // at least per_thread reads each, and on until a reload has run (the reads of a fast
+        // run can all fall within refresh_after_write of the puts, or of one clock tick)
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         for (int t = 0; t < threads; ++t)
             ts.emplace_back([&, t] {
-                for (int i = 0; i < per_thread; ++i) {
+                for (int i = 0; i < per_thread || (st.reloads.load() == 0 && std::chrono::steady_clock::now() < deadline); ++i) {
                     const int k = (i * 7 + t) % keys;
                     if (auto v = c.get(k); !v || *v % 1000 != k) ++wrong;
                     // (No writes here: a write starts the entry over, and the next due read
@@ -259,6 +262,11 @@ BOOST_AUTO_TEST_CASE(refresh_on_threads_under_concurrent_reads) {
             });
         for (auto& th : ts) th.join();
         BOOST_TEST(wrong.load() == 0);
+        BOOST_TEST(st.reloads.load() > 0);
+        // the counter is bumped when the reload's value is stored, just after the reloader returns
+        const auto t_end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (c.stats().refreshes == 0u && std::chrono::steady_clock::now() < t_end)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         const auto s = c.stats();
         BOOST_TEST(s.refreshes > 0u);
         BOOST_TEST(s.refresh_failures == 0u);

@@ -57,9 +57,9 @@ struct table_change_listener_options {
 /// not throw (an exception is caught and ignored) and should return quickly.
 struct table_change_handlers {
     /// A table changed: the notification's payload, the table's qualified SQL name as the
-    /// trigger sends it (`public.users`, `public."Users"`: quoted where SQL needs it, so it
-    /// can go to query_cache::invalidate() as it is). Called after the writing transaction
-    /// committed.
+    /// trigger sends it, quoted where SQL needs it (public.users; a mixed-case table in
+    /// double quotes), so it can go to query_cache::invalidate() as it is. Called after the
+    /// writing transaction committed.
     std::function<void(std::string_view table)> changed;
     /// Changes may have been missed: called when the listener (re)starts listening and
     /// when it loses its connection (notifications sent while it was not listening are
