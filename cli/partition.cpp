@@ -385,8 +385,8 @@ void setup_partition(CLI::App& app, int& rc) {
         s->add_option("--interval", a->interval, "daily, weekly, monthly, yearly, or a number of keys per partition (integer key)");
         s->add_option("--schema", a->schema, "PostgreSQL schema");
         s->add_option("--time-format", a->time_format, "SQLite: how the time column is stored")->check(CLI::IsMember({"iso", "unix"}));
+        s->add_option("--premake", a->premake, "future partitions kept ready besides the current one")->check(CLI::Range(0, 1000));
         if (plans) {
-            s->add_option("--premake", a->premake, "future partitions kept ready besides the current one")->check(CLI::Range(0, 1000));
             s->add_option("--columns", a->columns, "columns to create the table with: \"id bigint NOT NULL, at timestamptz NOT NULL\"");
             s->add_flag("--default", a->default_partition, "PostgreSQL: also keep a DEFAULT partition");
             s->add_option("--retention", a->retention, "expire partitions entirely older than this (90d, 12w, 48h)");
