@@ -44,7 +44,7 @@ report::section missing_section(const strategy::index::advice& a, const std::str
     }
     s.data = std::move(t);
     s.notes.push_back(source.empty() ? std::string("no workload was analysed")
-                                     : std::to_string(statements) + " statement(s) from the " + source + " analysed");
+                                     : std::to_string(statements) + " statement(s) from " + source + " analysed");
     s.notes.insert(s.notes.end(), a.notes.begin(), a.notes.end());
     return s;
 }

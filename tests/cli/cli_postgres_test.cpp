@@ -414,6 +414,30 @@ BOOST_AUTO_TEST_CASE(report_json_and_html_on_postgres) {
     BOOST_TEST(page.find(cistern::test::postgres_server::app_password) == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(loadtest_on_postgres_needs_apply_keeps_to_its_schema_and_gives_well_formed_json) {
+    plant();
+    auto plan = run_cli("loadtest --rows 2000 --url " + url());
+    BOOST_TEST(plan.rc == 0);
+    BOOST_TEST(plan.out.find("nothing was changed") != std::string::npos);
+    BOOST_TEST(count_of("SELECT count(*) FROM pg_namespace WHERE nspname = 'cistern_loadtest'") == 0);
+    // A short run with 50 users; its figures are not asserted (benchmarks are not tests).
+    auto r = run_cli("--format json loadtest --apply --compare --rows 3000 --users 50 --duration 0.9 --url " + url());
+    BOOST_TEST_INFO(r.err);
+    BOOST_TEST(r.rc <= 1);
+    auto j = json::parse(r.out);
+    BOOST_TEST(j.at("command") == "loadtest");
+    for (const char* id : {"operations", "comparison", "statements", "pool_cache", "monitor_health", "connections", "index_advice"})
+        BOOST_TEST_CONTEXT(id) { BOOST_TEST(section(j, id) != nullptr); }
+    BOOST_TEST(section(j, "operations")->at("rows").size() == 5u);
+    BOOST_TEST(count_of("SELECT count(*) FROM cistern_loadtest.events") == 3000);
+    BOOST_TEST(count_of("SELECT count(*) FROM pg_class WHERE oid = to_regclass('public.events') AND relkind = 'p'") == 1); // untouched
+    auto k = run_cli("--format json loadtest --keep --users 2 --duration 0.3 --url " + url());
+    BOOST_TEST_INFO(k.err);
+    BOOST_TEST(k.rc <= 1);
+    BOOST_TEST(json::parse(k.out).at("target").get<std::string>().find("schema cistern_loadtest") != std::string::npos);
+    BOOST_TEST(run_cli("loadtest --schema 'Bad Name' --apply --url " + url()).rc == 3);
+}
+
 // Last: it changes the server's configuration (reset at the end).
 BOOST_AUTO_TEST_CASE(optimize_config_compares_settings_and_applies_only_what_is_asked) {
     plant();

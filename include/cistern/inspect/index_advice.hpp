@@ -33,7 +33,7 @@ struct index_advice_options {
 struct index_advice_report {
     /// The statements the missing-index advice was computed from, in order.
     std::vector<std::string> workload;
-    /// Where the workload came from: "pg_stat_statements", "workload file", or "" (none).
+    /// Where the workload came from: "pg_stat_statements", "the workload file", or "" (none).
     std::string workload_source;
     strategy::index::advice missing;   ///< create recommendations
     strategy::index::advice duplicate; ///< drop recommendations: covered by another index

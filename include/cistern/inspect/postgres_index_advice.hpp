@@ -33,7 +33,7 @@ index_advice_report postgres_index_advice(C& c, std::optional<std::vector<std::s
     index_advice_report r;
     if (workload) {
         r.workload = std::move(*workload);
-        r.workload_source = "workload file";
+        r.workload_source = "the workload file";
     } else {
         auto st = postgres_statements(c, statements_filter{a.min_calls, a.min_total_ms, a.top}, o);
         r.notes.insert(r.notes.end(), st.notes.begin(), st.notes.end());

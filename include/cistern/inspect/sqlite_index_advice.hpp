@@ -30,7 +30,7 @@ inline index_advice_report sqlite_index_advice(sqlite::connection& c, std::vecto
         }
     };
     if (!r.workload.empty()) {
-        r.workload_source = "workload file";
+        r.workload_source = "the workload file";
         r.missing = guarded("missing-index", [&] { return strategy::index::sqlite_missing_from_workload(r.workload).advise(c); });
     } else {
         r.notes.push_back("SQLite keeps no statement statistics: give the statements to serve with --workload FILE for "

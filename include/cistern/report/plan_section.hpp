@@ -33,7 +33,7 @@ inline section plan_section(std::string id, std::string title, const strategy::p
         t.rows.push_back({st.sql, st.reason, std::string(st.transactional ? "no" : "yes"),
                           std::string(outcome == plan_outcome::applied ? "applied" : "planned")});
     for (auto& a : p.alerts()) {
-        s.findings.push_back({alert_severity, alert_rule, a, "no statement fixes this: look at it yourself"});
+        s.findings.push_back({alert_severity, alert_rule, a, "no statement of the plan does this: act on it yourself"});
         if (alert_severity > s.status) s.status = alert_severity;
     }
     if (p.empty()) s.notes.push_back("nothing to do");
