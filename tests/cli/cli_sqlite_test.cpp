@@ -194,6 +194,26 @@ BOOST_AUTO_TEST_CASE(demo_builds_its_own_database_and_reports) {
     auto j = json::parse(r.out);
     BOOST_TEST(j.at("command") == "demo");
     BOOST_TEST(section(j, "index_advice") != nullptr);
+    // the first phase's health is shown, not graded; the graded one is after the advice
+    BOOST_TEST(section(j, "monitor_health_before") != nullptr);
+    BOOST_TEST(section(j, "monitor_health")->at("title").get<std::string>().find("after the index advice") != std::string::npos);
+    // writes went through the one-connection writer pool
+    bool writer = false;
+    for (auto& r : section(j, "pool_cache")->at("rows")) writer |= r.at("figure") == "writer pool waited";
+    BOOST_TEST(writer);
+    // a partition plan, shown and not applied
+    const json* part = section(j, "partition_plan");
+    BOOST_REQUIRE(part);
+    BOOST_TEST(part->at("rows").size() >= 3u);
+    BOOST_TEST(part->at("rows")[0].at("status") == "planned");
+    cistern::sqlite::connection c(dir.path().string() + "/demo.db", cistern::sqlite::options{.journal_mode = "", .create = false});
+    BOOST_TEST(c.query("SELECT count(*) FROM sqlite_master WHERE name LIKE 'events_by_month%'").scalar<std::int64_t>() == 0);
+    // and the report as a self-contained page beside the database
+    std::ifstream html(dir.path().string() + "/demo.db.html");
+    std::stringstream page;
+    page << html.rdbuf();
+    BOOST_TEST(page.str().find("partition plan") != std::string::npos);
+    BOOST_TEST(page.str().find("<script") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(optimize_indexes_plans_without_apply_applies_once_and_then_has_nothing_to_do) {
