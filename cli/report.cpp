@@ -26,12 +26,7 @@ void guarded(report::document& d, const char* id, const char* title, F&& f) {
     try {
         f();
     } catch (const cistern::error& e) {
-        report::section s;
-        s.id = id;
-        s.title = title;
-        s.state = "failed";
-        s.notes.push_back(e.what());
-        d.add(std::move(s));
+        d.add(failed_section(id, title, e.what()));
     }
 }
 } // namespace

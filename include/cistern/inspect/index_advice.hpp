@@ -4,6 +4,7 @@
 /// the workload, duplicate, unused) for one database, what `optimize indexes` and the
 /// report show; and the helpers both databases share (workload files, table filters).
 
+#include <cistern/error.hpp>
 #include <cistern/sql/lexer.hpp>
 #include <cistern/strategy/index/advice.hpp>
 #include <cistern/strategy/plan.hpp>
@@ -71,6 +72,18 @@ inline strategy::index::advice filter_tables(strategy::index::advice a, const in
     if (a.items.size() != n)
         a.notes.push_back(std::to_string(n - a.items.size()) + " recommendation(s) left out by --include/--exclude");
     return a;
+}
+
+/// `f()` (an advisor's advise call) filtered by `o`'s tables; a query_error becomes a note
+/// ("<what> advice failed: ...") and empty advice.
+template <class F>
+strategy::index::advice guarded_advice(std::vector<std::string>& notes, const char* what, const index_advice_options& o, F&& f) {
+    try {
+        return filter_tables(f(), o);
+    } catch (const query_error& e) {
+        notes.push_back(std::string(what) + " advice failed: " + e.what());
+        return {};
+    }
 }
 
 } // namespace detail

@@ -46,14 +46,7 @@ index_advice_report postgres_index_advice(C& c, std::optional<std::vector<std::s
                               "; missing-index advice needs it, or a workload file (--workload)");
         }
     }
-    auto guarded = [&](const char* what, auto&& f) -> strategy::index::advice {
-        try {
-            return detail::filter_tables(f(), a);
-        } catch (const query_error& e) {
-            r.notes.push_back(std::string(what) + " advice failed: " + e.what());
-            return {};
-        }
-    };
+    auto guarded = [&](const char* what, auto&& f) { return detail::guarded_advice(r.notes, what, a, f); };
     if (!r.workload.empty()) {
         strategy::index::postgres_missing_options mo;
         mo.schema = a.schema;

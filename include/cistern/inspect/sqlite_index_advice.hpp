@@ -21,14 +21,7 @@ namespace cistern::inspect {
 inline index_advice_report sqlite_index_advice(sqlite::connection& c, std::vector<std::string> workload, const index_advice_options& a = {}) {
     index_advice_report r;
     r.workload = std::move(workload);
-    auto guarded = [&](const char* what, auto&& f) -> strategy::index::advice {
-        try {
-            return detail::filter_tables(f(), a);
-        } catch (const query_error& e) {
-            r.notes.push_back(std::string(what) + " advice failed: " + e.what());
-            return {};
-        }
-    };
+    auto guarded = [&](const char* what, auto&& f) { return detail::guarded_advice(r.notes, what, a, f); };
     if (!r.workload.empty()) {
         r.workload_source = "the workload file";
         r.missing = guarded("missing-index", [&] { return strategy::index::sqlite_missing_from_workload(r.workload).advise(c); });
