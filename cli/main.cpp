@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
     setup_optimize(app, rc);
     setup_partition(app, rc);
     setup_report(app, rc);
+#ifdef CISTERN_CLI_HTTP
+    setup_serve(app, rc);
+#endif
 
     try {
         app.parse(argc, argv);

@@ -31,6 +31,62 @@ void guarded(report::document& d, const char* id, const char* title, F&& f) {
 }
 } // namespace
 
+/// Every collector of the report into `d` (dry runs only); `serve` refreshes the same.
+void collect_report(const target& t, report::document& d, const std::string& schema, bool index_advice) {
+    const auto o = inspect_options();
+    collect_health(t, d, o);
+#ifdef CISTERN_CLI_POSTGRES
+    if (t.kind == backend::postgres) {
+        guarded(d, "slow_queries", "statements by total time", [&] {
+            auto c = open_postgres(t);
+            auto st = inspect::postgres_statements(c, inspect::statements_filter{0, 0, 20}, o);
+            d.add(report::section_of("slow_queries", "statements by total time (pg_stat_statements)", st));
+        });
+        guarded(d, "table_stats", "tables", [&] {
+            auto c = open_postgres(t);
+            auto s = report::section_of("table_stats", "tables (rows, dead tuples, vacuum, analyze, size, bloat)",
+                                        inspect::postgres_tables(c, o));
+            s.findings.clear(); // the health section "tables" already reports them
+            s.status = health_status::healthy;
+            d.add(std::move(s));
+        });
+    }
+#endif
+    if (index_advice) {
+        guarded(d, "missing_indexes", "index advice", [&] {
+            inspect::index_advice_options io;
+            io.schema = schema;
+            report::document part;
+            collect_index_advice(t, part, io, std::nullopt, false, false);
+            for (auto& s : part.sections)
+                if (s.id == "missing_indexes" || s.id == "plan") {
+                    if (s.id == "plan") {
+                        s.id = "index_plan";
+                        s.title = "index plan (dry run: cistern optimize indexes --apply runs it)";
+                    }
+                    d.add(std::move(s));
+                }
+        });
+    }
+    guarded(d, "partitions", "partitions", [&] { collect_partitions(t, d, schema, ""); });
+    guarded(d, "settings", "settings", [&] {
+        report::document part;
+        collect_config(t, part, inspect::machine_facts{}, {}, false);
+        d.add(std::move(part.sections.front()));
+    });
+    guarded(d, "maintenance", "maintenance", [&] {
+        report::document part;
+        collect_maintenance(t, part, schema, false);
+        for (auto& s : part.sections) {
+            if (s.id == "plan") {
+                s.id = "maintenance_plan";
+                s.title = "maintenance plan (dry run: cistern optimize maintenance --apply runs it)";
+            }
+            d.add(std::move(s));
+        }
+    });
+}
+
 void setup_report(CLI::App& app, int& rc) {
     auto a = std::make_shared<report_args>();
     auto* r = app.add_subcommand(
@@ -48,58 +104,7 @@ void setup_report(CLI::App& app, int& rc) {
         report::document d;
         d.command = "report";
         d.target = t.shown;
-        const auto o = inspect_options();
-        collect_health(t, d, o);
-#ifdef CISTERN_CLI_POSTGRES
-        if (t.kind == backend::postgres) {
-            guarded(d, "slow_queries", "statements by total time", [&] {
-                auto c = open_postgres(t);
-                auto st = inspect::postgres_statements(c, inspect::statements_filter{0, 0, 20}, o);
-                d.add(report::section_of("slow_queries", "statements by total time (pg_stat_statements)", st));
-            });
-            guarded(d, "table_stats", "tables", [&] {
-                auto c = open_postgres(t);
-                auto s = report::section_of("table_stats", "tables (rows, dead tuples, vacuum, analyze, size, bloat)",
-                                            inspect::postgres_tables(c, o));
-                s.findings.clear(); // the health section "tables" already reports them
-                s.status = health_status::healthy;
-                d.add(std::move(s));
-            });
-        }
-#endif
-        if (a->index_advice) {
-            guarded(d, "missing_indexes", "index advice", [&] {
-                inspect::index_advice_options io;
-                io.schema = a->schema;
-                report::document part;
-                collect_index_advice(t, part, io, std::nullopt, false, false);
-                for (auto& s : part.sections)
-                    if (s.id == "missing_indexes" || s.id == "plan") {
-                        if (s.id == "plan") {
-                            s.id = "index_plan";
-                            s.title = "index plan (dry run: cistern optimize indexes --apply runs it)";
-                        }
-                        d.add(std::move(s));
-                    }
-            });
-        }
-        guarded(d, "partitions", "partitions", [&] { collect_partitions(t, d, a->schema, ""); });
-        guarded(d, "settings", "settings", [&] {
-            report::document part;
-            collect_config(t, part, inspect::machine_facts{}, {}, false);
-            d.add(std::move(part.sections.front()));
-        });
-        guarded(d, "maintenance", "maintenance", [&] {
-            report::document part;
-            collect_maintenance(t, part, a->schema, false);
-            for (auto& s : part.sections) {
-                if (s.id == "plan") {
-                    s.id = "maintenance_plan";
-                    s.title = "maintenance plan (dry run: cistern optimize maintenance --apply runs it)";
-                }
-                d.add(std::move(s));
-            }
-        });
+        collect_report(t, d, a->schema, a->index_advice);
         rc = emit(d);
     });
 }

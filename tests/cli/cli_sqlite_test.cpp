@@ -8,7 +8,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <map>
 #include <set>
 #include <sstream>
@@ -44,6 +51,33 @@ bool has_note(const json& s, const std::string& text) {
 std::int64_t count_of(const std::string& db, const std::string& sql) {
     cistern::sqlite::connection c(db, cistern::sqlite::options{.journal_mode = "", .create = false});
     return c.query(sql).scalar<std::int64_t>();
+}
+
+/// One HTTP/1.1 request to 127.0.0.1:port; returns the whole response (status line, headers, body).
+std::string http_request(int port, const std::string& method, const std::string& path) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string out;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        const std::string body = method == "POST" ? "{\"action\":\"health_check\"}" : "";
+        const std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: " +
+                                std::to_string(body.size()) + "\r\n\r\n" + body;
+        (void)::send(fd, req.data(), req.size(), 0);
+        char buf[65536];
+        for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
 }
 
 void write_file(const std::string& path, const std::string& text) {
@@ -411,4 +445,41 @@ BOOST_AUTO_TEST_CASE(report_in_text_json_and_self_contained_html_escapes_names) 
     BOOST_TEST(run_cli("--format html health --url sqlite:" + db).rc == 3);
     auto text = run_cli("report --url sqlite:" + db);
     BOOST_TEST(text.out.find("settings: current, recommended, why") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(serve_runs_the_dashboard_with_the_database_page) {
+    cistern::test::temp_dir dir;
+    const auto db = planted_db(dir.path().string());
+    const std::string base = dir.path().string() + "/serve";
+    // in the background for 6 s; its exit code lands in serve.rc
+    const std::string cmd = std::string("( ") + CISTERN_CLI_PATH + " serve --url sqlite:" + db +
+                            " --listen 127.0.0.1:0 --duration 6 > " + base + ".out 2> " + base + ".err < /dev/null; echo $? > " + base +
+                            ".rc ) &";
+    BOOST_REQUIRE(std::system(cmd.c_str()) == 0);
+    int port = 0;
+    for (int i = 0; i < 100 && port == 0; ++i) {
+        const auto out = slurp(base + ".out");
+        const auto at = out.find("serving http://127.0.0.1:");
+        if (at != std::string::npos) port = std::atoi(out.c_str() + at + 25);
+        else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    BOOST_TEST_INFO(slurp(base + ".err"));
+    BOOST_REQUIRE(port > 0);
+    const auto page = http_request(port, "GET", "/database");
+    BOOST_TEST(page.rfind("HTTP/1.1 200", 0) == 0u);
+    BOOST_TEST(page.find("<!DOCTYPE html>") != std::string::npos);
+    BOOST_TEST(page.find("duplicate_index") != std::string::npos); // the planted duplicate, from the report collectors
+    BOOST_TEST(page.find("<script") == std::string::npos);
+    BOOST_TEST(http_request(port, "GET", "/healthz").rfind("HTTP/1.1 200", 0) == 0u);
+    const auto api = http_request(port, "GET", "/api/performance");
+    BOOST_TEST(api.rfind("HTTP/1.1 200", 0) == 0u);
+    BOOST_TEST(api.find("\"statements\"") != std::string::npos);
+    // no token configured: actions are refused
+    BOOST_TEST(http_request(port, "POST", "/api/performance").rfind("HTTP/1.1 403", 0) == 0u);
+    std::string rc;
+    for (int i = 0; i < 150 && rc.empty(); ++i) {
+        rc = slurp(base + ".rc");
+        if (rc.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    BOOST_TEST(std::atoi(rc.c_str()) == 1); // the last database report had a warning (the duplicate index)
 }
