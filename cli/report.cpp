@@ -56,6 +56,7 @@ void collect_report(const target& t, report::document& d, const std::string& sch
         guarded(d, "missing_indexes", "index advice", [&] {
             inspect::index_advice_options io;
             io.schema = schema;
+            io.hypothetical_only = true; // a report never builds trial indexes on live tables
             report::document part;
             collect_index_advice(t, part, io, std::nullopt, false, false);
             for (auto& s : part.sections)

@@ -228,6 +228,13 @@ BOOST_AUTO_TEST_CASE(optimize_indexes_from_pg_stat_statements_dry_run_apply_and_
     BOOST_TEST(count_of("SELECT count(*) FROM pg_indexes WHERE schemaname = 'opt'") == indexes_before); // nothing left behind
     BOOST_TEST(count_of("SELECT count(*) FROM pg_extension WHERE extname = 'hypopg'") == 0);            // nor created
 
+    // The report never builds trial indexes: without HypoPG it says so instead.
+    auto rep = run_cli("--format json report --schema opt --url " + url());
+    BOOST_TEST_INFO(rep.err);
+    const auto rj = json::parse(rep.out);
+    BOOST_TEST(has_note(*section(rj, "missing_indexes"), "missing-index advice skipped"));
+    BOOST_TEST(section(rj, "missing_indexes")->at("rows").empty());
+
     // --include / --exclude filter the tables
     auto excl = run_cli(args + " --exclude orders2,items");
     BOOST_TEST(excl.rc == 0);

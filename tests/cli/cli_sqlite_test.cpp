@@ -97,7 +97,7 @@ BOOST_AUTO_TEST_CASE(version_and_help_exit_zero_and_every_command_has_an_example
     for (const char* cmd : {"health", "loadtest", "demo", "monitor", "monitor slow-queries", "monitor activity", "monitor tables",
                             "monitor indexes", "monitor summary", "optimize", "optimize indexes", "optimize maintenance",
                             "optimize config", "partition", "partition create", "partition list", "partition analyze",
-                            "partition maintain", "partition cleanup", "report"}) {
+                            "partition maintain", "partition cleanup", "report", "serve"}) {
         auto r = run_cli(std::string(cmd) + " --help");
         BOOST_TEST_CONTEXT(cmd) {
             BOOST_TEST(r.rc == 0);

@@ -28,6 +28,11 @@ struct index_advice_options {
     double min_cost_reduction = 0.5;    ///< PostgreSQL: keep a candidate that cuts the estimated cost by this share
     std::int64_t unused_max_scans = 0;  ///< PostgreSQL: an index scanned at most this often is unused
     bool concurrently = true;           ///< PostgreSQL: CREATE / DROP INDEX CONCURRENTLY
+    /// PostgreSQL: cost candidates only with HypoPG; without it (not created in the
+    /// database) skip the missing-index advice with a note instead of building real
+    /// indexes in rolled-back transactions (which block writes while they build). For
+    /// reports that must not touch a busy table.
+    bool hypothetical_only = false;
 };
 
 /// The advice for one database. `plan()` is what --apply runs.

@@ -25,8 +25,8 @@ namespace cistern::inspect {
 /// SELECT, UPDATE, DELETE and WITH), and says what is missing when it cannot. Candidates
 /// are costed with HypoPG when the extension is already created in the database, otherwise
 /// as real indexes inside rolled-back transactions (noted: each trial builds the index and
-/// blocks writes to its table while it does); nothing outlives the call and no extension is
-/// created. A failing advisor becomes a note, never an exception.
+/// blocks writes to its table while it does) unless a.hypothetical_only; nothing outlives
+/// the call and no extension is created. A failing advisor becomes a note, never an exception.
 template <class C>
 index_advice_report postgres_index_advice(C& c, std::optional<std::vector<std::string>> workload, const index_advice_options& a = {},
                                           const options& o = {}) {
@@ -58,10 +58,14 @@ index_advice_report postgres_index_advice(C& c, std::optional<std::vector<std::s
         } catch (const query_error&) {
         }
         mo.mode = hypo ? strategy::index::hypothetical::hypopg : strategy::index::hypothetical::real_index;
-        if (!hypo)
+        if (!hypo && a.hypothetical_only)
+            r.notes.push_back("missing-index advice skipped: HypoPG is not created in this database and real trial indexes "
+                              "would block writes while they build; CREATE EXTENSION hypopg, or run cistern optimize indexes");
+        else if (!hypo)
             r.notes.push_back("HypoPG is not created in this database: candidates were built as real indexes inside rolled-back "
                               "transactions (each blocks writes to its table while it builds); CREATE EXTENSION hypopg makes trials free");
-        r.missing = guarded("missing-index", [&] { return strategy::index::postgres_missing_from_workload(r.workload, mo).advise(c); });
+        if (hypo || !a.hypothetical_only)
+            r.missing = guarded("missing-index", [&] { return strategy::index::postgres_missing_from_workload(r.workload, mo).advise(c); });
     }
     r.duplicate = guarded("duplicate-index", [&] { return strategy::index::postgres_duplicate(a.schema, a.concurrently).advise(c); });
     strategy::index::postgres_unused_options uo;
