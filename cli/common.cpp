@@ -96,6 +96,13 @@ postgres::connection open_postgres(const target& t) {
 }
 #endif
 
+report::document make_document(const std::string& command, const target& t) {
+    report::document d;
+    d.command = command;
+    d.target = t.shown;
+    return d;
+}
+
 std::string now_iso() { return cistern::detail::format_utc(std::chrono::system_clock::now()); }
 
 bool use_color() {

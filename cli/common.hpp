@@ -56,6 +56,8 @@ sqlite::connection open_sqlite(const target& t, bool create = false);
 postgres::connection open_postgres(const target& t);
 #endif
 
+/// An empty document of `command` on `t` (the target shown without a password).
+report::document make_document(const std::string& command, const target& t);
 /// Current UTC time, ISO 8601.
 std::string now_iso();
 /// Renders `d` (text or JSON per --format) to stdout and returns the exit code per

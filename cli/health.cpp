@@ -118,9 +118,7 @@ void setup_health(CLI::App& app, int& rc) {
     sub->add_option("--sequence-warning", a->sequence_warning, "share of a sequence's maximum")->check(CLI::Range(0.01, 1.0));
     sub->callback([&rc] {
         const auto t = resolve_target();
-        report::document d;
-        d.command = "health";
-        d.target = t.shown;
+        auto d = make_document("health", t);
         collect_health(t, d, inspect_options());
         rc = emit(d, false);
     });

@@ -254,9 +254,7 @@ void setup_optimize(CLI::App& app, int& rc) {
     idx->add_flag("--apply", ia->apply, "run the plan");
     idx->callback([ia, &rc] {
         const auto t = resolve_target();
-        report::document d;
-        d.command = "optimize indexes";
-        d.target = t.shown;
+        auto d = make_document("optimize indexes", t);
         auto o = ia->o;
         o.concurrently = !ia->no_concurrently;
         collect_index_advice(t, d, o, ia->workload.empty() ? std::nullopt : std::optional<std::string>(ia->workload), ia->drop_unused,
@@ -278,9 +276,7 @@ void setup_optimize(CLI::App& app, int& rc) {
     mt->add_flag("--apply", ma->apply, "run the plan");
     mt->callback([ma, &rc] {
         const auto t = resolve_target();
-        report::document d;
-        d.command = "optimize maintenance";
-        d.target = t.shown;
+        auto d = make_document("optimize maintenance", t);
         collect_maintenance(t, d, ma->schema, ma->apply);
         rc = emit(d);
     });
@@ -317,9 +313,7 @@ void setup_optimize(CLI::App& app, int& rc) {
         f.storage = st == "ssd" ? inspect::storage_kind::ssd : st == "hdd" ? inspect::storage_kind::hdd : inspect::storage_kind::unknown;
         if (ca->pool_connections) f.pool_connections = ca->pool_connections;
         if (ca->cores) f.server_cores = ca->cores;
-        report::document d;
-        d.command = "optimize config";
-        d.target = t.shown;
+        auto d = make_document("optimize config", t);
         collect_config(t, d, f, ca->only, ca->apply);
         rc = emit(d);
     });

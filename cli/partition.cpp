@@ -82,13 +82,6 @@ std::vector<sp::column_def> parse_columns(const std::string& text) {
     return out;
 }
 
-report::document doc(const char* command, const target& t) {
-    report::document d;
-    d.command = command;
-    d.target = t.shown;
-    return d;
-}
-
 /// Partitions as a table; default-partition rows and a missing future partition are findings.
 report::section partitions_section(const std::string& table, const std::vector<sp::partition_info>& parts, bool time_key) {
     report::section s;
@@ -152,7 +145,7 @@ sp::sqlite_table_per_period sqlite_strategy(sqlite::connection& c, const part_ar
 
 int run_sqlite(const std::string& verb, const part_args& a, const target& t) {
     auto c = open_sqlite(t);
-    auto d = doc(("partition " + verb).c_str(), t);
+    auto d = make_document("partition " + verb, t);
     auto s = sqlite_strategy(c, a);
     const auto at = now();
     if (verb == "list" || verb == "analyze") {
@@ -234,7 +227,7 @@ pg_strategy pg_make(const part_args& a, const std::optional<inspect::partitioned
 
 int run_postgres(const std::string& verb, const part_args& a, const target& t) {
     auto c = open_postgres(t);
-    auto d = doc(("partition " + verb).c_str(), t);
+    auto d = make_document("partition " + verb, t);
     if (verb == "list" || verb == "analyze") {
         auto all = inspect::postgres_partitioned_tables(c, a.schema, inspect_options());
         if (!a.table.empty()) std::erase_if(all.rows, [&](auto& p) { return p.table != a.table; });

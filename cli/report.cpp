@@ -102,9 +102,7 @@ void setup_report(CLI::App& app, int& rc) {
     add_threshold_options(r);
     r->callback([a, &rc] {
         const auto t = resolve_target();
-        report::document d;
-        d.command = "report";
-        d.target = t.shown;
+        auto d = make_document("report", t);
         collect_report(t, d, a->schema, a->index_advice);
         rc = emit(d);
     });

@@ -74,9 +74,7 @@ int serve_with(const target& t, Factory f, const serve_args& a, const char* db_s
     std::string page;
     health_status status = health_status::healthy;
     auto refresh = [&] {
-        report::document d;
-        d.command = "serve";
-        d.target = t.shown;
+        auto d = make_document("serve", t);
         d.generated_at = now_iso();
         try {
             collect_report(t, d, a.schema, false);
