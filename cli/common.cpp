@@ -2,11 +2,14 @@
 
 #include <cistern/error.hpp>
 #include <cistern/monitor/detail/text_format.hpp>
+#include <cistern/report/html_renderer.hpp>
 #include <cistern/report/text_renderer.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <ctime>
 #include <iostream>
 #include <unistd.h>
@@ -93,6 +96,13 @@ postgres::connection open_postgres(const target& t) {
 }
 #endif
 
+report::document make_document(const std::string& command, const target& t) {
+    report::document d;
+    d.command = command;
+    d.target = t.shown;
+    return d;
+}
+
 std::string now_iso() { return cistern::detail::format_utc(std::chrono::system_clock::now()); }
 
 bool use_color() {
@@ -111,19 +121,34 @@ int exit_for(health_status s) {
 int emit(report::document& d, bool tables) {
     if (d.generated_at.empty()) d.generated_at = now_iso();
     const int rc = exit_for(d.status);
-    if (globals().format == "json") {
+    std::string format = globals().format;
+    for (auto& ch : format) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::ofstream file;
+    if (!globals().output.empty()) {
+        file.open(globals().output, std::ios::binary | std::ios::trunc);
+        if (!file) throw usage_error("--output: cannot write " + globals().output);
+    }
+    std::ostream& out = globals().output.empty() ? std::cout : file;
+    if (format == "html") {
+        if (d.command != "report") throw usage_error("--format html is for `cistern report`; use text or json here");
+        report::html_renderer().render(d, out);
+        if (!globals().output.empty() && !globals().quiet)
+            std::cout << "wrote " << globals().output << " (" << report::level_name(d.status) << ")\n";
+        return rc;
+    }
+    if (format == "json") {
         auto j = to_json(d);
         j["exit_code"] = rc;
-        std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return rc;
     }
     if (globals().quiet) {
         for (auto& s : d.sections)
             for (auto& f : s.findings)
-                std::cout << report::level_name(f.severity) << " " << f.rule << ": " << f.reason << "\n";
+                out << report::level_name(f.severity) << " " << f.rule << ": " << f.reason << "\n";
         return rc;
     }
-    report::text_renderer(report::text_options{use_color(), tables, 80}).render(d, std::cout);
+    report::text_renderer(report::text_options{use_color() && globals().output.empty(), tables, 80}).render(d, out);
     return rc;
 }
 

@@ -19,7 +19,8 @@ namespace cistern::cli {
 /// Options every command takes (before or after the subcommand).
 struct global_options {
     std::string url;              ///< --url; else DATABASE_URL; else libpq's environment
-    std::string format = "text";  ///< text | json
+    std::string format = "text";  ///< text | json | html (html: `report` only)
+    std::string output;           ///< report -o: write there instead of stdout
     bool quiet = false;           ///< only findings (text) / nothing on success
     bool no_color = false;
     std::string fail_on = "warning"; ///< warning | critical | never
@@ -55,6 +56,8 @@ sqlite::connection open_sqlite(const target& t, bool create = false);
 postgres::connection open_postgres(const target& t);
 #endif
 
+/// An empty document of `command` on `t` (the target shown without a password).
+report::document make_document(const std::string& command, const target& t);
 /// Current UTC time, ISO 8601.
 std::string now_iso();
 /// Renders `d` (text or JSON per --format) to stdout and returns the exit code per
@@ -69,5 +72,9 @@ bool use_color();
 void setup_health(CLI::App& app, int& rc);
 void setup_monitor(CLI::App& app, int& rc);
 void setup_loadtest(CLI::App& app, int& rc);
+void setup_optimize(CLI::App& app, int& rc);
+void setup_partition(CLI::App& app, int& rc);
+void setup_report(CLI::App& app, int& rc);
+void setup_serve(CLI::App& app, int& rc);
 
 } // namespace cistern::cli

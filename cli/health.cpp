@@ -38,15 +38,19 @@ void add_advice(report::document& d, const char* id, const char* title, const R&
     try {
         d.add(report::section_of(id, title, inspect::advice_findings(advise_fn(), rule), false));
     } catch (const query_error& e) {
-        report::section s;
-        s.id = id;
-        s.title = title;
-        s.state = "failed";
-        s.notes.push_back(e.what());
-        d.add(std::move(s));
+        d.add(failed_section(id, title, e.what()));
     }
 }
 } // namespace
+
+report::section failed_section(std::string id, std::string title, std::string message) {
+    report::section s;
+    s.id = std::move(id);
+    s.title = std::move(title);
+    s.state = "failed";
+    s.notes.push_back(std::move(message));
+    return s;
+}
 
 inspect::options inspect_options() {
     inspect::options o;
@@ -114,9 +118,7 @@ void setup_health(CLI::App& app, int& rc) {
     sub->add_option("--sequence-warning", a->sequence_warning, "share of a sequence's maximum")->check(CLI::Range(0.01, 1.0));
     sub->callback([&rc] {
         const auto t = resolve_target();
-        report::document d;
-        d.command = "health";
-        d.target = t.shown;
+        auto d = make_document("health", t);
         collect_health(t, d, inspect_options());
         rc = emit(d, false);
     });

@@ -13,12 +13,15 @@ int main(int argc, char** argv) {
     CLI::App app{"cistern: inspect, monitor and tune a PostgreSQL or SQLite database.\n"
                  "Example:\n  cistern health --url postgresql://app@127.0.0.1/app\n"
                  "  cistern monitor slow-queries --limit 10 --format json\n"
+                 "  cistern optimize indexes --min-calls 10          (dry run; --apply creates them)\n"
+                 "  cistern partition maintain events --interval monthly --apply\n"
+                 "  cistern report --format html -o report.html\n"
                  "Exit codes: 0 fine, 1 warning findings, 2 critical findings, 3 usage or connection error.",
                  "cistern"};
     app.set_version_flag("--version", std::string("cistern ") + CISTERN_VERSION_STRING);
     auto& g = globals();
     app.add_option("--url", g.url, "postgresql://user@host:port/db or sqlite:path (default: $DATABASE_URL, then PGHOST...)");
-    app.add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}, CLI::ignore_case));
+    app.add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json", "html"}, CLI::ignore_case));
     app.add_flag("-q,--quiet", g.quiet, "text: print only findings");
     app.add_flag("--no-color", g.no_color, "never colour (NO_COLOR is honoured too)");
     app.add_option("--fail-on", g.fail_on, "lowest severity that makes the exit code non-zero")
@@ -32,6 +35,12 @@ int main(int argc, char** argv) {
     setup_health(app, rc);
     setup_monitor(app, rc);
     setup_loadtest(app, rc);
+    setup_optimize(app, rc);
+    setup_partition(app, rc);
+    setup_report(app, rc);
+#ifdef CISTERN_CLI_HTTP
+    setup_serve(app, rc);
+#endif
 
     try {
         app.parse(argc, argv);

@@ -38,13 +38,6 @@ struct activity_args {
     throw usage_error(std::string("`monitor ") + what + "` has no meaning on SQLite: " + why);
 }
 
-report::document doc(const char* command, const target& t) {
-    report::document d;
-    d.command = command;
-    d.target = t.shown;
-    return d;
-}
-
 #ifdef CISTERN_CLI_POSTGRES
 report::section slow_section(postgres::connection& c, const slow_args& a, const inspect::options& o) {
     inspect::statements_filter f{a.min_calls, a.min_time_ms, a.limit};
@@ -62,7 +55,7 @@ int run_slow(const slow_args& a) {
                                       "(cistern::monitor in the application, or monitored_factory around its pool) instead");
 #ifdef CISTERN_CLI_POSTGRES
     auto c = open_postgres(t);
-    auto d = doc("monitor slow-queries", t);
+    auto d = make_document("monitor slow-queries", t);
     d.add(slow_section(c, a, inspect_options()));
     return emit(d);
 #else
@@ -76,7 +69,7 @@ int run_activity(const activity_args& a) {
         sqlite_has_no("activity", "an embedded SQLite database has no server sessions to list");
 #ifdef CISTERN_CLI_POSTGRES
     auto c = open_postgres(t);
-    auto d = doc("monitor activity", t);
+    auto d = make_document("monitor activity", t);
     if (a.cancel || a.terminate) {
         const bool term = a.terminate != 0;
         const auto pid = term ? a.terminate : a.cancel;
@@ -110,7 +103,7 @@ int run_activity(const activity_args& a) {
 
 int run_tables() {
     const auto t = resolve_target();
-    auto d = doc("monitor tables", t);
+    auto d = make_document("monitor tables", t);
     if (t.kind == backend::sqlite) {
         auto c = open_sqlite(t);
         report::section s;
@@ -139,7 +132,7 @@ int run_tables() {
 
 int run_indexes() {
     const auto t = resolve_target();
-    auto d = doc("monitor indexes", t);
+    auto d = make_document("monitor indexes", t);
     if (t.kind == backend::sqlite) {
         auto c = open_sqlite(t);
         d.add(report::section_of("duplicate_indexes", "duplicate indexes",
@@ -162,7 +155,7 @@ int run_indexes() {
 
 int run_summary(const slow_args& a) {
     const auto t = resolve_target();
-    auto d = doc("monitor summary", t);
+    auto d = make_document("monitor summary", t);
     if (t.kind == backend::sqlite) {
         auto c = open_sqlite(t);
         d.add(report::section_of("storage", "storage", inspect::sqlite_storage(c, inspect_options())));

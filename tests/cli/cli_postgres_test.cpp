@@ -9,8 +9,15 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <vector>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
 using cistern::test::run_cli;
 using nlohmann::json;
@@ -174,4 +181,318 @@ BOOST_AUTO_TEST_CASE(other_monitor_listings) {
                                                            cistern::test::postgres_server::app_password);
     BOOST_TEST_INFO(env.err);
     BOOST_TEST(env.rc == 0);
+}
+
+namespace {
+bool has_note(const json& s, const std::string& text) {
+    for (auto& n : s.at("notes"))
+        if (n.get<std::string>().find(text) != std::string::npos) return true;
+    return false;
+}
+std::int64_t count_of(const std::string& sql) {
+    cistern::postgres::connection c(server().conninfo());
+    return c.query(sql).scalar<std::int64_t>();
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(optimize_indexes_from_pg_stat_statements_dry_run_apply_and_nothing_to_do) {
+    plant();
+    {
+        cistern::postgres::connection c(server().conninfo());
+        c.execute_script("CREATE SCHEMA opt;"
+                         "CREATE TABLE opt.orders2 (id bigserial PRIMARY KEY, customer int NOT NULL, note text);"
+                         "INSERT INTO opt.orders2 (customer, note) SELECT g % 5000, 'n' || g FROM generate_series(1, 50000) g;"
+                         "CREATE TABLE opt.items (a int, b int);"
+                         "CREATE INDEX items_a ON opt.items (a); CREATE INDEX items_ab ON opt.items (a, b);"
+                         "ANALYZE opt.orders2; ANALYZE opt.items;");
+        for (int i = 0; i < 5; ++i) c.query("SELECT id, note FROM opt.orders2 WHERE customer = " + std::to_string(40 + i));
+    }
+    const std::string args = "--format json optimize indexes --schema opt --url " + url();
+    const auto indexes_before = count_of("SELECT count(*) FROM pg_indexes WHERE schemaname = 'opt'");
+    auto dry = run_cli(args);
+    BOOST_TEST_INFO(dry.err + dry.out);
+    BOOST_TEST(dry.rc == 1);
+    auto j = json::parse(dry.out);
+    const json* missing = section(j, "missing_indexes");
+    BOOST_REQUIRE(missing);
+    BOOST_REQUIRE(!missing->at("rows").empty());
+    const auto& row = missing->at("rows")[0];
+    BOOST_TEST(row.at("table") == "orders2");
+    BOOST_TEST(row.at("columns") == "customer");
+    BOOST_TEST(row.at("statements").get<std::string>().find("customer = $1") != std::string::npos);
+    BOOST_TEST(row.at("cost_after").get<double>() < row.at("cost_before").get<double>());
+    BOOST_TEST(row.at("sql").get<std::string>().find("CREATE INDEX CONCURRENTLY") == 0u);
+    BOOST_TEST(has_note(*missing, "pg_stat_statements"));
+    BOOST_TEST(has_note(*missing, "rolled-back")); // no HypoPG in the database: real indexes, rolled back
+    BOOST_TEST(has_rule(*section(j, "duplicate_indexes"), "duplicate_index", "items_a "));
+    BOOST_TEST(count_of("SELECT count(*) FROM pg_indexes WHERE schemaname = 'opt'") == indexes_before); // nothing left behind
+    BOOST_TEST(count_of("SELECT count(*) FROM pg_extension WHERE extname = 'hypopg'") == 0);            // nor created
+
+    // The report never builds trial indexes: without HypoPG it says so instead.
+    auto rep = run_cli("--format json report --schema opt --url " + url());
+    BOOST_TEST_INFO(rep.err);
+    const auto rj = json::parse(rep.out);
+    BOOST_TEST(has_note(*section(rj, "missing_indexes"), "missing-index advice skipped"));
+    BOOST_TEST(section(rj, "missing_indexes")->at("rows").empty());
+
+    // --include / --exclude filter the tables
+    auto excl = run_cli(args + " --exclude orders2,items");
+    BOOST_TEST(excl.rc == 0);
+    BOOST_TEST(section(json::parse(excl.out), "missing_indexes")->at("rows").empty());
+
+    // With HypoPG created the trials are hypothetical; --apply creates and drops for real.
+    {
+        cistern::postgres::connection c(server().conninfo());
+        c.execute("CREATE EXTENSION hypopg");
+    }
+    auto apply = run_cli(args + " --apply");
+    BOOST_TEST_INFO(apply.err + apply.out);
+    BOOST_TEST(apply.rc == 0);
+    auto aj = json::parse(apply.out);
+    BOOST_TEST(!has_note(*section(aj, "missing_indexes"), "rolled-back"));
+    BOOST_TEST(count_of("SELECT count(*) FROM pg_indexes WHERE schemaname = 'opt' AND indexdef LIKE '%(customer)%'") == 1);
+    BOOST_TEST(count_of("SELECT count(*) FROM pg_indexes WHERE schemaname = 'opt' AND indexname = 'items_a'") == 0);
+
+    auto again = run_cli("optimize indexes --schema opt --url " + url());
+    BOOST_TEST_INFO(again.out);
+    BOOST_TEST(again.rc == 0);
+    BOOST_TEST(again.out.find("nothing to do") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(optimize_indexes_from_a_workload_file) {
+    plant();
+    {
+        cistern::postgres::connection c(server().conninfo());
+        c.execute_script("CREATE SCHEMA wl; CREATE TABLE wl.visits (id bigserial PRIMARY KEY, page int NOT NULL, at timestamptz NOT NULL);"
+                         "INSERT INTO wl.visits (page, at) SELECT g % 3000, now() - g * interval '1 minute' FROM generate_series(1, 40000) g;"
+                         "ANALYZE wl.visits;");
+    }
+    const std::string file = "/tmp/cistern-cli-workload-" + std::to_string(::getpid()) + ".sql";
+    {
+        std::ofstream f(file);
+        f << "SELECT id FROM wl.visits WHERE page = 17 ORDER BY at DESC LIMIT 10;\n-- done\n";
+    }
+    auto r = run_cli("--format json optimize indexes --schema wl --workload " + file + " --url " + url());
+    std::remove(file.c_str());
+    BOOST_TEST_INFO(r.err + r.out);
+    BOOST_TEST(r.rc == 1);
+    auto j = json::parse(r.out);
+    const json* m = section(j, "missing_indexes");
+    BOOST_REQUIRE(!m->at("rows").empty());
+    BOOST_TEST(m->at("rows")[0].at("columns").get<std::string>().rfind("page", 0) == 0u);
+    BOOST_TEST(has_note(*m, "1 statement(s) from the workload file"));
+}
+
+BOOST_AUTO_TEST_CASE(optimize_maintenance_vacuums_dead_tuples_once) {
+    plant();
+    {
+        cistern::postgres::connection c(server().conninfo());
+        c.execute_script("CREATE SCHEMA mnt; CREATE TABLE mnt.churn (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = false);"
+                         "INSERT INTO mnt.churn SELECT g, 'v' FROM generate_series(1, 6000) g;"
+                         "DELETE FROM mnt.churn WHERE id > 2000;");
+    } // closing the session flushes its statistics
+    const std::string args = "--format json optimize maintenance --schema mnt --url " + url();
+    auto dry = run_cli(args);
+    BOOST_TEST_INFO(dry.err + dry.out);
+    BOOST_TEST(dry.rc == 1);
+    auto j = json::parse(dry.out);
+    const json* plan = section(j, "plan");
+    BOOST_REQUIRE(plan->at("rows").size() == 1u);
+    BOOST_TEST(plan->at("rows")[0].at("sql") == "VACUUM (ANALYZE) \"mnt\".\"churn\"");
+    BOOST_TEST(plan->at("rows")[0].at("outside_transaction") == "yes");
+    BOOST_TEST(section(j, "maintenance")->at("rows")[0].at("dead") == 4000);
+    auto apply = run_cli(args + " --apply");
+    BOOST_TEST_INFO(apply.err);
+    BOOST_TEST(apply.rc == 0);
+    auto again = run_cli(args);
+    BOOST_TEST_INFO(again.out);
+    BOOST_TEST(again.rc == 0);
+    BOOST_TEST(has_note(*section(json::parse(again.out), "plan"), "nothing to do"));
+}
+
+BOOST_AUTO_TEST_CASE(partition_create_list_analyze_maintain_cleanup_on_postgres) {
+    plant();
+    const std::string common = " --url " + url() + " --interval monthly --premake 2";
+    const std::string create =
+        "partition create pevents --column at --default --columns 'id bigint NOT NULL, at timestamptz NOT NULL, v int'" + common;
+    auto dry = run_cli("--format json " + create);
+    BOOST_TEST_INFO(dry.err + dry.out);
+    BOOST_TEST(dry.rc == 0);
+    BOOST_TEST(section(json::parse(dry.out), "plan")->at("rows").size() == 5u); // parent, 3 partitions, default
+    BOOST_TEST(count_of("SELECT count(*) FROM pg_class WHERE relname = 'pevents'") == 0);
+    auto apply = run_cli(create + " --apply");
+    BOOST_TEST_INFO(apply.err);
+    BOOST_TEST(apply.rc == 0);
+    BOOST_TEST(count_of("SELECT count(*) FROM pg_inherits WHERE inhparent = 'public.pevents'::regclass") == 4);
+    auto again = run_cli(create);
+    BOOST_TEST(again.rc == 0);
+    BOOST_TEST(again.out.find("nothing to do") != std::string::npos);
+
+    // rows: one in range, two far in the future (they land in the default partition)
+    {
+        cistern::postgres::connection c(server().conninfo());
+        c.execute_script("INSERT INTO pevents VALUES (1, now(), 1), (2, '2099-01-01', 2), (3, '2099-02-01', 3);"
+                         "CREATE TABLE pevents_p202001 PARTITION OF pevents FOR VALUES FROM ('2020-01-01') TO ('2020-02-01');"
+                         "INSERT INTO pevents VALUES (4, '2020-01-15', 4);");
+    }
+    auto list = run_cli("--format json partition list pevents --url " + url());
+    BOOST_TEST_INFO(list.err + list.out);
+    auto lj = json::parse(list.out);
+    const json* parts = section(lj, "partitions");
+    BOOST_REQUIRE(parts);
+    BOOST_TEST(parts->at("rows").size() == 5u);
+    std::map<std::string, json> by_name;
+    for (auto& r : parts->at("rows")) by_name[r.at("partition").get<std::string>()] = r;
+    BOOST_TEST(by_name.at("pevents_default").at("rows") == 2);
+    BOOST_TEST(by_name.at("pevents_default").at("default") == "yes");
+    BOOST_TEST(by_name.at("pevents_p202001").at("rows") == 1);
+    BOOST_TEST(by_name.at("pevents_p202001").at("lower").get<std::string>().rfind("2020-01-01", 0) == 0u);
+    BOOST_TEST(list.rc == 1); // default-partition rows are a finding
+    BOOST_TEST(has_rule(*parts, "default_partition_rows", "2 row(s)"));
+
+    // analyze: pruning of a statement filtered on the key, and one that is not
+    auto an = run_cli("--format json partition analyze pevents --url " + url() +
+                      " --query \"SELECT count(*) FROM pevents WHERE at >= '2099-01-01'\" --query 'SELECT count(*) FROM pevents WHERE v = 3'");
+    BOOST_TEST_INFO(an.err + an.out);
+    BOOST_TEST(an.rc == 1);
+    auto aj = json::parse(an.out);
+    const json* pr = section(aj, "pruning");
+    BOOST_REQUIRE(pr);
+    BOOST_REQUIRE(pr->at("rows").size() == 2u);
+    BOOST_TEST(pr->at("rows")[0].at("pruned") == "yes");
+    BOOST_TEST(pr->at("rows")[1].at("pruned") == "no");
+    BOOST_TEST(has_rule(*pr, "no_pruning", "v = 3"));
+
+    // maintain (cron): nothing to create, but rows in the default partition: exit 1
+    auto mt = run_cli("partition maintain pevents" + common);
+    BOOST_TEST_INFO(mt.out);
+    BOOST_TEST(mt.rc == 1);
+    BOOST_TEST(mt.out.find("default partition pevents_default holds 2 rows") != std::string::npos);
+
+    // cleanup by retention, keeping the detached table
+    auto cl = run_cli("--format json partition cleanup pevents --retention 365d --keep-detached" + common);
+    BOOST_TEST_INFO(cl.err + cl.out);
+    auto cj = json::parse(cl.out);
+    const auto& rows = section(cj, "plan")->at("rows");
+    BOOST_REQUIRE(rows.size() == 1u);
+    BOOST_TEST(rows[0].at("sql").get<std::string>().find("DETACH PARTITION \"public\".\"pevents_p202001\"") != std::string::npos);
+    BOOST_TEST(run_cli("partition cleanup pevents --retention 365d --keep-detached --apply" + common).rc == 0);
+    BOOST_TEST(count_of("SELECT count(*) FROM pg_inherits WHERE inhparent = 'public.pevents'::regclass") == 4);
+    BOOST_TEST(count_of("SELECT count(*) FROM pevents_p202001") == 1); // kept as a plain table
+    BOOST_TEST(run_cli("partition cleanup pevents --retention 365d --keep-detached" + common).out.find("nothing to do") !=
+               std::string::npos);
+
+    // by integer key
+    auto id = run_cli("partition create pitems --column id --interval 1000 --premake 1 --columns 'id bigint NOT NULL, v int' --apply --url " +
+                      url());
+    BOOST_TEST_INFO(id.err);
+    BOOST_TEST(id.rc == 0);
+    BOOST_TEST(count_of("SELECT count(*) FROM pg_inherits WHERE inhparent = 'public.pitems'::regclass") == 2);
+    BOOST_TEST(run_cli("partition cleanup pitems --retention 30d --url " + url()).rc == 3); // retention is by time
+    // every partitioned table of the schema when none is named
+    auto all = run_cli("--format json partition list --url " + url());
+    auto alj = json::parse(all.out);
+    std::set<std::string> tables;
+    for (auto& r : section(alj, "partitioned_tables")->at("rows")) tables.insert(r.at("table").get<std::string>());
+    BOOST_TEST((tables.count("events") == 1 && tables.count("pevents") == 1 && tables.count("pitems") == 1));
+}
+
+BOOST_AUTO_TEST_CASE(report_json_and_html_on_postgres) {
+    plant();
+    auto j = run_cli("--format json report --url " + url());
+    BOOST_TEST_INFO(j.err);
+    BOOST_TEST(j.rc >= 1);
+    auto doc = json::parse(j.out);
+    for (const char* id : {"connections", "sequences", "duplicate_indexes", "slow_queries", "table_stats", "missing_indexes",
+                           "index_plan", "partitions", "settings", "maintenance", "maintenance_plan"})
+        BOOST_TEST_CONTEXT(id) { BOOST_TEST(section(doc, id) != nullptr); }
+    const std::string html = "/tmp/cistern-cli-report-" + std::to_string(::getpid()) + ".html";
+    auto h = run_cli("report --format html -o " + html + " --url " + url());
+    BOOST_TEST_INFO(h.err);
+    BOOST_TEST(h.rc == j.rc);
+    std::ifstream f(html);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::remove(html.c_str());
+    const std::string page = ss.str();
+    BOOST_TEST(page.find("<svg") != std::string::npos);             // the slow statements chart
+    BOOST_TEST(page.find("ticket_seq") != std::string::npos);       // the planted sequence finding
+    BOOST_TEST(page.find("<script") == std::string::npos);
+    BOOST_TEST(page.find(cistern::test::postgres_server::app_password) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(loadtest_on_postgres_needs_apply_keeps_to_its_schema_and_gives_well_formed_json) {
+    plant();
+    auto plan = run_cli("loadtest --rows 2000 --url " + url());
+    BOOST_TEST(plan.rc == 0);
+    BOOST_TEST(plan.out.find("nothing was changed") != std::string::npos);
+    BOOST_TEST(count_of("SELECT count(*) FROM pg_namespace WHERE nspname = 'cistern_loadtest'") == 0);
+    // A short run with 50 users; its figures are not asserted (benchmarks are not tests).
+    auto r = run_cli("--format json loadtest --apply --compare --rows 3000 --users 50 --duration 0.9 --url " + url());
+    BOOST_TEST_INFO(r.err);
+    BOOST_TEST(r.rc <= 1);
+    auto j = json::parse(r.out);
+    BOOST_TEST(j.at("command") == "loadtest");
+    for (const char* id : {"operations", "comparison", "statements", "pool_cache", "monitor_health", "connections", "index_advice"})
+        BOOST_TEST_CONTEXT(id) { BOOST_TEST(section(j, id) != nullptr); }
+    BOOST_TEST(section(j, "operations")->at("rows").size() == 5u);
+    BOOST_TEST(count_of("SELECT count(*) FROM cistern_loadtest.events") == 3000);
+    BOOST_TEST(count_of("SELECT count(*) FROM pg_class WHERE oid = to_regclass('public.events') AND relkind = 'p'") == 1); // untouched
+    auto k = run_cli("--format json loadtest --keep --users 2 --duration 0.3 --url " + url());
+    BOOST_TEST_INFO(k.err);
+    BOOST_TEST(k.rc <= 1);
+    BOOST_TEST(json::parse(k.out).at("target").get<std::string>().find("schema cistern_loadtest") != std::string::npos);
+    BOOST_TEST(run_cli("loadtest --schema 'Bad Name' --apply --url " + url()).rc == 3);
+}
+
+// Last: it changes the server's configuration (reset at the end).
+BOOST_AUTO_TEST_CASE(optimize_config_compares_settings_and_applies_only_what_is_asked) {
+    plant();
+    const std::string facts = " --memory 4GB --storage ssd --pool-connections 500";
+    auto r = run_cli("--format json optimize config" + facts + " --url " + url());
+    BOOST_TEST_INFO(r.err + r.out);
+    BOOST_TEST(r.rc == 2); // max_connections 40 cannot take 500 pooled connections
+    auto j = json::parse(r.out);
+    std::map<std::string, json> rows;
+    for (auto& row : section(j, "settings")->at("rows")) rows[row.at("setting").get<std::string>()] = row;
+    BOOST_TEST(rows.at("shared_buffers").at("current") == "32MB");
+    BOOST_TEST(rows.at("shared_buffers").at("recommended") == "1GB");
+    BOOST_TEST(rows.at("effective_cache_size").at("verdict") == "ok"); // 4GB default is within half to twice 75 % of 4GB
+    BOOST_TEST(rows.at("random_page_cost").at("recommended") == "1.1");
+    BOOST_TEST(rows.at("max_connections").at("recommended") == "508"); // 500 + 3 reserved + 5
+    BOOST_TEST(rows.at("max_connections").at("verdict") == "critical");
+    BOOST_TEST(rows.at("shared_preload_libraries").at("verdict") == "ok");
+    BOOST_TEST(rows.at("pg_stat_statements extension").at("current") == "created");
+    BOOST_TEST(rows.at("autovacuum").at("verdict") == "ok");
+
+    // Without --memory the server's RAM is read from its /proc/meminfo (superuser here).
+    auto m = run_cli("--format json optimize config --url " + url());
+    BOOST_TEST(has_note(*section(json::parse(m.out), "settings"), "/proc/meminfo"));
+
+    const std::string only = " --setting random_page_cost --setting track_io_timing";
+    auto apply = run_cli("--format json optimize config --apply" + facts + only + " --url " + url());
+    BOOST_TEST_INFO(apply.err + apply.out);
+    std::vector<std::string> ran;
+    const auto pj = json::parse(apply.out);
+    for (auto& row : section(pj, "plan")->at("rows")) {
+        ran.push_back(row.at("sql").get<std::string>());
+        BOOST_TEST(row.at("status") == "applied");
+    }
+    // only the settings asked for (shared_buffers and the others stay recommendations)
+    BOOST_TEST(ran == (std::vector<std::string>{"ALTER SYSTEM SET random_page_cost = '1.1'", "ALTER SYSTEM SET track_io_timing = 'on'",
+                                                "SELECT pg_reload_conf()"}),
+               boost::test_tools::per_element());
+    std::string after;
+    for (int i = 0; i < 50 && after != "1.1"; ++i) { // the reload is asynchronous
+        cistern::postgres::connection c(server().conninfo());
+        after = c.query("SHOW random_page_cost").scalar<std::string>();
+        if (after != "1.1") std::this_thread::sleep_for(100ms);
+    }
+    BOOST_TEST(after == "1.1");
+    auto again = run_cli("--format json optimize config" + facts + only + " --url " + url());
+    auto aj = json::parse(again.out);
+    BOOST_TEST(has_note(*section(aj, "plan"), "nothing to do"));
+    server().psql("ALTER SYSTEM RESET random_page_cost"); // one statement per call: ALTER SYSTEM refuses a transaction
+    server().psql("ALTER SYSTEM RESET track_io_timing");
+    server().psql("SELECT pg_reload_conf()");
 }

@@ -8,6 +8,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+#include <map>
+#include <set>
+#include <sstream>
 #include <string>
 
 using cistern::test::run_cli;
@@ -31,6 +42,49 @@ const json* section(const json& doc, const std::string& id) {
     return nullptr;
 }
 
+bool has_note(const json& s, const std::string& text) {
+    for (auto& n : s.at("notes"))
+        if (n.get<std::string>().find(text) != std::string::npos) return true;
+    return false;
+}
+
+std::int64_t count_of(const std::string& db, const std::string& sql) {
+    cistern::sqlite::connection c(db, cistern::sqlite::options{.journal_mode = "", .create = false});
+    return c.query(sql).scalar<std::int64_t>();
+}
+
+/// One HTTP/1.1 request to 127.0.0.1:port; returns the whole response (status line, headers, body).
+std::string http_request(int port, const std::string& method, const std::string& path) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string out;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        const std::string body = method == "POST" ? "{\"action\":\"health_check\"}" : "";
+        const std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: " +
+                                std::to_string(body.size()) + "\r\n\r\n" + body;
+        (void)::send(fd, req.data(), req.size(), 0);
+        char buf[65536];
+        for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream f(path);
+    f << text;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(version_and_help_exit_zero_and_every_command_has_an_example) {
@@ -41,7 +95,9 @@ BOOST_AUTO_TEST_CASE(version_and_help_exit_zero_and_every_command_has_an_example
     BOOST_TEST(h.rc == 0);
     BOOST_TEST(h.out.find("Exit codes") != std::string::npos);
     for (const char* cmd : {"health", "loadtest", "demo", "monitor", "monitor slow-queries", "monitor activity", "monitor tables",
-                            "monitor indexes", "monitor summary"}) {
+                            "monitor indexes", "monitor summary", "optimize", "optimize indexes", "optimize maintenance",
+                            "optimize config", "partition", "partition create", "partition list", "partition analyze",
+                            "partition maintain", "partition cleanup", "report", "serve"}) {
         auto r = run_cli(std::string(cmd) + " --help");
         BOOST_TEST_CONTEXT(cmd) {
             BOOST_TEST(r.rc == 0);
@@ -172,4 +228,258 @@ BOOST_AUTO_TEST_CASE(demo_builds_its_own_database_and_reports) {
     auto j = json::parse(r.out);
     BOOST_TEST(j.at("command") == "demo");
     BOOST_TEST(section(j, "index_advice") != nullptr);
+    // the first phase's health is shown, not graded; the graded one is after the advice
+    BOOST_TEST(section(j, "monitor_health_before") != nullptr);
+    BOOST_TEST(section(j, "monitor_health")->at("title").get<std::string>().find("after the index advice") != std::string::npos);
+    // writes went through the one-connection writer pool
+    bool writer = false;
+    for (auto& r : section(j, "pool_cache")->at("rows")) writer |= r.at("figure") == "writer pool waited";
+    BOOST_TEST(writer);
+    // a partition plan, shown and not applied
+    const json* part = section(j, "partition_plan");
+    BOOST_REQUIRE(part);
+    BOOST_TEST(part->at("rows").size() >= 3u);
+    BOOST_TEST(part->at("rows")[0].at("status") == "planned");
+    cistern::sqlite::connection c(dir.path().string() + "/demo.db", cistern::sqlite::options{.journal_mode = "", .create = false});
+    BOOST_TEST(c.query("SELECT count(*) FROM sqlite_master WHERE name LIKE 'events_by_month%'").scalar<std::int64_t>() == 0);
+    // and the report as a self-contained page beside the database
+    std::ifstream html(dir.path().string() + "/demo.db.html");
+    std::stringstream page;
+    page << html.rdbuf();
+    BOOST_TEST(page.str().find("partition plan") != std::string::npos);
+    BOOST_TEST(page.str().find("<script") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(optimize_indexes_plans_without_apply_applies_once_and_then_has_nothing_to_do) {
+    cistern::test::temp_dir dir;
+    const auto db = planted_db(dir.path().string());
+    {
+        cistern::sqlite::connection c(db, cistern::sqlite::options{});
+        c.execute("BEGIN");
+        for (int i = 0; i < 3000; ++i) c.execute("INSERT INTO t VALUES (?, ?, ?)", i % 50, i, "v" + std::to_string(i % 700));
+        c.execute("COMMIT");
+    }
+    const std::string workload = dir.path().string() + "/workload.sql";
+    write_file(workload, "-- the statements to serve\nSELECT a, b FROM t WHERE c = 'v7';\n"
+                         "SELECT * FROM t WHERE b > 10 ORDER BY b LIMIT 5; -- trailing comment\n");
+    const std::string args = "--format json optimize indexes --workload " + workload + " --url sqlite:" + db;
+    const auto before = count_of(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'");
+    auto dry = run_cli(args);
+    BOOST_TEST_INFO(dry.err);
+    BOOST_TEST(dry.rc == 1);
+    auto j = json::parse(dry.out);
+    const json* missing = section(j, "missing_indexes");
+    BOOST_REQUIRE(missing);
+    BOOST_TEST(has_note(*missing, "2 statement(s) from the workload file"));
+    std::set<std::string> cols;
+    for (auto& r : missing->at("rows")) cols.insert(r.at("columns").get<std::string>());
+    BOOST_TEST(cols.count("c") == 1u);
+    BOOST_TEST(cols.count("b") == 1u);
+    const json* dup = section(j, "duplicate_indexes");
+    BOOST_REQUIRE(dup);
+    BOOST_TEST(dup->at("rows")[0].at("index") == "i_a");
+    const json* plan = section(j, "plan");
+    BOOST_REQUIRE(plan);
+    BOOST_TEST(plan->at("rows").size() == 3u);
+    BOOST_TEST(plan->at("rows")[0].at("status") == "planned");
+    BOOST_TEST(has_note(*plan, "dry run"));
+    BOOST_TEST(count_of(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'") == before); // nothing changed
+
+    auto apply = run_cli(args + " --apply");
+    BOOST_TEST_INFO(apply.err);
+    BOOST_TEST(apply.rc == 0);
+    BOOST_TEST(section(json::parse(apply.out), "plan")->at("rows")[0].at("status") == "applied");
+    BOOST_TEST(count_of(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'i_a'") == 0);
+    BOOST_TEST(count_of(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql LIKE '%(\"c\")%'") == 1);
+
+    auto again = run_cli("optimize indexes --workload " + workload + " --url sqlite:" + db);
+    BOOST_TEST(again.rc == 0);
+    BOOST_TEST(again.out.find("nothing to do") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(optimize_maintenance_analyzes_once_and_a_rerun_has_nothing_to_do) {
+    cistern::test::temp_dir dir;
+    const auto db = planted_db(dir.path().string());
+    auto dry = run_cli("--format json optimize maintenance --url sqlite:" + db);
+    BOOST_TEST_INFO(dry.err);
+    BOOST_TEST(dry.rc == 1);
+    auto j = json::parse(dry.out);
+    BOOST_TEST(section(j, "plan")->at("rows")[0].at("sql") == "ANALYZE \"t\"");
+    BOOST_TEST(count_of(db, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'") == 0);
+    auto apply = run_cli("optimize maintenance --apply --url sqlite:" + db);
+    BOOST_TEST(apply.rc == 0);
+    BOOST_TEST(count_of(db, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'") == 1);
+    // PRAGMA optimize is proposed only when SQLite says it would act: the re-run is empty.
+    auto again = run_cli("--format json optimize maintenance --url sqlite:" + db);
+    BOOST_TEST(again.rc == 0);
+    BOOST_TEST(has_note(*section(json::parse(again.out), "plan"), "nothing to do"));
+}
+
+BOOST_AUTO_TEST_CASE(optimize_config_recommends_wal_and_per_connection_settings) {
+    cistern::test::temp_dir dir;
+    const std::string db = dir.path().string() + "/cfg.db";
+    {
+        cistern::sqlite::connection c(db, cistern::sqlite::options{.journal_mode = "DELETE"});
+        c.execute_script("CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (id INTEGER PRIMARY KEY,"
+                         " parent_id INTEGER REFERENCES parent (id));");
+    }
+    auto dry = run_cli("--format json optimize config --url sqlite:" + db);
+    BOOST_TEST_INFO(dry.err);
+    BOOST_TEST(dry.rc == 1);
+    auto j = json::parse(dry.out);
+    const json* s = section(j, "settings");
+    BOOST_REQUIRE(s);
+    std::map<std::string, json> rows;
+    for (auto& r : s->at("rows")) rows[r.at("setting").get<std::string>()] = r;
+    BOOST_TEST(rows.at("journal_mode").at("current") == "delete");
+    BOOST_TEST(rows.at("journal_mode").at("recommended") == "wal");
+    BOOST_TEST(rows.at("journal_mode").at("verdict") == "warning");
+    BOOST_TEST(rows.at("foreign_keys").at("verdict") == "warning"); // declared but not enforced by default
+    BOOST_TEST(rows.at("busy_timeout").at("verdict") == "advice");
+    for (const char* name : {"synchronous", "cache_size", "mmap_size"}) BOOST_TEST(rows.count(name) == 1u);
+    {
+        cistern::sqlite::connection c(db, cistern::sqlite::options{.journal_mode = "", .create = false});
+        BOOST_TEST(c.query("PRAGMA journal_mode").scalar<std::string>() == "delete"); // the dry run changed nothing
+    }
+    auto apply = run_cli("optimize config --apply --url sqlite:" + db);
+    BOOST_TEST_INFO(apply.err);
+    {
+        cistern::sqlite::connection c(db, cistern::sqlite::options{.journal_mode = "", .create = false});
+        BOOST_TEST(c.query("PRAGMA journal_mode").scalar<std::string>() == "wal");
+    }
+    auto again = run_cli("--format json optimize config --url sqlite:" + db);
+    auto a = json::parse(again.out);
+    BOOST_TEST(has_note(*section(a, "plan"), "nothing to do"));
+    // foreign_keys stays a warning: it is a per-connection setting no plan can change.
+    BOOST_TEST(again.rc == 1);
+}
+
+BOOST_AUTO_TEST_CASE(partition_create_list_cleanup_on_sqlite) {
+    cistern::test::temp_dir dir;
+    const std::string db = dir.path().string() + "/part.db";
+    {
+        cistern::sqlite::connection c(db, cistern::sqlite::options{});
+    }
+    const std::string common = " --url sqlite:" + db + " --column at --interval monthly --premake 2";
+    const std::string create = "partition create events" + common + " --columns 'id INTEGER NOT NULL, at TEXT NOT NULL, v REAL'";
+    auto dry = run_cli("--format json " + create);
+    BOOST_TEST_INFO(dry.err);
+    BOOST_TEST(dry.rc == 0);
+    BOOST_TEST(section(json::parse(dry.out), "plan")->at("rows").size() >= 3u);
+    BOOST_TEST(count_of(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'events%'") == 0);
+    auto apply = run_cli(create + " --apply");
+    BOOST_TEST_INFO(apply.err);
+    BOOST_TEST(apply.rc == 0);
+    BOOST_TEST(count_of(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'events\\_p%' ESCAPE '\\'") == 3);
+    auto again = run_cli(create);
+    BOOST_TEST(again.rc == 0);
+    BOOST_TEST(again.out.find("nothing to do") != std::string::npos);
+
+    // an old period table (as an earlier maintenance made it) and a row through the view
+    {
+        cistern::sqlite::connection c(db, cistern::sqlite::options{});
+        c.execute("CREATE TABLE events_p202001 (id INTEGER NOT NULL, at TEXT NOT NULL, v REAL)");
+        c.execute("INSERT INTO events_p202001 VALUES (1, '2020-01-05 10:00:00', 1.5)");
+    }
+    auto list = run_cli("--format json partition list events" + common);
+    BOOST_TEST_INFO(list.err);
+    BOOST_TEST(list.rc == 0);
+    const auto lj = json::parse(list.out);
+    const auto& rows = section(lj, "partitions")->at("rows");
+    BOOST_REQUIRE(rows.size() == 4u);
+    BOOST_TEST(rows[0].at("partition") == "events_p202001");
+    BOOST_TEST(rows[0].at("rows") == 1);
+    BOOST_TEST(rows[0].at("lower") == "2020-01-01 00:00:00");
+
+    auto clean = run_cli("--format json partition cleanup events" + common + " --retention 365d");
+    BOOST_TEST(clean.rc == 0);
+    bool drops = false;
+    const auto cj = json::parse(clean.out);
+    for (auto& r : section(cj, "plan")->at("rows"))
+        drops |= r.at("sql").get<std::string>().find("DROP TABLE \"events_p202001\"") != std::string::npos;
+    BOOST_TEST(drops);
+    BOOST_TEST(count_of(db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_p202001'") == 1);
+    BOOST_TEST(run_cli("partition cleanup events" + common + " --retention 365d --apply").rc == 0);
+    BOOST_TEST(count_of(db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_p202001'") == 0);
+    auto clean2 = run_cli("partition cleanup events" + common + " --retention 365d");
+    BOOST_TEST(clean2.out.find("nothing to do") != std::string::npos);
+    // usage errors
+    BOOST_TEST(run_cli("partition cleanup events" + common).rc == 3); // no --retention
+    BOOST_TEST(run_cli("partition list events --url sqlite:" + db).rc == 3); // SQLite needs --column
+    BOOST_TEST(run_cli("partition create events" + common + " --interval 1000").rc == 3);
+}
+
+BOOST_AUTO_TEST_CASE(report_in_text_json_and_self_contained_html_escapes_names) {
+    cistern::test::temp_dir dir;
+    const std::string db = dir.path().string() + "/rep.db";
+    {
+        cistern::sqlite::connection c(db, cistern::sqlite::options{});
+        c.execute_script("CREATE TABLE \"t<script>alert(1)</script>\" (a INTEGER, b INTEGER);"
+                         "CREATE INDEX i_a ON \"t<script>alert(1)</script>\" (a);"
+                         "CREATE INDEX i_ab ON \"t<script>alert(1)</script>\" (a, b);");
+    }
+    auto j = run_cli("--format json report --url sqlite:" + db);
+    BOOST_TEST_INFO(j.err);
+    BOOST_TEST(j.rc == 1);
+    auto doc = json::parse(j.out);
+    BOOST_TEST(doc.at("command") == "report");
+    for (const char* id : {"storage", "duplicate_indexes", "missing_indexes", "partitions", "settings", "maintenance", "maintenance_plan"})
+        BOOST_TEST_CONTEXT(id) { BOOST_TEST(section(doc, id) != nullptr); }
+    const std::string html = dir.path().string() + "/report.html";
+    auto h = run_cli("report --format html -o " + html + " --url sqlite:" + db);
+    BOOST_TEST_INFO(h.err);
+    BOOST_TEST(h.rc == 1);
+    BOOST_TEST(h.out.find("wrote " + html) != std::string::npos);
+    std::ifstream f(html);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const std::string page = ss.str();
+    BOOST_TEST(page.rfind("<!DOCTYPE html>", 0) == 0u);
+    BOOST_TEST(page.find("&lt;script&gt;alert(1)") != std::string::npos);
+    BOOST_TEST(page.find("<script") == std::string::npos);
+    BOOST_TEST(page.find("http://") == std::string::npos);
+    BOOST_TEST(page.find("https://") == std::string::npos);
+    BOOST_TEST(page.find("duplicate_index") != std::string::npos);
+    BOOST_TEST(page.find("</html>") != std::string::npos);
+    // html is the report's format only
+    BOOST_TEST(run_cli("--format html health --url sqlite:" + db).rc == 3);
+    auto text = run_cli("report --url sqlite:" + db);
+    BOOST_TEST(text.out.find("settings: current, recommended, why") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(serve_runs_the_dashboard_with_the_database_page) {
+    cistern::test::temp_dir dir;
+    const auto db = planted_db(dir.path().string());
+    const std::string base = dir.path().string() + "/serve";
+    // in the background for 6 s; its exit code lands in serve.rc
+    const std::string cmd = std::string("( ") + CISTERN_CLI_PATH + " serve --url sqlite:" + db +
+                            " --listen 127.0.0.1:0 --duration 6 > " + base + ".out 2> " + base + ".err < /dev/null; echo $? > " + base +
+                            ".rc ) &";
+    BOOST_REQUIRE(std::system(cmd.c_str()) == 0);
+    int port = 0;
+    for (int i = 0; i < 100 && port == 0; ++i) {
+        const auto out = slurp(base + ".out");
+        const auto at = out.find("serving http://127.0.0.1:");
+        if (at != std::string::npos) port = std::atoi(out.c_str() + at + 25);
+        else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    BOOST_TEST_INFO(slurp(base + ".err"));
+    BOOST_REQUIRE(port > 0);
+    const auto page = http_request(port, "GET", "/database");
+    BOOST_TEST(page.rfind("HTTP/1.1 200", 0) == 0u);
+    BOOST_TEST(page.find("<!DOCTYPE html>") != std::string::npos);
+    BOOST_TEST(page.find("duplicate_index") != std::string::npos); // the planted duplicate, from the report collectors
+    BOOST_TEST(page.find("<script") == std::string::npos);
+    BOOST_TEST(http_request(port, "GET", "/healthz").rfind("HTTP/1.1 200", 0) == 0u);
+    const auto api = http_request(port, "GET", "/api/performance");
+    BOOST_TEST(api.rfind("HTTP/1.1 200", 0) == 0u);
+    BOOST_TEST(api.find("\"statements\"") != std::string::npos);
+    // no token configured: actions are refused
+    BOOST_TEST(http_request(port, "POST", "/api/performance").rfind("HTTP/1.1 403", 0) == 0u);
+    std::string rc;
+    for (int i = 0; i < 150 && rc.empty(); ++i) {
+        rc = slurp(base + ".rc");
+        if (rc.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    BOOST_TEST(std::atoi(rc.c_str()) == 1); // the last database report had a warning (the duplicate index)
 }

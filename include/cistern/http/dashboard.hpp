@@ -42,6 +42,8 @@ namespace cistern::http {
 ///    <action_token>` (403 when no token is configured, 401 without the right one);
 ///  - `GET /metrics` the Prometheus text (the attached monitor's prometheus_sink's latest
 ///    text, a copy; rendered from a snapshot if it has none);
+///  - `GET /database` a page the application provides (serve_database_page), e.g. the
+///    database inspections `cistern serve` refreshes;
 ///  - `GET /healthz` liveness (200 while serving); `GET /readyz` 200 when healthy or
 ///    degraded, 503 when unhealthy or when the monitor is gone.
 ///
@@ -181,6 +183,16 @@ public:
         };
         std::lock_guard lk(mu_);
         cache_ = std::move(h);
+    }
+
+    /// Serves `GET /database` from `page` (a complete HTML document, e.g. a
+    /// report::html_renderer over database inspections that the caller refreshes on its
+    /// own schedule); `page` is called on a server thread and must be cheap and thread-safe
+    /// (return a prepared copy). Until set, and when `page` returns nullopt, the route
+    /// answers 503. Replaces a previous page.
+    void serve_database_page(std::function<std::optional<std::string>()> page) {
+        std::lock_guard lk(mu_);
+        database_page_ = std::move(page);
     }
 
     /// The bound port (the one chosen when options.port was 0).
@@ -369,6 +381,18 @@ private:
         };
         server_.Get("/", html(true));
         server_.Get("/report", html(false));
+        server_.Get("/database", [this](const httplib::Request&, httplib::Response& res) {
+            std::function<std::optional<std::string>()> page;
+            {
+                std::lock_guard lk(mu_);
+                page = database_page_;
+            }
+            std::optional<std::string> doc;
+            if (page) doc = page();
+            if (!doc) return send_error(res, 503, "no database page yet");
+            res.set_header("Content-Security-Policy", page_csp);
+            res.set_content(*doc, "text/html; charset=utf-8");
+        });
         server_.Get("/api/performance", [this](const httplib::Request& req, httplib::Response& res) {
             auto window = std::chrono::nanoseconds::max();
             if (req.has_param("window")) {
@@ -453,6 +477,7 @@ private:
     std::optional<source> source_;
     std::optional<pool_hooks> pool_;
     std::optional<cache_hooks> cache_;
+    std::function<std::optional<std::string>()> database_page_;
     std::deque<nlohmann::json> actions_log_;
 
     std::mutex stop_mu_;

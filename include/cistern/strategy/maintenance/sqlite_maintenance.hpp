@@ -35,7 +35,9 @@ struct sqlite_stats {
 struct sqlite_maintenance_options {
     double vacuum_free_ratio = 0.2;      ///< VACUUM when at least this fraction of pages is free
     std::int64_t vacuum_min_free_pages = 256; ///< ... and at least this many pages are free
-    bool optimize = true;                ///< always add PRAGMA optimize (cheap; SQLite decides)
+    /// Add PRAGMA optimize when SQLite says it would do something (asked in its debug mode,
+    /// which changes nothing), so a plan without work stays empty.
+    bool optimize = true;
 };
 
 /// Reads SQLite's figures and proposes maintenance. Takes the connection per call.
@@ -69,7 +71,8 @@ public:
     }
 
     /// ANALYZE for indexed tables the planner has no statistics for; VACUUM (outside a
-    /// transaction) when the free-page thresholds are met; PRAGMA optimize when enabled.
+    /// transaction) when the free-page thresholds are met; PRAGMA optimize when enabled and
+    /// SQLite's debug mode lists work for it.
     template <StrategyConnection C>
     plan plan_for(C& c) const {
         const auto s = stats(c);
@@ -81,8 +84,15 @@ public:
             p.add_outside_transaction("VACUUM", std::to_string(s.freelist_count) + " of " + std::to_string(s.page_count) +
                                                     " pages are free (" + std::to_string(static_cast<int>(s.free_ratio() * 100)) +
                                                     "%): VACUUM rewrites the file and returns them to the OS");
-        if (o_.optimize)
-            p.add("PRAGMA optimize", "lets SQLite re-analyze tables whose statistics went stale (cheap when nothing is)");
+        if (o_.optimize) {
+            // Debug mode (mask bit 0x1) lists what PRAGMA optimize would run without running it;
+            // 0x10000 (SQLite 3.46+) looks at every table, not only those this connection used.
+            std::string would;
+            for (auto r : c.query("PRAGMA optimize(0x1ffff)"))
+                would += (would.empty() ? "" : "; ") + r.template get<std::string>(0);
+            if (!would.empty())
+                p.add("PRAGMA optimize", "SQLite would refresh stale statistics: " + would);
+        }
         return p;
     }
 
