@@ -15,10 +15,16 @@
 #include "../support/temp_dir.hpp"
 
 #include <chrono>
+#include <ostream>
 #include <string>
 
 using namespace std::chrono_literals;
 namespace ci = cistern::inspect;
+
+namespace cistern::inspect {
+inline std::ostream& boost_test_print_type(std::ostream& os, caching_reason r) { return os << to_string(r); }
+inline std::ostream& boost_test_print_type(std::ostream& os, availability a) { return os << to_string(a); }
+} // namespace cistern::inspect
 
 namespace {
 
@@ -120,7 +126,9 @@ BOOST_AUTO_TEST_CASE(constructed_snapshot_gets_ranked_advice_with_reasons) {
     BOOST_TEST(!row_of(tight, "SELECT * FROM products WHERE id = ?").recommend);
 
     // no rates at all: tables treated as never written, and a note says so
-    const auto blind = ci::caching_advice(s, std::nullopt, ci::caching_advice_options{.window = 100s});
+    ci::caching_advice_options plain;
+    plain.window = 100s;
+    const auto blind = ci::caching_advice(s, std::nullopt, plain);
     BOOST_TEST(row_of(blind, "SELECT count(*) FROM orders").recommend);
     bool noted = false;
     for (const auto& n : blind.notes) noted = noted || n.find("no table write rates") == 0;
@@ -130,7 +138,8 @@ BOOST_AUTO_TEST_CASE(constructed_snapshot_gets_ranked_advice_with_reasons) {
 BOOST_AUTO_TEST_CASE(bad_options_and_readings_are_rejected) {
     cistern::monitor_snapshot s;
     BOOST_CHECK_THROW(ci::caching_advice(s, std::nullopt, {}), cistern::config_error); // no window
-    ci::caching_advice_options o{.window = 10s};
+    ci::caching_advice_options o;
+    o.window = 10s;
     o.min_hit_ratio = 1.5;
     BOOST_CHECK_THROW(ci::caching_advice(s, std::nullopt, o), cistern::config_error);
     o.min_hit_ratio = 0.5;
