@@ -10,6 +10,7 @@
 #include <cistern/pool/policies.hpp>
 #include <cistern/pool/pool.hpp>
 
+#include "caching_advice_rows.hpp"
 #include "../support/eventually.hpp"
 #include "../support/postgres_server.hpp"
 
@@ -19,25 +20,13 @@
 
 using namespace std::chrono_literals;
 namespace ci = cistern::inspect;
-
-namespace cistern::inspect {
-inline std::ostream& boost_test_print_type(std::ostream& os, caching_reason r) { return os << to_string(r); }
-inline std::ostream& boost_test_print_type(std::ostream& os, availability a) { return os << to_string(a); }
-} // namespace cistern::inspect
+using cistern::test::advice_row;
 
 namespace {
 
 cistern::test::postgres_server& server() {
     static cistern::test::postgres_server s;
     return s;
-}
-
-const ci::caching_advice_row& row_of(const cistern::inspect::check_result<ci::caching_advice_row>& r, const std::string& sql) {
-    const std::string key = cistern::fingerprint(sql).text;
-    for (const auto& row : r.rows)
-        if (row.fingerprint == key) return row;
-    BOOST_FAIL("no advice row for " + key);
-    return r.rows.front();
 }
 
 std::uint64_t written(const ci::table_write_counters& c, const std::string& table) {
@@ -104,7 +93,7 @@ BOOST_AUTO_TEST_CASE(slow_read_of_a_quiet_table_is_recommended_the_constantly_wr
     o.distinct_entries[cistern::fingerprint(busy_read).text] = 1;
     const auto r = ci::caching_advice(snap, rates, o);
 
-    const auto& slow = row_of(r, slow_read);
+    const auto& slow = advice_row(r, slow_read);
     BOOST_TEST(slow.recommend, slow.reason_text);
     BOOST_TEST(slow.reason == ci::caching_reason::recommended);
     BOOST_TEST(slow.write_rate == 0.0);
@@ -113,13 +102,13 @@ BOOST_AUTO_TEST_CASE(slow_read_of_a_quiet_table_is_recommended_the_constantly_wr
     BOOST_TEST(slow.calls_per_second == 30.0 / rates.period_seconds, boost::test_tools::tolerance(1e-9));
     BOOST_TEST(slow.memory_bytes == o.estimated_row_bytes); // one entry of one row
 
-    const auto& busy = row_of(r, busy_read);
+    const auto& busy = advice_row(r, busy_read);
     BOOST_TEST(!busy.recommend);
     BOOST_TEST(busy.reason == ci::caching_reason::tables_change_too_often, busy.reason_text);
     BOOST_TEST(busy.write_rate == 3.0 * busy.calls_per_second, boost::test_tools::tolerance(1e-9));
     BOOST_TEST(busy.hit_ratio < 0.3); // three writes per call: h = r / (r + 3r + 1/TTL) < 1/4
     BOOST_TEST(busy.reason_text.find("written") != std::string::npos, busy.reason_text);
-    BOOST_TEST(row_of(r, "INSERT INTO advice_events (kind, at) VALUES ($1, $2)").reason == ci::caching_reason::not_a_read);
+    BOOST_TEST(advice_row(r, "INSERT INTO advice_events (kind, at) VALUES ($1, $2)").reason == ci::caching_reason::not_a_read);
     for (const auto& n : r.notes) BOOST_TEST_MESSAGE(n);
     BOOST_TEST_MESSAGE("slow: " << slow.reason_text);
     BOOST_TEST_MESSAGE("busy: " << busy.reason_text);

@@ -12,6 +12,7 @@
 #include <cistern/pool/policies.hpp>
 #include <cistern/pool/pool.hpp>
 
+#include "caching_advice_rows.hpp"
 #include "../support/temp_dir.hpp"
 
 #include <chrono>
@@ -20,11 +21,7 @@
 
 using namespace std::chrono_literals;
 namespace ci = cistern::inspect;
-
-namespace cistern::inspect {
-inline std::ostream& boost_test_print_type(std::ostream& os, caching_reason r) { return os << to_string(r); }
-inline std::ostream& boost_test_print_type(std::ostream& os, availability a) { return os << to_string(a); }
-} // namespace cistern::inspect
+using cistern::test::advice_row;
 
 namespace {
 
@@ -36,14 +33,6 @@ cistern::statement_summary statement(std::string fp, std::uint64_t calls, std::c
     s.total = mean * static_cast<std::int64_t>(calls);
     s.rows = rows;
     return s;
-}
-
-const ci::caching_advice_row& row_of(const cistern::inspect::check_result<ci::caching_advice_row>& r, const std::string& fp) {
-    const std::string key = cistern::fingerprint(fp).text;
-    for (const auto& row : r.rows)
-        if (row.fingerprint == key) return row;
-    BOOST_FAIL("no advice row for " + fp);
-    return r.rows.front();
 }
 
 } // namespace
@@ -74,7 +63,7 @@ BOOST_AUTO_TEST_CASE(constructed_snapshot_gets_ranked_advice_with_reasons) {
     const auto r = ci::caching_advice(s, rates, o);
     BOOST_REQUIRE_EQUAL(r.rows.size(), s.statements.size());
 
-    const auto& products = row_of(r, "SELECT * FROM products WHERE id = ?");
+    const auto& products = advice_row(r, "SELECT * FROM products WHERE id = ?");
     BOOST_TEST(products.recommend);
     BOOST_TEST(products.rank == 1u); // largest saving
     BOOST_TEST(products.reason == ci::caching_reason::recommended);
@@ -90,22 +79,22 @@ BOOST_AUTO_TEST_CASE(constructed_snapshot_gets_ranked_advice_with_reasons) {
     BOOST_TEST(products.result_bytes == 256u);
     BOOST_TEST(products.memory_bytes == 50u * 256u);
 
-    const auto& orders = row_of(r, "SELECT count(*) FROM orders");
+    const auto& orders = advice_row(r, "SELECT count(*) FROM orders");
     BOOST_TEST(!orders.recommend);
     BOOST_TEST(orders.reason == ci::caching_reason::tables_change_too_often);
     BOOST_TEST(orders.reason_text.find("written 200.00 times/s") != std::string::npos, orders.reason_text);
     BOOST_TEST(std::chrono::duration<double>(orders.ttl).count() == 1.0); // 1/200 s clamped to min_ttl
     BOOST_TEST(orders.hit_ratio < 0.5);
 
-    BOOST_TEST(row_of(r, "SELECT name FROM users").reason == ci::caching_reason::already_fast);
-    BOOST_TEST(row_of(r, "SELECT * FROM audit").reason == ci::caching_reason::too_few_calls);
-    BOOST_TEST(row_of(r, "SELECT * FROM products FOR UPDATE").reason == ci::caching_reason::locks_rows);
-    BOOST_TEST(row_of(r, "SELECT random() FROM products").reason == ci::caching_reason::volatile_result);
-    BOOST_TEST(row_of(r, "UPDATE orders SET n = n + ? WHERE id = ?").reason == ci::caching_reason::not_a_read);
-    const auto& sessions = row_of(r, "SELECT * FROM sessions WHERE token = ?");
+    BOOST_TEST(advice_row(r, "SELECT name FROM users").reason == ci::caching_reason::already_fast);
+    BOOST_TEST(advice_row(r, "SELECT * FROM audit").reason == ci::caching_reason::too_few_calls);
+    BOOST_TEST(advice_row(r, "SELECT * FROM products FOR UPDATE").reason == ci::caching_reason::locks_rows);
+    BOOST_TEST(advice_row(r, "SELECT random() FROM products").reason == ci::caching_reason::volatile_result);
+    BOOST_TEST(advice_row(r, "UPDATE orders SET n = n + ? WHERE id = ?").reason == ci::caching_reason::not_a_read);
+    const auto& sessions = advice_row(r, "SELECT * FROM sessions WHERE token = ?");
     BOOST_TEST(sessions.reason == ci::caching_reason::rarely_repeated, sessions.reason_text);
-    BOOST_TEST(row_of(r, "SELECT * FROM big_report").reason == ci::caching_reason::results_too_large);
-    BOOST_TEST(row_of(r, "SELECT * FROM mystery_view").reason == ci::caching_reason::unknown_write_rate);
+    BOOST_TEST(advice_row(r, "SELECT * FROM big_report").reason == ci::caching_reason::results_too_large);
+    BOOST_TEST(advice_row(r, "SELECT * FROM mystery_view").reason == ci::caching_reason::unknown_write_rate);
 
     // ranks are 1..n by saving
     for (std::size_t i = 0; i < r.rows.size(); ++i) {
@@ -122,14 +111,14 @@ BOOST_AUTO_TEST_CASE(constructed_snapshot_gets_ranked_advice_with_reasons) {
     // a budget smaller than the first recommendation: over_memory_budget
     o.memory_budget = 1000;
     const auto tight = ci::caching_advice(s, rates, o);
-    BOOST_TEST(row_of(tight, "SELECT * FROM products WHERE id = ?").reason == ci::caching_reason::over_memory_budget);
-    BOOST_TEST(!row_of(tight, "SELECT * FROM products WHERE id = ?").recommend);
+    BOOST_TEST(advice_row(tight, "SELECT * FROM products WHERE id = ?").reason == ci::caching_reason::over_memory_budget);
+    BOOST_TEST(!advice_row(tight, "SELECT * FROM products WHERE id = ?").recommend);
 
     // no rates at all: tables treated as never written, and a note says so
     ci::caching_advice_options plain;
     plain.window = 100s;
     const auto blind = ci::caching_advice(s, std::nullopt, plain);
-    BOOST_TEST(row_of(blind, "SELECT count(*) FROM orders").recommend);
+    BOOST_TEST(advice_row(blind, "SELECT count(*) FROM orders").recommend);
     bool noted = false;
     for (const auto& n : blind.notes) noted = noted || n.find("no table write rates") == 0;
     BOOST_TEST(noted);
@@ -207,7 +196,7 @@ BOOST_AUTO_TEST_CASE(sqlite_workload_slow_read_of_a_quiet_table_is_recommended_t
     o.min_calls_per_second = 0.1;
     const auto r = ci::caching_advice(snap, rates, o);
 
-    const auto& slow = row_of(r, slow_read);
+    const auto& slow = advice_row(r, slow_read);
     BOOST_TEST(slow.recommend, slow.reason_text);
     BOOST_TEST(slow.reason == ci::caching_reason::recommended);
     BOOST_TEST(slow.tables == std::vector<std::string>{"catalog"});
@@ -215,17 +204,17 @@ BOOST_AUTO_TEST_CASE(sqlite_workload_slow_read_of_a_quiet_table_is_recommended_t
     BOOST_TEST(slow.ttl == o.max_ttl);
     BOOST_TEST(slow.hit_ratio > 0.99);
     BOOST_TEST(slow.memory_bytes > 0u);
-    const auto& busy = row_of(r, busy_read);
+    const auto& busy = advice_row(r, busy_read);
     BOOST_TEST(!busy.recommend);
     BOOST_TEST(busy.reason == ci::caching_reason::tables_change_too_often, busy.reason_text);
     BOOST_TEST(busy.hit_ratio < 0.5);
     BOOST_TEST(busy.rank > slow.rank);
-    BOOST_TEST(row_of(r, "INSERT INTO events (kind, at) VALUES (?, ?)").reason == ci::caching_reason::not_a_read);
+    BOOST_TEST(advice_row(r, "INSERT INTO events (kind, at) VALUES (?, ?)").reason == ci::caching_reason::not_a_read);
 
     // the same with caller-supplied rates (e.g. counted by the application)
     ci::table_write_rates given;
     given.per_second = {{"catalog", 0.0}, {"events", static_cast<double>(inserted) / window}};
     const auto g = ci::caching_advice(snap, given, o);
-    BOOST_TEST(row_of(g, slow_read).recommend);
-    BOOST_TEST(row_of(g, busy_read).reason == ci::caching_reason::tables_change_too_often);
+    BOOST_TEST(advice_row(g, slow_read).recommend);
+    BOOST_TEST(advice_row(g, busy_read).reason == ci::caching_reason::tables_change_too_often);
 }
