@@ -166,9 +166,10 @@ inline double table_write_rates::rate_of(std::string_view table) const {
 /// in one). Two readings give table_write_rates::between().
 ///
 /// Limits, also added as a note: TRUNCATE is not counted; the counters include rolled-back
-/// writes; a backend reports its counts when its transaction ends and, when busy, at most
-/// once a second (PostgreSQL 15: PGSTAT_MIN_INTERVAL), so a reading lags the writes by up to
-/// about a second. Errors become `state` and a note, never an exception (except
+/// writes; a backend reports its counts after its transaction, at most once a second
+/// (PostgreSQL 15: PGSTAT_MIN_INTERVAL), and one that went idle sooner reports about 10 s
+/// later (PGSTAT_IDLE_INTERVAL), so a reading may lag the writes by about 10 s: take the
+/// readings well apart, or have the writing sessions call pg_stat_force_next_flush(). Errors become `state` and a note, never an exception (except
 /// std::bad_alloc).
 template <class C>
 table_write_counters read_postgres_table_writes(C& c, std::chrono::milliseconds statement_timeout = std::chrono::seconds(5)) {
@@ -182,7 +183,7 @@ table_write_counters read_postgres_table_writes(C& c, std::chrono::milliseconds 
     });
     r.taken = std::chrono::steady_clock::now();
     r.notes.push_back("pg_stat_user_tables: rows inserted + updated + deleted; TRUNCATE is not counted, rolled-back "
-                      "writes are, and a busy backend reports its counts at most once a second");
+                      "writes are, and a backend may report its counts up to about 10 s late");
     return r;
 }
 
