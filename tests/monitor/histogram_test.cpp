@@ -43,6 +43,53 @@ BOOST_AUTO_TEST_CASE(million_samples_percentiles_within_a_tenth_of_a_percent) {
     BOOST_TEST(h.min() == v.front());
 }
 
+BOOST_AUTO_TEST_CASE(one_read_gives_every_percentile_and_bucket_count) {
+    // read() computes in two passes what percentile()/count_at_or_below() computed one by
+    // one: compare it with the exact order statistics and counts of the recorded values,
+    // for percentiles in any order, more of them than one pass takes (16), and bounds
+    // below, inside and beyond the range.
+    std::mt19937_64 rng(7);
+    std::lognormal_distribution<double> dist(std::log(50'000.0), 1.5);
+    cistern::histogram h;
+    std::vector<std::uint64_t> v;
+    for (int i = 0; i < 200'000; ++i) {
+        const auto x = static_cast<std::uint64_t>(dist(rng)) + 1;
+        v.push_back(x);
+        h.record(static_cast<std::int64_t>(x));
+    }
+    std::sort(v.begin(), v.end());
+    std::vector<double> ps;
+    for (int i = 0; i < 20; ++i) ps.push_back(i % 2 ? 99.0 - i : 1.0 + 4.5 * i);
+    ps.push_back(100.0);
+    ps.push_back(0.0);
+    std::vector<std::uint64_t> got(ps.size());
+    const std::vector<std::uint64_t> bounds{0, 1, 1'000, 50'000, 1'000'000, 100'000'000, std::uint64_t{1} << 45};
+    std::vector<std::uint64_t> counts(bounds.size());
+    h.read(ps, got, bounds, counts);
+    for (std::size_t j = 0; j < ps.size(); ++j) {
+        BOOST_TEST_INFO("p" << ps[j]);
+        BOOST_TEST(got[j] == h.percentile(ps[j]));
+        check_within(got[j], exact_percentile(v, ps[j]), "read percentile");
+    }
+    for (std::size_t b = 0; b < bounds.size(); ++b) {
+        BOOST_TEST_INFO("bound " << bounds[b]);
+        BOOST_TEST(counts[b] == h.count_at_or_below(bounds[b]));
+        // whole buckets whose lowest value is <= the bound: within the bucket's width of the exact count
+        const auto exact = static_cast<std::uint64_t>(std::upper_bound(v.begin(), v.end(), bounds[b]) - v.begin());
+        const auto hi = static_cast<std::uint64_t>(
+            std::upper_bound(v.begin(), v.end(), cistern::histogram::highest_equivalent(bounds[b])) - v.begin());
+        BOOST_TEST(counts[b] >= exact);
+        BOOST_TEST(counts[b] <= hi);
+    }
+    cistern::histogram empty;
+    std::vector<std::uint64_t> zero(2, 7);
+    std::vector<std::uint64_t> none(1, 7);
+    empty.read(std::vector<double>{50.0, 99.0}, zero, std::vector<std::uint64_t>{1000}, none);
+    BOOST_TEST(zero[0] == 0u);
+    BOOST_TEST(zero[1] == 0u);
+    BOOST_TEST(none[0] == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(small_values_are_exact_and_buckets_are_contiguous) {
     for (std::uint64_t x = 0; x < 2048; ++x) {
         BOOST_TEST(cistern::histogram::value_at_index(cistern::histogram::index_of(x)) == x);

@@ -4,6 +4,7 @@
 /// fixed memory, lock-free recording, mergeable.
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include <cistern/monitor/detail/log_linear_buckets.hpp>
 
@@ -122,29 +124,59 @@ public:
     /// The value at percentile `p` (0..100): the highest value equivalent (same bucket) to
     /// the sample of rank ceil(p/100 * count) in sorted order, capped by max(). 0 when empty.
     std::uint64_t percentile(double p) const noexcept {
-        std::uint64_t n = 0;
-        for (std::size_t i = 0; i < counts_length; ++i) n += counts_[i].load(std::memory_order_relaxed);
-        if (n == 0) return 0;
-        p = std::clamp(p, 0.0, 100.0);
-        auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(n)));
-        rank = std::clamp<std::uint64_t>(rank, 1, n);
-        std::uint64_t seen = 0;
-        for (std::size_t i = 0; i < counts_length; ++i) {
-            seen += counts_[i].load(std::memory_order_relaxed);
-            if (seen >= rank) return std::min(highest_equivalent(value_at_index(i)), std::max(max(), value_at_index(i)));
-        }
-        return max();
+        std::uint64_t v = 0;
+        read(std::span<const double>(&p, 1), std::span<std::uint64_t>(&v, 1), {}, {});
+        return v;
     }
 
     /// How many recorded values are <= `v` (counting whole buckets whose highest
     /// equivalent value is <= v; used for Prometheus `le` buckets).
     std::uint64_t count_at_or_below(std::uint64_t v) const noexcept {
         std::uint64_t n = 0;
+        read({}, {}, std::span<const std::uint64_t>(&v, 1), std::span<std::uint64_t>(&n, 1));
+        return n;
+    }
+
+    /// percentile() of each of `ps` into `values`, and count_at_or_below() of each of
+    /// `bounds` (ascending) into `counts`, in two passes over the counters however many
+    /// are asked (a snapshot of many statements reads each histogram once, not once per
+    /// figure). `ps` may be in any order; `values`/`counts` have the sizes of `ps`/`bounds`.
+    void read(std::span<const double> ps, std::span<std::uint64_t> values, std::span<const std::uint64_t> bounds,
+              std::span<std::uint64_t> counts) const noexcept {
+        std::uint64_t n = 0;
+        std::size_t b = 0;
         for (std::size_t i = 0; i < counts_length; ++i) {
-            if (value_at_index(i) > v) break;
+            const std::uint64_t lo = value_at_index(i);
+            for (; b < bounds.size() && bounds[b] < lo; ++b) counts[b] = n;
             n += counts_[i].load(std::memory_order_relaxed);
         }
-        return n;
+        for (; b < bounds.size(); ++b) counts[b] = n;
+        if (ps.empty()) return;
+        std::fill(values.begin(), values.end(), 0);
+        if (n == 0) return;
+        constexpr std::size_t most = 16; // more percentiles per call than anyone asks: the rest read again
+        const std::size_t k = std::min(ps.size(), most);
+        std::array<std::uint64_t, most> rank{};
+        std::array<bool, most> done{};
+        for (std::size_t j = 0; j < k; ++j) {
+            const double p = std::clamp(ps[j], 0.0, 100.0);
+            rank[j] = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(n))), 1, n);
+            values[j] = max(); // when counters moved under us and no rank is reached
+        }
+        std::size_t left = k;
+        std::uint64_t seen = 0;
+        for (std::size_t i = 0; i < counts_length && left > 0; ++i) {
+            const std::uint64_t c = counts_[i].load(std::memory_order_relaxed);
+            if (c == 0) continue;
+            seen += c;
+            for (std::size_t j = 0; j < k; ++j) {
+                if (done[j] || seen < rank[j]) continue;
+                values[j] = std::min(highest_equivalent(value_at_index(i)), std::max(max(), value_at_index(i)));
+                done[j] = true;
+                --left;
+            }
+        }
+        if (ps.size() > most) read(ps.subspan(most), values.subspan(most), {}, {});
     }
 
     /// The value of counter `i` (0 .. counts_length-1), e.g. to convert to a coarser layout.

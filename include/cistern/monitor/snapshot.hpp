@@ -41,17 +41,25 @@ struct latency_summary {
         using ns = std::chrono::nanoseconds;
         s.sum = ns(static_cast<std::int64_t>(h.sum()));
         s.mean = ns(static_cast<std::int64_t>(h.mean()));
-        s.p50 = ns(static_cast<std::int64_t>(h.percentile(50)));
-        s.p90 = ns(static_cast<std::int64_t>(h.percentile(90)));
-        s.p95 = ns(static_cast<std::int64_t>(h.percentile(95)));
-        s.p99 = ns(static_cast<std::int64_t>(h.percentile(99)));
-        s.p999 = ns(static_cast<std::int64_t>(h.percentile(99.9)));
+        static constexpr std::array<double, 5> ps{50, 90, 95, 99, 99.9};
+        static const auto bounds = [] {
+            std::array<std::uint64_t, latency_bucket_bounds.size()> b{};
+            for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint64_t>(latency_bucket_bounds[i] * 1e9);
+            return b;
+        }();
+        std::array<std::uint64_t, ps.size()> pv{};
+        std::array<std::uint64_t, latency_bucket_bounds.size()> at{};
+        h.read(ps, pv, bounds, at); // one read of the counters for every figure
+        s.p50 = ns(static_cast<std::int64_t>(pv[0]));
+        s.p90 = ns(static_cast<std::int64_t>(pv[1]));
+        s.p95 = ns(static_cast<std::int64_t>(pv[2]));
+        s.p99 = ns(static_cast<std::int64_t>(pv[3]));
+        s.p999 = ns(static_cast<std::int64_t>(pv[4]));
         s.max = ns(static_cast<std::int64_t>(h.max()));
         std::uint64_t prev = 0;
-        for (std::size_t i = 0; i < latency_bucket_bounds.size(); ++i) {
-            const auto v = static_cast<std::uint64_t>(latency_bucket_bounds[i] * 1e9);
+        for (std::size_t i = 0; i < at.size(); ++i) {
             // counters are read while others record: keep the series cumulative
-            prev = std::max(prev, std::min(h.count_at_or_below(v), s.count));
+            prev = std::max(prev, std::min(at[i], s.count));
             s.buckets[i] = prev;
         }
         if (s.count < prev) s.count = prev;
