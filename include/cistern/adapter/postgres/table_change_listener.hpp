@@ -6,6 +6,7 @@
 /// results of those tables.
 
 #include <cistern/adapter/postgres/connection.hpp>
+#include <cistern/adapter/postgres/detail/quote.hpp>
 #include <cistern/adapter/postgres/factory.hpp>
 #include <cistern/detail/listener_thread.hpp>
 #include <cistern/error.hpp>
@@ -28,7 +29,7 @@ namespace cistern::postgres {
 /// Settings of a table_change_listener.
 struct table_change_listener_options {
     /// The channel to LISTEN on (the triggers' first argument); a PostgreSQL identifier,
-    /// at most 63 bytes.
+    /// 1 to 63 bytes without NUL.
     std::string channel = "cistern_table_changes";
     /// A ping (`SELECT 1`, bounded by the factory's options::ping_timeout) after this long
     /// without traffic, so that a server that went away is noticed within about
@@ -42,6 +43,7 @@ struct table_change_listener_options {
         if (channel.empty() || channel.size() > 63)
             throw config_error("postgres::table_change_listener_options::channel", "\"" + channel + "\"",
                                "must be 1 to 63 bytes (a PostgreSQL identifier)");
+        detail::reject_nul("postgres::table_change_listener_options::channel", channel);
         if (ping_interval.count() <= 0)
             throw config_error("postgres::table_change_listener_options::ping_interval",
                                std::to_string(ping_interval.count()) + "ms", "must be positive");
@@ -108,7 +110,7 @@ private:
 
     void session(cistern::detail::listener_thread& t) {
         connection c = factory_.create();
-        c.execute("LISTEN " + quote_identifier(opts_.channel));
+        c.execute("LISTEN " + detail::quote_identifier(c.native(), opts_.channel));
         t.started_listening(); // gap: anything before this moment is unknown
         listen(c, t);
     }
@@ -152,12 +154,6 @@ private:
             handlers_.gap();
         } catch (...) {
         }
-    }
-
-    static std::string quote_identifier(std::string_view s) {
-        std::string q = "\"";
-        for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-        return q + "\"";
     }
 
     void set_error(std::string e) {
