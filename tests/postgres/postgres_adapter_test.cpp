@@ -4,7 +4,7 @@
 #include <cistern/adapter/postgres/detail/quote.hpp>
 #include <cistern/adapter/postgres/factory.hpp>
 
-#include "support/postgres_server.hpp"
+#include "support/postgres_session.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -15,10 +15,7 @@
 using namespace std::chrono_literals;
 
 namespace {
-cistern::test::postgres_server& server() {
-    static cistern::test::postgres_server s;
-    return s;
-}
+constexpr auto& server = cistern::test::shared_postgres_server;
 
 // Tests that stop, restart or reconfigure the throwaway server, or that need its roles'
 // passwords, cannot run against CISTERN_TEST_PG_URL: Boost.Test skips them and says why.

@@ -6,7 +6,7 @@
 #include <cistern/strategy/invalidation/postgres_notify_triggers.hpp>
 
 #include "support/eventually.hpp"
-#include "support/postgres_server.hpp"
+#include "support/postgres_session.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -19,10 +19,7 @@
 using namespace std::chrono_literals;
 
 namespace {
-cistern::test::postgres_server& server() {
-    static cistern::test::postgres_server s;
-    return s;
-}
+constexpr auto& server = cistern::test::shared_postgres_server;
 
 // What the listener reported, for the test thread to wait on.
 struct heard {

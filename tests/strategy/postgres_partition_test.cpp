@@ -13,7 +13,7 @@
 #include <cistern/strategy/partition/postgres_range_by_id.hpp>
 #include <cistern/strategy/partition/postgres_range_by_time.hpp>
 
-#include <support/postgres_server.hpp>
+#include <support/postgres_session.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -26,19 +26,9 @@ using namespace std::chrono;
 using pg_connection = cistern::postgres::connection;
 
 namespace {
-cistern::test::postgres_server& server() {
-    static cistern::test::postgres_server s;
-    return s;
-}
+constexpr auto& server = cistern::test::shared_postgres_server;
 const std::string schema = "cistern_partition_test";
-pg_connection connect() {
-    auto c = cistern::postgres::factory(server().conninfo()).create();
-    c.execute("SET client_min_messages = warning");
-    c.execute("DROP SCHEMA IF EXISTS cistern_partition_test CASCADE");
-    c.execute("CREATE SCHEMA cistern_partition_test");
-    c.execute("SET search_path = cistern_partition_test, public");
-    return c;
-}
+pg_connection connect() { return cistern::test::fresh_schema(schema); }
 sys_seconds at(int y, unsigned m, unsigned d, int h = 0) { return sys_seconds{sys_days{year{y} / month{m} / day{d}}} + hours{h}; }
 std::int64_t count(pg_connection& c, const std::string& sql) { return c.query(sql).scalar<std::int64_t>(); }
 sp::range_by_time_options events(const std::string& table = "events") {
