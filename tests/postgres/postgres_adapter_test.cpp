@@ -1,21 +1,21 @@
 #define BOOST_TEST_MODULE cistern PostgreSQL adapter
 #include <boost/test/unit_test.hpp>
 
+#include <cistern/adapter/postgres/detail/quote.hpp>
 #include <cistern/adapter/postgres/factory.hpp>
 
-#include "support/postgres_server.hpp"
+#include "support/postgres_session.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 using namespace std::chrono_literals;
 
 namespace {
-cistern::test::postgres_server& server() {
-    static cistern::test::postgres_server s;
-    return s;
-}
+constexpr auto& server = cistern::test::shared_postgres_server;
 
 // Tests that stop, restart or reconfigure the throwaway server, or that need its roles'
 // passwords, cannot run against CISTERN_TEST_PG_URL: Boost.Test skips them and says why.
@@ -194,4 +194,35 @@ BOOST_AUTO_TEST_CASE(bad_options_name_the_field) {
     } catch (const cistern::config_error& e) {
         BOOST_TEST(e.field() == "postgres::options::ping_timeout");
     }
+}
+
+BOOST_AUTO_TEST_CASE(identifiers_and_literals_are_quoted_to_mean_exactly_what_was_given) {
+    using cistern::postgres::detail::quote_identifier;
+    using cistern::postgres::detail::quote_literal;
+    auto c = cistern::postgres::factory(server().conninfo()).create();
+    PGconn* pg = c.native();
+    BOOST_TEST(quote_identifier(pg, "users") == "\"users\"");
+    BOOST_TEST(quote_identifier(pg, "say \"hi\"") == "\"say \"\"hi\"\"\"");
+    BOOST_TEST(quote_literal(pg, "it's") == "'it''s'");
+    c.execute_script("DROP SCHEMA IF EXISTS cistern_quote_test CASCADE; CREATE SCHEMA cistern_quote_test");
+    // Embedded quotes, upper case (not folded: "Users" and users are two tables), reserved
+    // words, UTF-8, and a name of exactly 63 bytes (the longest PostgreSQL keeps uncut).
+    const std::vector<std::string> names{"say \"hi\"", "Users", "users", "select", "table", "t\u00e4ble",
+                                         std::string(62, 'n') + "N"};
+    for (const auto& n : names) {
+        c.execute("CREATE TABLE cistern_quote_test." + quote_identifier(pg, n) + " (v text)");
+        c.execute("INSERT INTO cistern_quote_test." + quote_identifier(pg, n) + " VALUES (" + quote_literal(pg, n) + ")");
+        BOOST_TEST(c.query("SELECT v FROM cistern_quote_test." + quote_identifier(pg, n)).scalar<std::string>() == n);
+        BOOST_TEST(c.query("SELECT count(*) FROM pg_class k JOIN pg_namespace s ON s.oid = k.relnamespace "
+                           "WHERE s.nspname = 'cistern_quote_test' AND k.relname = $1", n)
+                       .scalar<std::int64_t>() == 1);
+    }
+    // Literals round-trip as given, backslashes included (PQescapeLiteral writes E'...').
+    for (const std::string t : {"it's", "back\\slash \\' both", "", "\u00fcml\u00e4ut", "$1 -- not a comment"})
+        BOOST_TEST(c.query("SELECT " + quote_literal(pg, t)).scalar<std::string>() == t);
+    // libpq stops at a NUL: such input is refused, not cut short.
+    BOOST_CHECK_THROW(quote_identifier(pg, std::string("us\0ers", 6)), cistern::config_error);
+    BOOST_CHECK_THROW(quote_literal(pg, std::string("x\0; DROP TABLE users", 21)), cistern::config_error);
+    BOOST_CHECK_THROW(quote_identifier(pg, ""), cistern::config_error);
+    c.execute("DROP SCHEMA cistern_quote_test CASCADE");
 }

@@ -6,15 +6,12 @@
 #include <cistern/monitor/monitor.hpp>
 #include <cistern/monitor/sinks/prometheus_sink.hpp>
 
-#include "support/postgres_server.hpp"
+#include "support/postgres_session.hpp"
 
 #include <string>
 
 namespace {
-cistern::test::postgres_server& server() {
-    static cistern::test::postgres_server s;
-    return s;
-}
+constexpr auto& server = cistern::test::shared_postgres_server;
 const cistern::health_finding* find_rule(const cistern::health_report& h, const std::string& rule) {
     for (const auto& f : h.findings)
         if (f.rule == rule) return &f;

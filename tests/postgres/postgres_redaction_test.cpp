@@ -9,7 +9,7 @@
 #include <cistern/monitor/sinks/prometheus_sink.hpp>
 #include <cistern/pool/pool.hpp>
 
-#include "support/postgres_server.hpp"
+#include "support/postgres_session.hpp"
 #include "support/temp_dir.hpp"
 
 #include <sys/stat.h>
@@ -33,10 +33,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-cistern::test::postgres_server& server() {
-    static cistern::test::postgres_server s;
-    return s;
-}
+constexpr auto& server = cistern::test::shared_postgres_server;
 boost::test_tools::assertion_result owns_server(boost::unit_test::test_unit_id) {
     boost::test_tools::assertion_result r(server().can_control());
     r.message() << "skipped: CISTERN_TEST_PG_URL is set, and this test needs the throwaway server's port";

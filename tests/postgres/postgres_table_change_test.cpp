@@ -6,7 +6,7 @@
 #include <cistern/strategy/invalidation/postgres_notify_triggers.hpp>
 
 #include "support/eventually.hpp"
-#include "support/postgres_server.hpp"
+#include "support/postgres_session.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -19,10 +19,7 @@
 using namespace std::chrono_literals;
 
 namespace {
-cistern::test::postgres_server& server() {
-    static cistern::test::postgres_server s;
-    return s;
-}
+constexpr auto& server = cistern::test::shared_postgres_server;
 
 // What the listener reported, for the test thread to wait on.
 struct heard {
@@ -148,6 +145,23 @@ BOOST_AUTO_TEST_CASE(bad_options_are_refused) {
                       cistern::config_error);
     BOOST_CHECK_THROW(cistern::postgres::table_change_listener(cistern::postgres::factory(server().conninfo()), {}, {}),
                       cistern::config_error);
+    o.channel = std::string("chan\0nel", 8); // libpq would cut it at the NUL
+    BOOST_CHECK_THROW(cistern::postgres::table_change_listener(cistern::postgres::factory(server().conninfo()), h.handlers(), o),
+                      cistern::config_error);
+}
+
+BOOST_AUTO_TEST_CASE(a_channel_with_quotes_and_upper_case_is_listened_to_as_written) {
+    auto o = fast();
+    o.channel = "Odd \"Chan\"";
+    heard h;
+    cistern::postgres::table_change_listener l(cistern::postgres::factory(server().conninfo()), h.handlers(), o);
+    BOOST_TEST_REQUIRE(cistern::test::eventually([&] { return l.listening(); }));
+    auto c = cistern::postgres::factory(server().conninfo()).create();
+    c.execute("SELECT pg_notify('odd \"chan\"', 'public.folded')"); // another channel: not heard
+    c.execute("SELECT pg_notify($1, 'public.exact')", o.channel);
+    BOOST_TEST(h.wait_for("public.exact"));
+    const auto got = h.take();
+    BOOST_TEST((std::find(got.begin(), got.end(), "public.folded") == got.end()));
 }
 
 BOOST_AUTO_TEST_CASE(staleness_bound_commit_to_callback) {

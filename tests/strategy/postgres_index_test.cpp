@@ -12,7 +12,7 @@
 #include <cistern/strategy/index/postgres_unused.hpp>
 #include <cistern/strategy/index/workload.hpp>
 
-#include <support/postgres_server.hpp>
+#include <support/postgres_session.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -29,24 +29,11 @@ using namespace std::chrono_literals;
 static_assert(sd::check_index_strategy<si::postgres_missing_from_workload, pg_connection>());
 
 namespace {
-cistern::test::postgres_server& server() {
-    static cistern::test::postgres_server s;
-    return s;
-}
+constexpr auto& server = cistern::test::shared_postgres_server;
 const std::string schema = "cistern_index_test";
-pg_connection open_session() {
-    auto c = cistern::postgres::factory(server().conninfo()).create();
-    c.execute("SET client_min_messages = warning");
-    c.execute("SET search_path = cistern_index_test, public");
-    return c;
-}
+pg_connection open_session() { return cistern::test::session_in(schema); }
 // Every test starts from an empty schema of its own.
-pg_connection connect() {
-    auto c = open_session();
-    c.execute("DROP SCHEMA IF EXISTS cistern_index_test CASCADE");
-    c.execute("CREATE SCHEMA cistern_index_test");
-    return c;
-}
+pg_connection connect() { return cistern::test::fresh_schema(schema); }
 std::int64_t count(pg_connection& c, const std::string& sql) { return c.query(sql).scalar<std::int64_t>(); }
 void make_orders(pg_connection& c) {
     c.execute("CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, "

@@ -6,13 +6,14 @@
 // partitioning a table that holds rows, and retention by key for range_by_id.
 
 #include <cistern/adapter/postgres/connection.hpp>
+#include <cistern/adapter/postgres/detail/quote.hpp>
 #include <cistern/adapter/postgres/factory.hpp>
 #include <cistern/strategy/detail/postgres_identifier.hpp>
 #include <cistern/strategy/detail/quote.hpp>
 #include <cistern/strategy/partition/postgres_range_by_id.hpp>
 #include <cistern/strategy/partition/postgres_range_by_time.hpp>
 
-#include <support/postgres_server.hpp>
+#include <support/postgres_session.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -25,26 +26,11 @@ using namespace std::chrono;
 using pg_connection = cistern::postgres::connection;
 
 namespace {
-cistern::test::postgres_server& server() {
-    static cistern::test::postgres_server s;
-    return s;
-}
+constexpr auto& server = cistern::test::shared_postgres_server;
 const std::string schema = "cistern_partition_test";
-pg_connection connect() {
-    auto c = cistern::postgres::factory(server().conninfo()).create();
-    c.execute("SET client_min_messages = warning");
-    c.execute("DROP SCHEMA IF EXISTS cistern_partition_test CASCADE");
-    c.execute("CREATE SCHEMA cistern_partition_test");
-    c.execute("SET search_path = cistern_partition_test, public");
-    return c;
-}
+pg_connection connect() { return cistern::test::fresh_schema(schema); }
 sys_seconds at(int y, unsigned m, unsigned d, int h = 0) { return sys_seconds{sys_days{year{y} / month{m} / day{d}}} + hours{h}; }
 std::int64_t count(pg_connection& c, const std::string& sql) { return c.query(sql).scalar<std::int64_t>(); }
-std::string quoted(const std::string& name) {
-    std::string out = "\"";
-    for (char ch : name) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return out + "\"";
-}
 sp::range_by_time_options events(const std::string& table = "events") {
     sp::range_by_time_options o;
     o.schema = schema;
@@ -87,7 +73,7 @@ void exercise_long_name(pg_connection& c, const std::string& table) {
     o.premake = 11;
     sp::range_by_time s(o);
     s.create(c, at(2024, 1, 10)).apply(c);
-    fill_2024_daily(c, quoted(table));
+    fill_2024_daily(c, cistern::postgres::detail::quote_identifier(c.native(), table));
     const auto parts = s.analyze(c);
     BOOST_REQUIRE_EQUAL(parts.size(), 13u); // 12 months + default
     std::set<std::string> names;
@@ -98,7 +84,7 @@ void exercise_long_name(pg_connection& c, const std::string& table) {
         if (!p.is_default) BOOST_TEST(p.rows >= 28);
     }
     BOOST_TEST(names.size() == 13u);
-    BOOST_TEST(count(c, "SELECT count(*) FROM " + quoted(table)) == 366);
+    BOOST_TEST(count(c, "SELECT count(*) FROM " + cistern::postgres::detail::quote_identifier(c.native(), table)) == 366);
     BOOST_TEST(s.partition_name(sys_days{2024y / March / 1}).size() <= 63u);
     // The parent's two indexes got names of their own (indexes share the schema's namespace).
     BOOST_TEST(count(c, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'cistern_partition_test' AND tablename = " +

@@ -10,7 +10,7 @@
 #include <cistern/strategy/query_rules/analyzer.hpp>
 #include <cistern/strategy/query_rules/postgres_context.hpp>
 
-#include <support/postgres_server.hpp>
+#include <support/postgres_session.hpp>
 
 #include <algorithm>
 #include <string>
@@ -19,16 +19,8 @@ namespace qr = cistern::strategy::query_rules;
 using pg_connection = cistern::postgres::connection;
 
 namespace {
-cistern::test::postgres_server& server() {
-    static cistern::test::postgres_server s;
-    return s;
-}
 pg_connection connect() {
-    auto c = cistern::postgres::factory(server().conninfo()).create();
-    c.execute("SET client_min_messages = warning");
-    c.execute("DROP SCHEMA IF EXISTS cistern_rules_test CASCADE");
-    c.execute("CREATE SCHEMA cistern_rules_test");
-    c.execute("SET search_path = cistern_rules_test, public");
+    auto c = cistern::test::fresh_schema("cistern_rules_test");
     c.execute("CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int NOT NULL, created_at timestamptz NOT NULL, note text)");
     c.execute("INSERT INTO orders SELECT i, i % 5000, timestamptz '2024-01-01 00:00:00+00' + i * interval '1 minute', 'n' "
               "FROM generate_series(1, 50000) AS i");

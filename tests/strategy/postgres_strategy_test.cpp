@@ -17,7 +17,7 @@
 #include <cistern/strategy/query_rules/analyzer.hpp>
 #include <cistern/strategy/query_rules/postgres_context.hpp>
 
-#include <support/postgres_server.hpp>
+#include <support/postgres_session.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -37,20 +37,9 @@ static_assert(sd::check_index_strategy<si::postgres_unused, pg_connection>());
 static_assert(sd::check_index_strategy<si::postgres_duplicate, pg_connection>());
 
 namespace {
-cistern::test::postgres_server& server() {
-    static cistern::test::postgres_server s;
-    return s;
-}
 // Every test starts from an empty schema of its own (never touches public).
 const std::string schema = "cistern_strategy_test";
-pg_connection connect() {
-    auto c = cistern::postgres::factory(server().conninfo()).create();
-    c.execute("SET client_min_messages = warning");
-    c.execute("DROP SCHEMA IF EXISTS cistern_strategy_test CASCADE");
-    c.execute("CREATE SCHEMA cistern_strategy_test");
-    c.execute("SET search_path = cistern_strategy_test, public");
-    return c;
-}
+pg_connection connect() { return cistern::test::fresh_schema(schema); }
 sys_seconds at(int y, unsigned m, unsigned d, int h = 0) { return sys_seconds{sys_days{year{y} / month{m} / day{d}}} + hours{h}; }
 std::int64_t count(pg_connection& c, const std::string& sql) { return c.query(sql).scalar<std::int64_t>(); }
 

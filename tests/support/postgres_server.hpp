@@ -13,10 +13,12 @@
 // and start()/stop()/restart()/psql()/conninfo_with_password() throw std::logic_error:
 // skip such tests with a Boost.Test precondition on can_control() that says why.
 //
-// Use: one server per test process, created on first use and destroyed at exit, e.g.
+// Use: one server per test process, created on first use and destroyed at exit:
+// shared_postgres_server() in postgres_session.hpp (with sessions in a schema of the test's
+// own), or for other settings
 //
 //     cistern::test::postgres_server& server() {
-//         static cistern::test::postgres_server s;   // or s(20) for max_connections = 20
+//         static cistern::test::postgres_server s(20);   // max_connections = 20
 //         return s;
 //     }
 //

@@ -6,13 +6,12 @@
 /// results of those tables.
 
 #include <cistern/adapter/postgres/connection.hpp>
+#include <cistern/adapter/postgres/detail/quote.hpp>
 #include <cistern/adapter/postgres/factory.hpp>
+#include <cistern/detail/listener_thread.hpp>
 #include <cistern/error.hpp>
 
 #include <libpq-fe.h>
-#include <poll.h>
-#include <unistd.h>
-#include <fcntl.h>
 
 #include <atomic>
 #include <chrono>
@@ -20,9 +19,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 namespace cistern::postgres {
@@ -30,7 +29,7 @@ namespace cistern::postgres {
 /// Settings of a table_change_listener.
 struct table_change_listener_options {
     /// The channel to LISTEN on (the triggers' first argument); a PostgreSQL identifier,
-    /// at most 63 bytes.
+    /// 1 to 63 bytes without NUL.
     std::string channel = "cistern_table_changes";
     /// A ping (`SELECT 1`, bounded by the factory's options::ping_timeout) after this long
     /// without traffic, so that a server that went away is noticed within about
@@ -44,6 +43,7 @@ struct table_change_listener_options {
         if (channel.empty() || channel.size() > 63)
             throw config_error("postgres::table_change_listener_options::channel", "\"" + channel + "\"",
                                "must be 1 to 63 bytes (a PostgreSQL identifier)");
+        detail::reject_nul("postgres::table_change_listener_options::channel", channel);
         if (ping_interval.count() <= 0)
             throw config_error("postgres::table_change_listener_options::ping_interval",
                                std::to_string(ping_interval.count()) + "ms", "must be positive");
@@ -80,24 +80,19 @@ public:
         opts_.validate();
         if (!handlers_.changed)
             throw config_error("postgres::table_change_handlers::changed", "empty", "needs a callable");
-        if (::pipe2(wake_, O_NONBLOCK | O_CLOEXEC) != 0) throw error("postgres: table_change_listener: pipe2 failed");
-        thread_ = std::thread([this] { run(); });
+        thread_.emplace(cistern::detail::listener_thread::hooks{[this](cistern::detail::listener_thread& t) { session(t); },
+                                                                [this](bool) { gap(); },
+                                                                [this](std::string e) { set_error(std::move(e)); }},
+                        opts_.reconnect_delay);
     }
     table_change_listener(const table_change_listener&) = delete;
     table_change_listener& operator=(const table_change_listener&) = delete;
     /// Stops listening and joins the thread (within about the factory's connect or ping
     /// timeout if a connection attempt is in progress).
-    ~table_change_listener() {
-        stop_.store(true);
-        const char b = 1;
-        [[maybe_unused]] auto n = ::write(wake_[1], &b, 1);
-        thread_.join();
-        ::close(wake_[0]);
-        ::close(wake_[1]);
-    }
+    ~table_change_listener() = default;
 
     /// True while LISTEN is in effect on a live connection.
-    bool listening() const noexcept { return listening_.load(); }
+    bool listening() const noexcept { return thread_->listening(); }
     /// Notifications received so far.
     std::uint64_t notifications() const noexcept { return notifications_.load(std::memory_order_relaxed); }
     /// Times `gap` was called so far.
@@ -113,29 +108,17 @@ public:
 private:
     using clock = std::chrono::steady_clock;
 
-    void run() {
-        while (!stop_.load()) {
-            try {
-                connection c = factory_.create();
-                c.execute("LISTEN " + quote_identifier(opts_.channel));
-                listening_.store(true);
-                set_error({});
-                gap(); // anything before this moment is unknown
-                listen(c);
-            } catch (const std::exception& e) {
-                set_error(e.what());
-            }
-            if (listening_.exchange(false)) gap();
-            if (stop_.load()) break;
-            wait_readable(-1, opts_.reconnect_delay);
-        }
-        listening_.store(false);
+    void session(cistern::detail::listener_thread& t) {
+        connection c = factory_.create();
+        c.execute("LISTEN " + detail::quote_identifier(c.native(), opts_.channel));
+        t.started_listening(); // gap: anything before this moment is unknown
+        listen(c, t);
     }
 
-    void listen(connection& c) {
+    void listen(connection& c, const cistern::detail::listener_thread& t) {
         PGconn* pg = c.native();
         auto next_ping = clock::now() + opts_.ping_interval;
-        while (!stop_.load()) {
+        while (!t.stop_requested()) {
             drain(pg);
             const auto now = clock::now();
             if (now >= next_ping) {
@@ -145,7 +128,7 @@ private:
                 continue;
             }
             const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_ping - now) + std::chrono::milliseconds(1);
-            if (wait_readable(PQsocket(pg), wait)) {
+            if (t.wait_readable(PQsocket(pg), wait)) {
                 if (!PQconsumeInput(pg))
                     throw query_error(std::string("postgres: table_change_listener: connection lost: ") + PQerrorMessage(pg));
                 next_ping = clock::now() + opts_.ping_interval; // traffic: the server is there
@@ -173,20 +156,6 @@ private:
         }
     }
 
-    // Waits up to `d` for `fd` to be readable or for stop; true when fd is readable.
-    bool wait_readable(int fd, std::chrono::milliseconds d) {
-        pollfd p[2] = {{wake_[0], POLLIN, 0}, {fd, POLLIN, 0}};
-        const int n = ::poll(p, fd >= 0 ? 2 : 1, static_cast<int>(std::min<std::int64_t>(d.count(), 60'000)));
-        if (n <= 0) return false;
-        return fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR));
-    }
-
-    static std::string quote_identifier(std::string_view s) {
-        std::string q = "\"";
-        for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-        return q + "\"";
-    }
-
     void set_error(std::string e) {
         std::lock_guard lk(mu_);
         last_error_ = std::move(e);
@@ -195,12 +164,10 @@ private:
     factory factory_;
     table_change_handlers handlers_;
     table_change_listener_options opts_;
-    int wake_[2] = {-1, -1};
-    std::atomic<bool> stop_{false}, listening_{false};
     std::atomic<std::uint64_t> notifications_{0}, gaps_{0};
     mutable std::mutex mu_;
     std::string last_error_;
-    std::thread thread_; // last: starts after every member above exists
+    std::optional<cistern::detail::listener_thread> thread_; // last: stopped and joined first
 };
 
 } // namespace cistern::postgres

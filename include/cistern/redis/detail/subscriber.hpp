@@ -2,6 +2,7 @@
 /// \file
 /// The tier's invalidation subscriber: a dedicated connection and thread.
 
+#include <cistern/detail/listener_thread.hpp>
 #include <cistern/error.hpp>
 #include <cistern/redis/connection.hpp>
 #include <cistern/redis/detail/tier_state.hpp>
@@ -9,16 +10,14 @@
 
 #include <hiredis/hiredis.h>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <memory>
-#include <optional>
+#include <mutex>
+#include <set>
 #include <string>
-#include <thread>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace cistern::redis::detail {
 
@@ -60,66 +59,39 @@ inline void flush_pending(tier_state& st, connection& c, const std::string& chan
 class subscriber {
 public:
     subscriber(factory f, std::shared_ptr<tier_state> st, std::string channel)
-        : factory_(std::move(f)), st_(std::move(st)), channel_(std::move(channel)) {
-        if (::pipe2(wake_, O_NONBLOCK | O_CLOEXEC) != 0) throw error("redis: subscriber: pipe2 failed");
-        thread_ = std::thread([this] { run(); });
-    }
-    subscriber(const subscriber&) = delete;
-    subscriber& operator=(const subscriber&) = delete;
-    ~subscriber() {
-        stop_.store(true);
-        const char b = 1;
-        [[maybe_unused]] auto n = ::write(wake_[1], &b, 1);
-        thread_.join();
-        ::close(wake_[0]);
-        ::close(wake_[1]);
-    }
+        : factory_(std::move(f)), st_(std::move(st)), channel_(std::move(channel)),
+          thread_({[this](cistern::detail::listener_thread& t) { session(t); },
+                   [this](bool listening) {
+                       st_->subscribed.store(listening);
+                       if (listening) bump(st_->stats.subscriptions);
+                       st_->clear_listeners(); // messages sent while we were not subscribed are lost
+                   },
+                   [this](std::string e) {
+                       std::lock_guard lk(st_->mu);
+                       st_->subscriber_error = std::move(e);
+                   }},
+                  st_->opts.resubscribe_delay) {}
 
 private:
     using clock = std::chrono::steady_clock;
 
-    // Waits up to `d` for `fd` to be readable or for stop; true when fd is readable.
-    bool wait_readable(int fd, std::chrono::milliseconds d) {
-        pollfd p[2] = {{wake_[0], POLLIN, 0}, {fd, POLLIN, 0}};
-        const int n = ::poll(p, fd >= 0 ? 2 : 1, static_cast<int>(d.count()));
-        if (n <= 0) return false;
-        return fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR));
-    }
-    void set_error(const std::string& e) {
-        std::lock_guard lk(st_->mu);
-        st_->subscriber_error = e;
-    }
-
-    void run() {
-        while (!stop_.load()) {
-            try {
-                connection c = factory_.create();
-                flush_pending(*st_, c, channel_);
-                const reply r = c.command({"SUBSCRIBE", channel_});
-                if (r.type != reply::kind::array) throw query_error("redis: SUBSCRIBE refused: " + r.str);
-                st_->subscribed.store(true);
-                bump(st_->stats.subscriptions);
-                set_error({});
-                st_->clear_listeners(); // messages sent while we were not subscribed are lost
-                listen(c);
-            } catch (const std::exception& e) {
-                set_error(e.what());
-            }
-            if (st_->subscribed.exchange(false)) st_->clear_listeners();
-            if (stop_.load()) break;
-            wait_readable(-1, st_->opts.resubscribe_delay);
-        }
-        st_->subscribed.store(false);
+    void session(cistern::detail::listener_thread& t) {
+        connection c = factory_.create();
+        flush_pending(*st_, c, channel_);
+        const reply r = c.command({"SUBSCRIBE", channel_});
+        if (r.type != reply::kind::array) throw query_error("redis: SUBSCRIBE refused: " + r.str);
+        t.started_listening();
+        listen(c, t);
     }
 
     // Reads messages until the connection is lost, a ping goes unanswered, or stop.
-    void listen(connection& c) {
+    void listen(connection& c, const cistern::detail::listener_thread& t) {
         redisContext* ctx = c.native();
         const auto interval = st_->opts.subscriber_ping_interval;
         auto next_ping = clock::now() + interval;
         bool pinging = false;
         clock::time_point ping_sent{};
-        while (!stop_.load()) {
+        while (!t.stop_requested()) {
             void* raw = nullptr;
             if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK) throw query_error("redis: subscriber: protocol error");
             if (raw) {
@@ -147,7 +119,7 @@ private:
             }
             const auto until = pinging ? ping_sent + st_->opts.subscriber_ping_timeout : next_ping;
             const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now) + std::chrono::milliseconds(1);
-            if (wait_readable(ctx->fd, std::max(wait, std::chrono::milliseconds(1))) && redisBufferRead(ctx) != REDIS_OK)
+            if (t.wait_readable(ctx->fd, std::max(wait, std::chrono::milliseconds(1))) && redisBufferRead(ctx) != REDIS_OK)
                 throw query_error(std::string("redis: subscriber: connection lost: ") + ctx->errstr);
         }
     }
@@ -166,9 +138,7 @@ private:
     factory factory_;
     std::shared_ptr<tier_state> st_;
     std::string channel_;
-    int wake_[2] = {-1, -1};
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
+    cistern::detail::listener_thread thread_; // last: its thread uses the members above
 };
 
 } // namespace cistern::redis::detail

@@ -1,13 +1,11 @@
 #pragma once
 /// \file
-/// PostgreSQL identifier quoting through libpq's PQescapeIdentifier, for the strategies.
+/// The strategies' names for the PostgreSQL adapter's quoting
+/// (cistern/adapter/postgres/detail/quote.hpp holds the one implementation).
 
-#include <cistern/error.hpp>
-
-#include <libpq-fe.h>
+#include <cistern/adapter/postgres/detail/quote.hpp>
 
 #include <concepts>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,20 +17,14 @@ concept postgres_native = requires(C& c) {
     { c.native() } -> std::convertible_to<PGconn*>;
 };
 
-/// `name` as a quoted PostgreSQL identifier (PQescapeIdentifier: double quotes, embedded
-/// quotes doubled, encoding checked). Throws query_error when libpq refuses it.
+/// postgres::detail::quote_identifier.
 inline std::string quote_postgres_identifier(PGconn* conn, std::string_view name) {
-    if (name.empty()) throw config_error("identifier", "\"\"", "empty identifier");
-    std::unique_ptr<char, decltype(&PQfreemem)> q(PQescapeIdentifier(conn, name.data(), name.size()), &PQfreemem);
-    if (!q) throw query_error(std::string("PQescapeIdentifier failed: ") + PQerrorMessage(conn));
-    return std::string(q.get());
+    return postgres::detail::quote_identifier(conn, name);
 }
 
-/// `'text'` via PQescapeLiteral.
+/// postgres::detail::quote_literal.
 inline std::string quote_postgres_literal(PGconn* conn, std::string_view text) {
-    std::unique_ptr<char, decltype(&PQfreemem)> q(PQescapeLiteral(conn, text.data(), text.size()), &PQfreemem);
-    if (!q) throw query_error(std::string("PQescapeLiteral failed: ") + PQerrorMessage(conn));
-    return std::string(q.get());
+    return postgres::detail::quote_literal(conn, text);
 }
 
 } // namespace cistern::strategy::detail

@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// Quoting by SQLite's rules and SQL string literals, as pure functions. (PostgreSQL
-/// identifiers are quoted with PQescapeIdentifier in the PostgreSQL strategies.)
+/// identifiers are quoted with PQescapeIdentifier: cistern/adapter/postgres/detail/quote.hpp.)
 
 #include <cistern/error.hpp>
 
