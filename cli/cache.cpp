@@ -160,9 +160,12 @@ report::section postgres_advice(const target& t, const cache_args& a) {
     for (auto& r : first.rows) before[r.query] = &r;
     monitor_snapshot snap;
     snap.db_system = "postgresql";
+    std::size_t utility = 0;
     for (auto& r : second.rows) {
         // cistern's own reading of the statistics is not the application's workload
-        if (r.query.find("pg_stat_statements") != std::string::npos || r.query.find("pg_stat_user_tables") != std::string::npos) continue;
+        if (r.query.find("pg_stat_statements") != std::string::npos || r.query.find("pg_stat_user_tables") != std::string::npos ||
+            r.query.find("pg_available_extensions") != std::string::npos)
+            continue;
         std::int64_t calls = r.calls, rows = r.rows;
         double ms = r.total_ms;
         if (auto b = before.find(r.query); b != before.end()) {
@@ -174,6 +177,13 @@ report::section postgres_advice(const target& t, const cache_args& a) {
         statement_summary st;
         st.fingerprint = cistern::fingerprint(r.query, sql::dialect::postgres).text;
         st.summary = summarize_query(st.fingerprint);
+        // BEGIN, SET, ROLLBACK, ... (cistern's own read-only transactions among them) are never cacheable
+        const auto& op = st.summary.operation;
+        if (op != "SELECT" && op != "WITH" && op != "VALUES" && op != "TABLE" && op != "INSERT" && op != "UPDATE" && op != "DELETE" &&
+            op != "MERGE") {
+            ++utility;
+            continue;
+        }
         st.calls = static_cast<std::uint64_t>(calls);
         st.rows = static_cast<std::uint64_t>(std::max<std::int64_t>(0, rows));
         st.total = std::chrono::nanoseconds(static_cast<std::int64_t>(std::max(0.0, ms) * 1e6));
@@ -188,6 +198,8 @@ report::section postgres_advice(const target& t, const cache_args& a) {
                   "PostgreSQL: pg_stat_statements and pg_stat_user_tables read twice, %.1f s apart; %zu statement(s) ran in between",
                   window, snap.statements.size());
     s.notes.insert(s.notes.begin(), buf);
+    if (utility > 0)
+        s.notes.push_back(std::to_string(utility) + " utility statement(s) (BEGIN, SET, ROLLBACK, ...) left out: never cacheable");
     if (second.rows.size() >= all.limit) s.notes.push_back("only the " + std::to_string(all.limit) + " statements with the most total time were read");
     return s;
 }

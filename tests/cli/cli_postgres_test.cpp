@@ -536,8 +536,12 @@ BOOST_AUTO_TEST_CASE(report_json_and_html_on_postgres) {
     BOOST_TEST(j.rc >= 1);
     auto doc = json::parse(j.out);
     for (const char* id : {"connections", "sequences", "duplicate_indexes", "slow_queries", "table_stats", "missing_indexes",
-                           "index_plan", "partitions", "settings", "maintenance", "maintenance_plan"})
+                           "index_plan", "caching_advice", "partitions", "settings", "maintenance", "maintenance_plan"})
         BOOST_TEST_CONTEXT(id) { BOOST_TEST(section(doc, id) != nullptr); }
+    // the caching advice: one second of pg_stat_statements, with the documented columns
+    BOOST_TEST(section(doc, "caching_advice")->at("state") == "ok");
+    BOOST_TEST(section(doc, "caching_advice")->at("columns").size() == 13u);
+    BOOST_TEST(has_note(*section(doc, "caching_advice"), "read twice, 1."));
     const std::string html = "/tmp/cistern-cli-report-" + std::to_string(::getpid()) + ".html";
     auto h = run_cli("report --format html -o " + html + " --url " + url());
     BOOST_TEST_INFO(h.err);

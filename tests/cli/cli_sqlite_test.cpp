@@ -298,7 +298,8 @@ BOOST_AUTO_TEST_CASE(optimize_indexes_plans_without_apply_applies_once_and_then_
     // the section of indexes considered and not proposed is always there (on SQLite the
     // advisors keep no index on purpose; statements an index already serves are not weighed)
     BOOST_TEST(again.out.find("indexes considered and not proposed") != std::string::npos);
-    const json* np_after = section(json::parse(run_cli(args).out), "not_proposed");
+    const auto after_doc = json::parse(run_cli(args).out);
+    const json* np_after = section(after_doc, "not_proposed");
     BOOST_REQUIRE(np_after);
     BOOST_TEST(np_after->at("rows").size() == 0u);
     // before the apply, every candidate was proposed: the list was empty
@@ -529,8 +530,10 @@ BOOST_AUTO_TEST_CASE(report_in_text_json_and_self_contained_html_escapes_names) 
     BOOST_TEST(j.rc == 1);
     auto doc = json::parse(j.out);
     BOOST_TEST(doc.at("command") == "report");
-    for (const char* id : {"storage", "duplicate_indexes", "missing_indexes", "partitions", "settings", "maintenance", "maintenance_plan"})
+    for (const char* id : {"storage", "duplicate_indexes", "missing_indexes", "caching_advice", "partitions", "settings", "maintenance",
+                           "maintenance_plan"})
         BOOST_TEST_CONTEXT(id) { BOOST_TEST(section(doc, id) != nullptr); }
+    BOOST_TEST(has_note(*section(doc, "caching_advice"), "optimize cache --workload"));
     const std::string html = dir.path().string() + "/report.html";
     auto h = run_cli("report --format html -o " + html + " --url sqlite:" + db);
     BOOST_TEST_INFO(h.err);
