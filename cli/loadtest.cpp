@@ -4,6 +4,7 @@
 // them with --keep); on PostgreSQL they live in their own schema (--schema, default
 // cistern_loadtest), never among the application's tables.
 #include "health.hpp"
+#include "progress.hpp"
 
 #include <cistern/adapter/sqlite/factory.hpp>
 #include <cistern/cache/query_cache.hpp>
@@ -117,13 +118,6 @@ bool tables_exist(sqlite::connection& c) {
                .scalar<std::int64_t>() == 3;
 }
 
-void progress(const std::string& what, double done) {
-    if (globals().quiet || globals().format == "json" || ::isatty(STDERR_FILENO) != 1) return;
-    const int w = 30, n = static_cast<int>(done * w);
-    std::cerr << "\r" << what << " [" << std::string(n, '#') << std::string(w - n, ' ') << "] " << static_cast<int>(done * 100)
-              << "%" << (done >= 1.0 ? "\n" : "") << std::flush;
-}
-
 void create_schema(sqlite::connection& c, std::int64_t rows) {
     c.execute_script("DROP TABLE IF EXISTS notes; DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS actors;"
                      "CREATE TABLE actors (id INTEGER PRIMARY KEY, name TEXT NOT NULL, region TEXT NOT NULL);"
@@ -132,6 +126,7 @@ void create_schema(sqlite::connection& c, std::int64_t rows) {
                      "CREATE TABLE notes (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, body TEXT NOT NULL);");
     const std::int64_t n_actors = std::max<std::int64_t>(1, rows / 100);
     std::mt19937_64 rng(42);
+    progress_bar bar("generating rows", static_cast<double>(rows));
     c.execute("BEGIN");
     for (std::int64_t a = 1; a <= n_actors; ++a)
         c.execute("INSERT INTO actors (id, name, region) VALUES (?, ?, ?)", a, "actor-" + std::to_string(a),
@@ -140,10 +135,10 @@ void create_schema(sqlite::connection& c, std::int64_t rows) {
         c.execute("INSERT INTO events (id, actor_id, resource, action, created_at, amount) VALUES (?, ?, ?, ?, ?, ?)", i,
                   static_cast<std::int64_t>(rng() % n_actors) + 1, "res-" + std::to_string(rng() % resources),
                   "act-" + std::to_string(rng() % actions), base_time + i * 30, static_cast<double>(rng() % 100000) / 100.0);
-        if (i % 10000 == 0) progress("generating rows", static_cast<double>(i) / static_cast<double>(rows));
+        if (i % 1000 == 0) bar.update(static_cast<double>(i));
     }
     c.execute("COMMIT");
-    progress("generating rows", 1.0);
+    bar.finish();
 }
 
 /// Runs the mix for `seconds` with `users` threads; `cached` sends reads through the query cache.
@@ -193,10 +188,12 @@ phase_result run_phase(const std::string& name, Pool& p, Writer& writer, QC& qc,
         });
     }
     const auto total = std::chrono::duration<double>(a.duration_s);
+    progress_bar bar(name, a.duration_s);
     while (std::chrono::steady_clock::now() - t0 < total) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        progress(name, std::min(1.0, (std::chrono::steady_clock::now() - t0) / total));
+        bar.update(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
+    bar.finish();
     stop = true;
     for (auto& t : users) t.join();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -291,14 +288,16 @@ struct postgres_backend {
                          std::to_string(n_actors) + ") g;");
         c.query("SELECT setseed(0.42)");
         const std::int64_t batch = 10000;
+        progress_bar bar("generating rows", static_cast<double>(a.rows));
         for (std::int64_t lo = 1; lo <= a.rows; lo += batch) {
             const std::int64_t hi = std::min(a.rows, lo + batch - 1);
             c.execute("INSERT INTO " + q(c, "events") + " SELECT g, 1 + floor(random() * " + std::to_string(n_actors) +
                       ")::bigint, 'res-' || floor(random() * " + std::to_string(resources) + ")::int, 'act-' || floor(random() * " +
                       std::to_string(actions) + ")::int, " + std::to_string(base_time) + " + g * 30, floor(random() * 100000) / 100.0 " +
                       "FROM generate_series(" + std::to_string(lo) + ", " + std::to_string(hi) + ") g");
-            progress("generating rows", static_cast<double>(hi) / static_cast<double>(a.rows));
+            bar.update(static_cast<double>(hi));
         }
+        bar.finish();
         c.execute("ANALYZE " + q(c, "actors"));
         c.execute("ANALYZE " + q(c, "events"));
     }

@@ -49,6 +49,36 @@ report::section missing_section(const strategy::index::advice& a, const std::str
     return s;
 }
 
+/// Every index the advice looked at and did not propose, with why: the advisors' `kept`
+/// lists (indexes kept on purpose, e.g. an unused one that enforces a constraint) and the
+/// candidates they set aside in their notes (an existing index already serves them, or
+/// the candidate could not be tried).
+report::section not_proposed_section(const inspect::index_advice_report& r) {
+    report::section s;
+    s.id = "not_proposed";
+    s.title = "indexes considered and not proposed";
+    report::table t;
+    t.columns = {"index", "table", "columns", "outcome", "reason"};
+    for (auto* a : {&r.missing, &r.duplicate, &r.unused})
+        for (auto& k : a->kept)
+            t.rows.push_back({k.index_name, k.table, join(k.columns), std::string(a == &r.missing ? "kept" : "kept (not dropped)"), k.reason});
+    // "not proposing t(a, b): <why>" and "candidate t(a, b) not tried: <why>"
+    auto from_note = [&](const std::string& n, const std::string& prefix, const std::string& after, const char* outcome) {
+        if (n.rfind(prefix, 0) != 0) return;
+        const auto open = n.find('(', prefix.size()), close = n.find(')' + after, prefix.size());
+        if (open == std::string::npos || close == std::string::npos || close < open) return;
+        t.rows.push_back({value(null_t{}), n.substr(prefix.size(), open - prefix.size()), n.substr(open + 1, close - open - 1),
+                          std::string(outcome), n.substr(close + 1 + after.size())});
+    };
+    for (auto& n : r.missing.notes) {
+        from_note(n, "not proposing ", ": ", "covered");
+        from_note(n, "candidate ", " not tried: ", "not tried");
+    }
+    if (t.rows.empty()) s.notes.push_back("every index considered was proposed (or nothing was considered)");
+    s.data = std::move(t);
+    return s;
+}
+
 [[maybe_unused]] [[noreturn]] void no_postgres() {
     throw usage_error("this cistern was built without PostgreSQL support (libpq); only sqlite: targets work");
 }
@@ -90,6 +120,7 @@ std::vector<report::section> index_sections(const inspect::index_advice_report& 
                                                             "a replica's reads or a rare report may still need them)");
     }
     out.push_back(std::move(unused));
+    out.push_back(not_proposed_section(r));
     return out;
 }
 
@@ -222,9 +253,10 @@ void collect_config(const target& t, report::document& d, const inspect::machine
 }
 
 void setup_optimize(CLI::App& app, int& rc) {
-    auto* opt = app.add_subcommand("optimize", "Advice with a plan: indexes, maintenance, server settings. Changes nothing "
+    auto* opt = app.add_subcommand("optimize", "Advice with a plan: indexes, maintenance, server settings, caching. Changes nothing "
                                                "without --apply.\nExample: cistern optimize indexes --min-calls 10");
     opt->require_subcommand(1);
+    setup_optimize_cache(opt, rc);
 
     struct index_args {
         inspect::index_advice_options o;

@@ -1,4 +1,4 @@
-// `cistern partition create|list|analyze|maintain|cleanup`: the strategies of
+// `cistern partition create|list|analyze|maintain|cleanup|move-default`: the strategies of
 // strategy/partition (PostgreSQL range by time or by id; SQLite one table per period)
 // with pg_partman's verbs. Plans are printed; only --apply runs them.
 #include "collect.hpp"
@@ -15,6 +15,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <variant>
 
@@ -28,6 +29,9 @@ struct part_args {
     std::string table, column, interval = "monthly", schema = "public", columns, retention, time_format = "iso";
     int premake = 4;
     bool default_partition = false, keep_detached = false, apply = false;
+    std::int64_t batch_rows = 0; ///< move-default: the most rows one run moves (whole ranges)
+    int max_batches = 0;         ///< move-default: the most ranges one run moves
+    int lock_timeout_ms = 5000;  ///< move-default: each batch's lock_timeout
     std::vector<std::string> queries;
 };
 
@@ -144,6 +148,10 @@ sp::sqlite_table_per_period sqlite_strategy(sqlite::connection& c, const part_ar
 }
 
 int run_sqlite(const std::string& verb, const part_args& a, const target& t) {
+    if (verb == "move-default")
+        throw usage_error("partition move-default has no meaning on SQLite: SQLite has no declarative partitioning and so no "
+                          "default partition; cistern's SQLite partitioning is one table per period behind a view, and each "
+                          "row is inserted into its period's table directly, so no row waits in a catch-all table to be moved");
     auto c = open_sqlite(t);
     auto d = make_document("partition " + verb, t);
     auto s = sqlite_strategy(c, a);
@@ -225,6 +233,77 @@ pg_strategy pg_make(const part_args& a, const std::optional<inspect::partitioned
     return sp::range_by_time(std::move(o));
 }
 
+/// The batches of a partition_default() plan, read back from its statements: one row per
+/// batch (partition, bounds, the rows counted when planned).
+report::section batches_section(const strategy::plan& p, const std::string& table, std::int64_t& rows_total) {
+    report::section s;
+    s.id = "move_default";
+    s.title = "rows to move out of the default partition of " + table;
+    report::table t;
+    t.columns = {"batch", "partition", "lower", "upper", "rows"};
+    rows_total = 0;
+    std::int64_t n = 0;
+    for (auto& st : p.statements()) {
+        if (st.sql.rfind("WITH moved AS (DELETE FROM", 0) != 0) continue;
+        // "batch N (name): move the R rows of [lower, upper) (counted when planned) ..."
+        const auto& r = st.reason;
+        const auto open = r.find(" ("), close = r.find("): "), rows_at = r.find("move the "), lb = r.find("rows of ["),
+                   comma = r.find(", ", lb == std::string::npos ? 0 : lb), ub = r.find(") (counted");
+        if (open == std::string::npos || close == std::string::npos || rows_at == std::string::npos || lb == std::string::npos ||
+            comma == std::string::npos || ub == std::string::npos)
+            continue;
+        const std::int64_t rows = std::stoll(r.substr(rows_at + 9));
+        rows_total += rows;
+        t.rows.push_back({++n, r.substr(open + 2, close - open - 2), r.substr(lb + 9, comma - lb - 9), r.substr(comma + 2, ub - comma - 2),
+                          rows});
+    }
+    s.notes.push_back(std::to_string(n) + " batch(es), " + std::to_string(rows_total) +
+                      " row(s) (counted when planned); each batch is one partition range moved and attached in one transaction");
+    s.data = std::move(t); // always: the JSON form has "rows": [] when there is nothing to move
+    return s;
+}
+
+/// `partition move-default`: the batches of partition_default(), run only with --apply.
+int move_default(postgres::connection& c, report::document& d, const part_args& a, const std::optional<inspect::partitioned_table>& parent) {
+    if (!parent) throw usage_error("table " + a.schema + "." + a.table + " is not partitioned: move-default moves rows out of the DEFAULT "
+                                   "partition of a range-partitioned table");
+    part_args one = a;
+    if (parent->integer_key() && !all_digits(one.interval))
+        throw usage_error(a.table + " is partitioned by an integer key: --interval must be the keys per partition, e.g. 1000000");
+    const auto strat = pg_make(one, parent);
+    sp::move_options m;
+    m.max_rows = a.batch_rows;
+    m.max_batches = a.max_batches;
+    m.lock_timeout = std::chrono::milliseconds(a.lock_timeout_ms);
+    auto in_default = [&] {
+        std::optional<std::pair<std::string, std::int64_t>> out;
+        std::visit([&](auto& s) {
+            for (auto& p : s.analyze(c))
+                if (p.is_default) out = std::pair{p.name, p.rows};
+        }, strat);
+        return out;
+    };
+    const auto before = in_default();
+    strategy::plan p;
+    std::visit([&](auto& s) { p = s.partition_default(c, m); }, strat);
+    std::int64_t rows = 0;
+    auto batches = batches_section(p, a.table, rows);
+    if (!before) batches.notes.push_back(a.table + " has no default partition: nothing to do");
+    else batches.notes.push_back(before->first + " holds " + std::to_string(before->second) + " row(s) before this run");
+    d.add(std::move(batches));
+    const auto t0 = std::chrono::steady_clock::now();
+    d.add(run_plan(c, p, a.apply, "plan", "plan: move-default " + a.table, "partition_alert"));
+    if (a.apply && !p.empty()) {
+        const auto after = in_default();
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        char took[32];
+        std::snprintf(took, sizeof took, "%.2f", s);
+        d.sections.front().notes.push_back("moved " + std::to_string(rows) + " row(s) in " + took + " s; " +
+                                           (after ? after->first + " now holds " + std::to_string(after->second) + " row(s)" : std::string()));
+    }
+    return emit(d);
+}
+
 int run_postgres(const std::string& verb, const part_args& a, const target& t) {
     auto c = open_postgres(t);
     auto d = make_document("partition " + verb, t);
@@ -282,6 +361,7 @@ int run_postgres(const std::string& verb, const part_args& a, const target& t) {
     }
     if (a.table.empty()) throw usage_error("name the table");
     const auto parent = find_parent(c, a);
+    if (verb == "move-default") return move_default(c, d, a, parent);
     const auto strat = pg_make(a, parent);
     strategy::plan p;
     const auto at = now();
@@ -369,7 +449,7 @@ void setup_partition(CLI::App& app, int& rc) {
     auto* part = app.add_subcommand("partition", "Range partitioning in pg_partman's verbs (PostgreSQL by time or integer key; "
                                                  "SQLite one table per period).\nExample: cistern partition list");
     part->require_subcommand(1);
-    auto add = [&](const char* verb, const char* help, bool table_required, bool plans) {
+    auto add = [&](const char* verb, const char* help, bool table_required, bool plans) -> std::pair<CLI::App*, std::shared_ptr<part_args>> {
         auto a = std::make_shared<part_args>();
         auto* s = part->add_subcommand(verb, help);
         auto* tbl = s->add_option("table", a->table, "the partitioned table (unqualified; see --schema)");
@@ -379,7 +459,9 @@ void setup_partition(CLI::App& app, int& rc) {
         s->add_option("--schema", a->schema, "PostgreSQL schema");
         s->add_option("--time-format", a->time_format, "SQLite: how the time column is stored")->check(CLI::IsMember({"iso", "unix"}));
         s->add_option("--premake", a->premake, "future partitions kept ready besides the current one")->check(CLI::Range(0, 1000));
-        if (plans) {
+        if (plans && std::string_view(verb) == "move-default") {
+            s->add_flag("--apply", a->apply, "run the plan");
+        } else if (plans) {
             s->add_option("--columns", a->columns, "columns to create the table with: \"id bigint NOT NULL, at timestamptz NOT NULL\"");
             s->add_flag("--default", a->default_partition, "PostgreSQL: also keep a DEFAULT partition");
             s->add_option("--retention", a->retention, "expire partitions entirely older than this (90d, 12w, 48h)");
@@ -390,6 +472,7 @@ void setup_partition(CLI::App& app, int& rc) {
         }
         const std::string v = verb;
         s->callback([a, v, &rc] { rc = run_partition(v, *a); });
+        return {s, a};
     };
     add("create",
         "Create (or convert an empty table into) a range-partitioned table with the current and --premake future partitions.\n"
@@ -410,6 +493,21 @@ void setup_partition(CLI::App& app, int& rc) {
     add("cleanup", "Retention: detach and drop (or --keep-detached) partitions entirely older than --retention.\n"
                    "Example: cistern partition cleanup events --retention 90d --keep-detached --apply",
         true, true);
+    auto [mv, ma] = add("move-default",
+                        "PostgreSQL: move the rows of the DEFAULT partition into the range partitions they belong to, creating\n"
+                        "each (pg_partman's partition_data): one batch per partition range, each its own transaction (create\n"
+                        "a plain table, move the rows in one DELETE ... RETURNING, prove the range, ATTACH). Prints the batches\n"
+                        "(partitions, rows) and the plan; only --apply runs it; a re-run prints \"nothing to do\". On SQLite: exit 3\n"
+                        "(no default partition there).\n"
+                        "Example: cistern partition move-default events --interval monthly --batch-rows 500000 --apply",
+                        true, true);
+    mv->add_option("--batch-rows", ma->batch_rows,
+                   "the most rows one run moves: whole ranges are added while they fit (the first always; a range is never split), "
+                   "the rest is left for the next run")
+        ->check(CLI::NonNegativeNumber);
+    mv->add_option("--max-batches", ma->max_batches, "the most ranges (batches) one run moves; 0: all")->check(CLI::NonNegativeNumber);
+    mv->add_option("--lock-timeout", ma->lock_timeout_ms, "ms each batch waits for its locks before it rolls back; 0: no bound")
+        ->check(CLI::Range(0, 3600000));
 }
 
 } // namespace cistern::cli

@@ -1,5 +1,5 @@
 // `cistern report`: every collector in one document (health, slow statements, index advice,
-// tables, partitions, settings, maintenance), rendered as text, JSON or self-contained HTML.
+// caching advice, tables, partitions, settings, maintenance), rendered as text, JSON or self-contained HTML.
 #include "collect.hpp"
 #include "health.hpp"
 
@@ -69,6 +69,20 @@ void collect_report(const target& t, report::document& d, const std::string& sch
                 }
         });
     }
+    guarded(d, "caching_advice", "caching advice", [&] {
+        if (t.kind == backend::sqlite) {
+            report::section s;
+            s.id = "caching_advice";
+            s.title = "caching advice";
+            s.state = "not_available";
+            s.notes.push_back("SQLite keeps no statement statistics: run `cistern optimize cache --workload FILE` to replay the "
+                              "statements to weigh and get the advice");
+            d.add(std::move(s));
+            return;
+        }
+        // a short measurement: the calls and writes of the next second
+        collect_caching_advice(t, d, 1.0, "");
+    });
     guarded(d, "partitions", "partitions", [&] { collect_partitions(t, d, schema, ""); });
     guarded(d, "settings", "settings", [&] {
         report::document part;
@@ -92,7 +106,8 @@ void setup_report(CLI::App& app, int& rc) {
     auto a = std::make_shared<report_args>();
     auto* r = app.add_subcommand(
         "report",
-        "Everything in one document: health checks, slow statements, index advice, tables, partitions, server\n"
+        "Everything in one document: health checks, slow statements, index advice, caching advice (PostgreSQL:\n"
+        "one second of pg_stat_statements), tables, partitions, server\n"
         "settings and the maintenance plan (dry runs: nothing is changed). --format html writes one self-contained\n"
         "page (no script, no external URL) to --output.\n"
         "Example: cistern report --url postgresql://app@db/app --format html -o report.html");

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -225,6 +226,18 @@ BOOST_AUTO_TEST_CASE(optimize_indexes_from_pg_stat_statements_dry_run_apply_and_
     BOOST_TEST(has_note(*missing, "pg_stat_statements"));
     BOOST_TEST(has_note(*missing, "rolled-back")); // no HypoPG in the database: real indexes, rolled back
     BOOST_TEST(has_rule(*section(j, "duplicate_indexes"), "duplicate_index", "items_a "));
+    // considered and not proposed: the never-scanned primary key is kept, with why
+    const json* np = section(j, "not_proposed");
+    BOOST_REQUIRE(np);
+    bool pkey_kept = false;
+    for (auto& r : np->at("rows"))
+        if (r.at("index") == "orders2_pkey") {
+            pkey_kept = true;
+            BOOST_TEST(r.at("table") == "orders2");
+            BOOST_TEST(r.at("outcome") == "kept (not dropped)");
+            BOOST_TEST(r.at("reason").get<std::string>().find("enforces constraint orders2_pkey") != std::string::npos, r.dump());
+        }
+    BOOST_TEST(pkey_kept, np->dump());
     BOOST_TEST(count_of("SELECT count(*) FROM pg_indexes WHERE schemaname = 'opt'") == indexes_before); // nothing left behind
     BOOST_TEST(count_of("SELECT count(*) FROM pg_extension WHERE extname = 'hypopg'") == 0);            // nor created
 
@@ -397,6 +410,125 @@ BOOST_AUTO_TEST_CASE(partition_create_list_analyze_maintain_cleanup_on_postgres)
     BOOST_TEST((tables.count("events") == 1 && tables.count("pevents") == 1 && tables.count("pitems") == 1));
 }
 
+BOOST_AUTO_TEST_CASE(partition_move_default_plans_moves_in_batches_and_then_has_nothing_to_do) {
+    plant();
+    const std::string common = " --url " + url() + " --interval monthly --premake 1";
+    auto made = run_cli("partition create mdev --column at --default --columns 'id bigint NOT NULL, at timestamptz NOT NULL, v int' --apply" +
+                        common);
+    BOOST_TEST_INFO(made.err);
+    BOOST_REQUIRE(made.rc == 0);
+    {
+        // rows no partition covers: 1000 in January 2030, 500 in February, 200 in May
+        cistern::postgres::connection c(server().conninfo());
+        c.execute_script("INSERT INTO mdev SELECT g, '2030-01-01'::timestamptz + (g % 30) * interval '1 day', g FROM generate_series(1, 1000) g;"
+                         "INSERT INTO mdev SELECT g, '2030-02-01'::timestamptz + (g % 27) * interval '1 day', g FROM generate_series(1001, 1500) g;"
+                         "INSERT INTO mdev SELECT g, '2030-05-03'::timestamptz, g FROM generate_series(1501, 1700) g;");
+    }
+    BOOST_REQUIRE(count_of("SELECT count(*) FROM mdev_default") == 1700);
+    BOOST_TEST(run_cli("partition maintain mdev" + common).rc == 1); // rows in the default partition
+
+    // dry run: the batches (partition, range, rows) and the plan; nothing changes
+    auto dry = run_cli("--format json partition move-default mdev" + common);
+    BOOST_TEST_INFO(dry.err + dry.out);
+    BOOST_TEST(dry.rc == 0);
+    auto dj = json::parse(dry.out);
+    const json* mv = section(dj, "move_default");
+    BOOST_REQUIRE(mv);
+    const auto& batches = mv->at("rows");
+    BOOST_REQUIRE(batches.size() == 3u);
+    BOOST_TEST(batches[0].at("partition") == "mdev_p203001");
+    BOOST_TEST(batches[0].at("rows") == 1000);
+    BOOST_TEST(batches[0].at("lower").get<std::string>().rfind("2030-01-01", 0) == 0u);
+    BOOST_TEST(batches[1].at("partition") == "mdev_p203002");
+    BOOST_TEST(batches[1].at("rows") == 500);
+    BOOST_TEST(batches[2].at("partition") == "mdev_p203005");
+    BOOST_TEST(batches[2].at("rows") == 200);
+    BOOST_TEST(section(dj, "plan")->at("rows").size() > 3u);
+    BOOST_TEST(section(dj, "plan")->at("notes")[0].get<std::string>().find("dry run") != std::string::npos);
+    BOOST_TEST(count_of("SELECT count(*) FROM mdev_default") == 1700);
+    auto text = run_cli("partition move-default mdev" + common);
+    BOOST_TEST(text.rc == 0);
+    BOOST_TEST(text.out.find("mdev_p203005") != std::string::npos, text.out);
+    BOOST_TEST(text.out.find("dry run") != std::string::npos);
+
+    // --batch-rows 1200: January (1000) fits, February would make 1500: one batch, the rest an alert
+    auto part = run_cli("--format json partition move-default mdev --batch-rows 1200 --apply" + common);
+    BOOST_TEST_INFO(part.err + part.out);
+    BOOST_TEST(part.rc == 1);
+    auto pj = json::parse(part.out);
+    BOOST_TEST(section(pj, "move_default")->at("rows").size() == 1u);
+    BOOST_TEST(has_rule(*section(pj, "plan"), "partition_alert", "700 rows from 2030-02-01"));
+    BOOST_TEST(count_of("SELECT count(*) FROM mdev_default") == 700);
+    BOOST_TEST(count_of("SELECT count(*) FROM mdev_p203001") == 1000);
+
+    // --apply moves the rest; maintain (cron) is content; a re-run has nothing to do
+    auto apply = run_cli("partition move-default mdev --apply" + common);
+    BOOST_TEST_INFO(apply.err + apply.out);
+    BOOST_TEST(apply.rc == 0);
+    BOOST_TEST(apply.out.find("moved 700 row(s)") != std::string::npos, apply.out);
+    BOOST_TEST(count_of("SELECT count(*) FROM mdev_default") == 0);
+    BOOST_TEST(count_of("SELECT count(*) FROM mdev") == 1700);
+    BOOST_TEST(count_of("SELECT count(*) FROM mdev_p203005") == 200);
+    auto mt = run_cli("partition maintain mdev" + common);
+    BOOST_TEST_INFO(mt.out);
+    BOOST_TEST(mt.rc == 0);
+    auto again = run_cli("partition move-default mdev --apply" + common);
+    BOOST_TEST(again.rc == 0);
+    BOOST_TEST(again.out.find("nothing to do") != std::string::npos, again.out);
+    auto aj = json::parse(run_cli("--format json partition move-default mdev" + common).out);
+    BOOST_TEST(section(aj, "move_default")->at("rows").size() == 0u);
+    BOOST_TEST(section(aj, "plan")->at("notes")[0] == "nothing to do");
+    // not partitioned: a usage error
+    BOOST_TEST(run_cli("partition move-default orders" + common).rc == 3);
+}
+
+BOOST_AUTO_TEST_CASE(optimize_cache_measures_the_workload_and_write_rates_between_two_readings) {
+    plant();
+    {
+        cistern::postgres::connection c(server().conninfo());
+        c.execute_script("DROP TABLE IF EXISTS cache_catalog, cache_events;"
+                         "CREATE TABLE cache_catalog (k int PRIMARY KEY, v int NOT NULL);"
+                         "CREATE TABLE cache_events (id bigserial PRIMARY KEY, kind int NOT NULL, at int NOT NULL);"
+                         "INSERT INTO cache_catalog SELECT i, (i * 7919) % 1500 FROM generate_series(1, 1500) i;");
+    }
+    // the application: a slow hot read of the quiet table, and a read of the busy table after
+    // three inserts each time, running while the CLI measures
+    std::atomic<bool> stop{false};
+    std::thread app([&] {
+        cistern::postgres::connection c(server().conninfo());
+        for (int i = 0; !stop; ++i) {
+            c.query("SELECT count(*) FROM cache_catalog a, cache_catalog b WHERE a.v < b.v + $1", 0);
+            for (int k = 0; k < 3; ++k) c.execute("INSERT INTO cache_events (kind, at) VALUES ($1, $2)", k, i);
+            c.query("SELECT count(*) FROM cache_events WHERE kind >= $1", 0);
+        }
+    });
+    auto r = run_cli("--format json optimize cache --interval 3 --min-calls-per-second 0.1 --min-latency-ms 0 --assumed-distinct 1 --url " + url());
+    stop = true;
+    app.join();
+    BOOST_TEST_INFO(r.err + r.out);
+    BOOST_REQUIRE(r.rc == 0);
+    auto j = json::parse(r.out);
+    const json* s = section(j, "caching_advice");
+    BOOST_REQUIRE(s);
+    BOOST_TEST(s->at("state") == "ok");
+    const json *slow = nullptr, *busy = nullptr;
+    for (auto& row : s->at("rows")) {
+        const auto fp = row.at("fingerprint").get<std::string>();
+        BOOST_TEST(fp.find("pg_stat_statements") == std::string::npos); // cistern's own readings are left out
+        if (fp.find("FROM cache_catalog") != std::string::npos) slow = &row;
+        if (fp.find("FROM cache_events") != std::string::npos) busy = &row;
+    }
+    BOOST_REQUIRE((slow && busy));
+    BOOST_TEST(slow->at("advice") == "cache", slow->dump());
+    BOOST_TEST(slow->at("reason_code") == "recommended");
+    BOOST_TEST(slow->at("write_rate_s") == 0.0);
+    BOOST_TEST(slow->at("ttl_s") == 3600.0);
+    BOOST_TEST(busy->at("advice") == "skip", busy->dump());
+    BOOST_TEST(busy->at("reason_code") == "tables_change_too_often");
+    BOOST_TEST(busy->at("write_rate_s").get<double>() > 0.0);
+    BOOST_TEST(has_note(*s, "read twice, 3."));
+}
+
 BOOST_AUTO_TEST_CASE(report_json_and_html_on_postgres) {
     plant();
     auto j = run_cli("--format json report --url " + url());
@@ -404,8 +536,12 @@ BOOST_AUTO_TEST_CASE(report_json_and_html_on_postgres) {
     BOOST_TEST(j.rc >= 1);
     auto doc = json::parse(j.out);
     for (const char* id : {"connections", "sequences", "duplicate_indexes", "slow_queries", "table_stats", "missing_indexes",
-                           "index_plan", "partitions", "settings", "maintenance", "maintenance_plan"})
+                           "index_plan", "caching_advice", "partitions", "settings", "maintenance", "maintenance_plan"})
         BOOST_TEST_CONTEXT(id) { BOOST_TEST(section(doc, id) != nullptr); }
+    // the caching advice: one second of pg_stat_statements, with the documented columns
+    BOOST_TEST(section(doc, "caching_advice")->at("state") == "ok");
+    BOOST_TEST(section(doc, "caching_advice")->at("columns").size() == 13u);
+    BOOST_TEST(has_note(*section(doc, "caching_advice"), "read twice, 1."));
     const std::string html = "/tmp/cistern-cli-report-" + std::to_string(::getpid()) + ".html";
     auto h = run_cli("report --format html -o " + html + " --url " + url());
     BOOST_TEST_INFO(h.err);

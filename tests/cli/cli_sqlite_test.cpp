@@ -96,8 +96,8 @@ BOOST_AUTO_TEST_CASE(version_and_help_exit_zero_and_every_command_has_an_example
     BOOST_TEST(h.out.find("Exit codes") != std::string::npos);
     for (const char* cmd : {"health", "loadtest", "demo", "monitor", "monitor slow-queries", "monitor activity", "monitor tables",
                             "monitor indexes", "monitor summary", "optimize", "optimize indexes", "optimize maintenance",
-                            "optimize config", "partition", "partition create", "partition list", "partition analyze",
-                            "partition maintain", "partition cleanup", "report", "serve"}) {
+                            "optimize config", "optimize cache", "partition", "partition create", "partition list", "partition analyze",
+                            "partition maintain", "partition cleanup", "partition move-default", "report", "serve"}) {
         auto r = run_cli(std::string(cmd) + " --help");
         BOOST_TEST_CONTEXT(cmd) {
             BOOST_TEST(r.rc == 0);
@@ -295,6 +295,15 @@ BOOST_AUTO_TEST_CASE(optimize_indexes_plans_without_apply_applies_once_and_then_
     auto again = run_cli("optimize indexes --workload " + workload + " --url sqlite:" + db);
     BOOST_TEST(again.rc == 0);
     BOOST_TEST(again.out.find("nothing to do") != std::string::npos);
+    // the section of indexes considered and not proposed is always there (on SQLite the
+    // advisors keep no index on purpose; statements an index already serves are not weighed)
+    BOOST_TEST(again.out.find("indexes considered and not proposed") != std::string::npos);
+    const auto after_doc = json::parse(run_cli(args).out);
+    const json* np_after = section(after_doc, "not_proposed");
+    BOOST_REQUIRE(np_after);
+    BOOST_TEST(np_after->at("rows").size() == 0u);
+    // before the apply, every candidate was proposed: the list was empty
+    BOOST_TEST(section(j, "not_proposed")->at("rows").size() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(optimize_maintenance_analyzes_once_and_a_rerun_has_nothing_to_do) {
@@ -352,6 +361,104 @@ BOOST_AUTO_TEST_CASE(optimize_config_recommends_wal_and_per_connection_settings)
     BOOST_TEST(has_note(*section(a, "plan"), "nothing to do"));
     // foreign_keys stays a warning: it is a per-connection setting no plan can change.
     BOOST_TEST(again.rc == 1);
+}
+
+BOOST_AUTO_TEST_CASE(partition_move_default_says_it_has_no_meaning_on_sqlite) {
+    cistern::test::temp_dir dir;
+    const std::string db = dir.path().string() + "/md.db";
+    { cistern::sqlite::connection c(db, cistern::sqlite::options{}); }
+    auto r = run_cli("partition move-default events --column at --url sqlite:" + db);
+    BOOST_TEST(r.rc == 3);
+    BOOST_TEST(r.err.find("no meaning on SQLite") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("no default partition") != std::string::npos, r.err);
+}
+
+namespace {
+bool has_progress_control(const std::string& s) { return s.find('\r') != std::string::npos || s.find("\x1b[") != std::string::npos; }
+} // namespace
+
+BOOST_AUTO_TEST_CASE(progress_bar_only_on_a_terminal) {
+    cistern::test::temp_dir dir;
+    const std::string db = dir.path().string() + "/progress.db";
+    // not a terminal (run_cli redirects both streams to files): no bar, no control characters,
+    // although generating the rows and the 1.5 s phase each take over a second
+    auto plain = run_cli("loadtest --apply --rows 30000 --users 2 --duration 1.5 --url sqlite:" + db);
+    BOOST_TEST_INFO(plain.err);
+    BOOST_TEST(plain.rc <= 1);
+    BOOST_TEST(!has_progress_control(plain.out));
+    BOOST_TEST(!has_progress_control(plain.err));
+    BOOST_TEST(plain.err.find("workload [") == std::string::npos);
+    // a terminal (script(1) gives the program a pseudo-terminal; its output is what the
+    // terminal showed): the bar is drawn in place on stderr, coloured unless NO_COLOR
+    const std::string cli = CISTERN_CLI_PATH;
+    const std::string load = " loadtest --keep --users 2 --duration 1.5 --url sqlite:" + db;
+    auto shown = cistern::test::run_cli_raw("script -qec '" + cli + load + "' /dev/null");
+    BOOST_TEST(shown.find("\r\x1b[Kworkload [") != std::string::npos, shown);
+    BOOST_TEST(shown.find("workload [\x1b[32m#") != std::string::npos);
+    BOOST_TEST(shown.find("] 100%") != std::string::npos);
+    auto no_color = cistern::test::run_cli_raw("NO_COLOR=1 script -qec '" + cli + load + "' /dev/null");
+    BOOST_TEST(no_color.find("\r\x1b[Kworkload [#") != std::string::npos, no_color);
+    BOOST_TEST(no_color.find("\x1b[32m") == std::string::npos);
+    // --quiet and --format json: no bar even on a terminal
+    auto quiet = cistern::test::run_cli_raw("script -qec '" + cli + " --quiet" + load + "' /dev/null");
+    BOOST_TEST(quiet.find("workload [") == std::string::npos, quiet);
+    auto js = cistern::test::run_cli_raw("script -qec '" + cli + " --format json" + load + "' /dev/null");
+    BOOST_TEST(js.find("workload [") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(optimize_cache_recommends_the_slow_read_of_a_quiet_table_and_not_the_read_of_a_busy_one) {
+    cistern::test::temp_dir dir;
+    const std::string db = dir.path().string() + "/cache.db";
+    {
+        cistern::sqlite::connection c(db, cistern::sqlite::options{});
+        c.execute_script("CREATE TABLE catalog (k INTEGER PRIMARY KEY, v INTEGER NOT NULL);"
+                         "CREATE TABLE events (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, at INTEGER NOT NULL);"
+                         "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 1000) "
+                         "INSERT INTO catalog SELECT i, (i * 7919) % 1000 FROM g;");
+    }
+    const std::string workload = dir.path().string() + "/hot.sql";
+    // a slow hot read of a table nobody writes; a hot read of a table written three times per read
+    write_file(workload, "SELECT count(*) FROM catalog a, catalog b WHERE a.v < b.v + 0;\n"
+                         "INSERT INTO events (kind, at) VALUES (1, 1);\nINSERT INTO events (kind, at) VALUES (2, 1);\n"
+                         "INSERT INTO events (kind, at) VALUES (3, 1);\nSELECT count(*) FROM events WHERE kind >= 0;\n");
+    const std::string args = "optimize cache --workload " + workload + " --interval 1.5 --min-latency-ms 0 --url sqlite:" + db;
+    auto r = run_cli("--format json " + args);
+    BOOST_TEST_INFO(r.err + r.out);
+    BOOST_REQUIRE(r.rc == 0);
+    auto j = json::parse(r.out);
+    BOOST_TEST(j.at("command") == "optimize cache");
+    const json* s = section(j, "caching_advice");
+    BOOST_REQUIRE(s);
+    const json *slow = nullptr, *busy = nullptr, *insert = nullptr;
+    for (auto& row : s->at("rows")) {
+        const auto fp = row.at("fingerprint").get<std::string>();
+        BOOST_TEST(fp.find("+ 0") == std::string::npos); // fingerprints, never literal values
+        if (fp.find("FROM catalog") != std::string::npos) slow = &row;
+        if (fp.find("FROM events") != std::string::npos) busy = &row;
+        if (fp.rfind("INSERT", 0) == 0) insert = &row;
+    }
+    BOOST_REQUIRE((slow && busy && insert));
+    BOOST_TEST(slow->at("advice") == "cache");
+    BOOST_TEST(slow->at("reason_code") == "recommended");
+    BOOST_TEST(slow->at("rank") == 1);
+    BOOST_TEST(slow->at("ttl_s") == 3600.0); // never written: the longest TTL
+    BOOST_TEST(slow->at("memory").get<std::int64_t>() > 0);
+    BOOST_TEST(slow->at("write_rate_s") == 0.0);
+    BOOST_TEST(busy->at("advice") == "skip");
+    BOOST_TEST(busy->at("reason_code") == "tables_change_too_often");
+    BOOST_TEST(busy->at("reason").get<std::string>().find("written") != std::string::npos);
+    BOOST_TEST(busy->at("write_rate_s").get<double>() > 0.0);
+    BOOST_TEST(insert->at("reason_code") == "not_a_read");
+    BOOST_TEST(has_note(*s, "rolled back"));
+    BOOST_TEST(count_of(db, "SELECT count(*) FROM events") == 0); // the replay's writes were rolled back
+    auto text = run_cli(args);
+    BOOST_TEST(text.rc == 0);
+    BOOST_TEST(text.out.find("caching advice") != std::string::npos, text.out);
+    BOOST_TEST(text.out.find("tables_change_too_often") != std::string::npos);
+    // without a workload SQLite has nothing to measure: said so, exit 3
+    auto none = run_cli("optimize cache --url sqlite:" + db);
+    BOOST_TEST(none.rc == 3);
+    BOOST_TEST(none.err.find("--workload") != std::string::npos, none.err);
 }
 
 BOOST_AUTO_TEST_CASE(partition_create_list_cleanup_on_sqlite) {
@@ -423,8 +530,10 @@ BOOST_AUTO_TEST_CASE(report_in_text_json_and_self_contained_html_escapes_names) 
     BOOST_TEST(j.rc == 1);
     auto doc = json::parse(j.out);
     BOOST_TEST(doc.at("command") == "report");
-    for (const char* id : {"storage", "duplicate_indexes", "missing_indexes", "partitions", "settings", "maintenance", "maintenance_plan"})
+    for (const char* id : {"storage", "duplicate_indexes", "missing_indexes", "caching_advice", "partitions", "settings", "maintenance",
+                           "maintenance_plan"})
         BOOST_TEST_CONTEXT(id) { BOOST_TEST(section(doc, id) != nullptr); }
+    BOOST_TEST(has_note(*section(doc, "caching_advice"), "optimize cache --workload"));
     const std::string html = dir.path().string() + "/report.html";
     auto h = run_cli("report --format html -o " + html + " --url sqlite:" + db);
     BOOST_TEST_INFO(h.err);

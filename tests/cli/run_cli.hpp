@@ -43,4 +43,17 @@ inline cli_result run_cli(const std::string& args, const std::string& env = "") 
     return r;
 }
 
+/// Runs the shell command `cmd` (e.g. the CLI under script(1)), stdin from /dev/null, and
+/// returns what it wrote to stdout.
+inline std::string run_cli_raw(const std::string& cmd) {
+    static int n = 0;
+    const std::string out = "/tmp/cistern-cli-raw-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
+    if (std::system((cmd + " > " + out + " 2>&1 < /dev/null").c_str()) == -1) return {};
+    std::ifstream f(out);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::remove(out.c_str());
+    return ss.str();
+}
+
 } // namespace cistern::test

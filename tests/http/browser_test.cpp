@@ -205,6 +205,10 @@ BOOST_AUTO_TEST_CASE(static_report_reads_with_javascript_off) {
         BOOST_TEST(dom.find("<polyline") != std::string::npos);
         BOOST_TEST(dom.find("<svg class=\"spark\"") != std::string::npos, url << ": no statement sparkline");
         BOOST_TEST(field(dom, "pool_max_size") == "4");
+        if (url != "file://" + file) { // the dashboard's pages (write_html_report of a bare monitor has no advice)
+            BOOST_TEST(dom.find("<table id=\"caching_advice\">") != std::string::npos, url << ": no caching advice section");
+            BOOST_TEST(dom.find("Caching advice</h2>") != std::string::npos);
+        }
         BOOST_TEST(dom.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
         BOOST_TEST(dom.find("http://") == std::string::npos);
         BOOST_TEST(dom.find("https://") == std::string::npos);

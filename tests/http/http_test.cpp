@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <string>
 #include <type_traits>
 
@@ -96,6 +97,43 @@ BOOST_AUTO_TEST_CASE(json_api_reports_the_workload) {
     auto bad = c.Get("/api/performance?window=soon");
     BOOST_TEST_REQUIRE(static_cast<bool>(bad));
     BOOST_TEST(bad->status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(caching_advice_counts_the_statements_since_the_monitor_was_attached) {
+    workload w;
+    auto c = client(w);
+    // at first: measuring, no row (every statement so far ran before the dashboard attached)
+    const auto first = get_json(c, "/api/performance");
+    BOOST_TEST_REQUIRE(first["caching_advice"].is_object());
+    BOOST_TEST(first["caching_advice"]["rows"].empty());
+    // a second of reads of kv and writes to it
+    const auto t0 = std::chrono::steady_clock::now();
+    int reads = 0;
+    while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1200)) {
+        auto l = w.pool->acquire();
+        l->query("SELECT v FROM kv WHERE id = ?", reads % 50);
+        if (++reads % 10 == 0) l->execute("UPDATE kv SET v = ? WHERE id = ?", "w", reads % 50);
+    }
+    const auto j = get_json(c, "/api/performance");
+    const auto& a = j["caching_advice"];
+    BOOST_TEST(a["window_s"].get<double>() >= 1.0);
+    const nlohmann::json *read = nullptr, *update = nullptr;
+    for (const auto& r : a["rows"]) {
+        if (r["fingerprint"] == "SELECT v FROM kv WHERE id = ?") read = &r;
+        if (r["fingerprint"].get<std::string>().rfind("UPDATE kv", 0) == 0) update = &r;
+        BOOST_TEST(r["fingerprint"].get<std::string>().find("WITH RECURSIVE") == std::string::npos); // ran before the attach
+    }
+    BOOST_TEST_REQUIRE((read && update), a.dump());
+    BOOST_TEST(read->at("calls_s").get<double>() > 0.0);
+    BOOST_TEST(read->at("advice") == "skip"); // microseconds per read: not worth a cache
+    BOOST_TEST(read->at("reason_code") == "already_fast", read->dump());
+    BOOST_TEST(update->at("reason_code") == "not_a_read");
+    // the page shows the same section, escaped
+    auto page = c.Get("/report");
+    BOOST_TEST_REQUIRE(static_cast<bool>(page));
+    BOOST_TEST(page->body.find("<table id=\"caching_advice\">") != std::string::npos);
+    BOOST_TEST(page->body.find("SELECT v FROM kv WHERE id = ?") != std::string::npos);
+    BOOST_TEST(page->body.find("already_fast") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(pages_escape_markup_and_refer_to_no_external_url) {

@@ -178,6 +178,34 @@ BOOST_AUTO_TEST_CASE(retention_reports_rows_of_the_default_partition_older_than_
     }));
 }
 
+BOOST_AUTO_TEST_CASE(partition_default_max_rows_bounds_the_rows_of_one_plan_in_whole_ranges) {
+    auto c = connect();
+    sp::range_by_time s(events());
+    s.create(c, at(2024, 6, 1)).apply(c);
+    fill_2024_daily(c, "events");
+    BOOST_REQUIRE_EQUAL(count(c, "SELECT count(*) FROM events_default"), 274); // January 31, February 29, March 31, ...
+    auto batches = [](const cistern::strategy::plan& p) {
+        std::size_t n = 0;
+        for (auto& st : p.statements()) n += st.sql.rfind("WITH moved AS", 0) == 0;
+        return n;
+    };
+    sp::move_options m;
+    m.max_rows = 10; // below the first range: that range still moves, alone (a range is never split)
+    BOOST_TEST(batches(s.partition_default(c, m)) == 1u);
+    m.max_rows = 60; // January + February exactly
+    auto two = s.partition_default(c, m);
+    BOOST_TEST(batches(two) == 2u);
+    BOOST_TEST(std::any_of(two.alerts().begin(), two.alerts().end(), [](auto& a) {
+        return a.find("214 rows from 2024-03-01 00:00:00+00 on are left in events_default (max_rows = 60)") != std::string::npos;
+    }));
+    m.max_rows = 59;
+    BOOST_TEST(batches(s.partition_default(c, m)) == 1u);
+    two.apply(c);
+    BOOST_TEST(count(c, "SELECT count(*) FROM events_default") == 274 - 60);
+    m.max_rows = -1;
+    BOOST_CHECK_THROW(s.partition_default(c, m), cistern::config_error);
+}
+
 BOOST_AUTO_TEST_CASE(partition_default_moves_rows_in_batches_and_is_idempotent) {
     auto c = connect();
     sp::range_by_time s(events());

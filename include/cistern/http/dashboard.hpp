@@ -8,8 +8,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,6 +28,8 @@
 #include <cistern/http/detail/constant_time.hpp>
 #include <cistern/http/detail/token_bucket.hpp>
 #include <cistern/http/performance_json.hpp>
+#include <cistern/inspect/caching_advice.hpp>
+#include <cistern/inspect/table_write_rates.hpp>
 #include <cistern/monitor/cache_figures.hpp>
 #include <cistern/monitor/html_report.hpp>
 #include <cistern/monitor/monitor.hpp>
@@ -46,6 +50,12 @@ namespace cistern::http {
 ///    database inspections `cistern serve` refreshes;
 ///  - `GET /healthz` liveness (200 while serving); `GET /readyz` 200 when healthy or
 ///    degraded, 503 when unhealthy or when the monitor is gone.
+///
+/// The JSON and both pages carry the caching advice (cistern::inspect::caching_advice) of
+/// the statements the monitor saw since the monitor was attached (or its statistics were
+/// last reset through the dashboard), with write rates from the monitor's own write
+/// statements (table_write_rates::seen_by_monitor): JSON `caching_advice`, page section
+/// `id="caching_advice"` (docs/dashboard.md). Advice needs at least a second of statements.
 ///
 /// Requests are rate limited (429), bodies size limited (413); no CORS header is ever
 /// sent. Snapshots are taken on the server's threads, never on a recording thread.
@@ -126,8 +136,11 @@ public:
                 return std::nullopt;
             };
         }
+        std::optional<advice_base> base;
+        if (auto p = m.lock()) base = advice_base{p->snapshot(), std::chrono::steady_clock::now()};
         std::lock_guard lk(mu_);
         source_ = std::move(s);
+        advice_base_ = std::move(base);
     }
 
     /// Samples `p->stats()` into the monitor every sample_interval and uses `p` for the
@@ -253,6 +266,10 @@ private:
         std::function<std::optional<std::size_t>()> size;
         std::function<std::optional<std::size_t>()> clear; // entries cleared
     };
+    struct advice_base {
+        monitor_snapshot snap;
+        std::chrono::steady_clock::time_point at;
+    };
     struct view {
         std::optional<source> src;
         std::optional<pool_hooks> pool;
@@ -306,16 +323,102 @@ private:
         health_report health;
         nlohmann::json json;
         std::optional<std::size_t> cache_entries;
+        std::optional<inspect::check_result<inspect::caching_advice_row>> advice;
+        double advice_window_s = 0;
     };
+
+    // The caching advice over the statements since the baseline (nullopt: under a second of
+    // them, or the monitor's counts went down and the baseline restarts now).
+    std::optional<inspect::check_result<inspect::caching_advice_row>> advise(const monitor_snapshot& now_snap, double& window_s) {
+        const auto now = std::chrono::steady_clock::now();
+        std::optional<advice_base> base;
+        {
+            std::lock_guard lk(mu_);
+            if (!advice_base_) advice_base_ = advice_base{now_snap, now};
+            base = advice_base_;
+        }
+        window_s = std::chrono::duration<double>(now - base->at).count();
+        if (window_s < 1.0) return std::nullopt;
+        std::map<std::string, const statement_summary*> before;
+        for (const auto& st : base->snap.statements) before[st.fingerprint] = &st;
+        monitor_snapshot diff;
+        diff.db_system = now_snap.db_system;
+        for (const auto& st : now_snap.statements) {
+            statement_summary x = st;
+            if (auto b = before.find(st.fingerprint); b != before.end()) {
+                if (b->second->calls > st.calls) { // statistics reset elsewhere: start again
+                    std::lock_guard lk(mu_);
+                    advice_base_ = advice_base{now_snap, now};
+                    return std::nullopt;
+                }
+                x.calls -= b->second->calls;
+                x.rows -= std::min(x.rows, b->second->rows);
+                x.total -= std::min(x.total, b->second->total);
+            }
+            if (x.calls > 0) diff.statements.push_back(std::move(x));
+        }
+        inspect::caching_advice_options o;
+        o.window = std::chrono::duration<double>(window_s);
+        return inspect::caching_advice(diff, inspect::table_write_rates::seen_by_monitor(diff, window_s), o);
+    }
+
+    static nlohmann::json advice_json(const std::optional<inspect::check_result<inspect::caching_advice_row>>& a, double window_s) {
+        nlohmann::json j{{"window_s", window_s}, {"rows", nlohmann::json::array()}, {"notes", nlohmann::json::array()}};
+        if (!a) {
+            j["notes"].push_back("measuring: advice after a second of statements since the dashboard attached the monitor");
+            return j;
+        }
+        for (const auto& r : a->rows)
+            j["rows"].push_back({{"rank", r.rank},
+                                 {"advice", r.recommend ? "cache" : "skip"},
+                                 {"fingerprint", r.fingerprint},
+                                 {"calls_s", r.calls_per_second},
+                                 {"mean_ms", std::chrono::duration<double, std::milli>(r.mean_latency).count()},
+                                 {"hit_ratio", r.hit_ratio},
+                                 {"saved_ms_s", r.saved_seconds_per_second * 1000.0},
+                                 {"memory", r.memory_bytes},
+                                 {"ttl_s", std::chrono::duration<double>(r.ttl).count()},
+                                 {"reason", r.reason_text},
+                                 {"reason_code", inspect::to_string(r.reason)}});
+        for (const auto& n : a->notes) j["notes"].push_back(n);
+        return j;
+    }
+
+    static std::string advice_html(const nlohmann::json& j) {
+        using cistern::detail::html_escape;
+        std::string h = "<h2>Caching advice</h2><p class=\"mute\">Read statements worth caching (TTL, memory), ranked by the "
+                        "database time they would save, and why the others are not; over the statements since the dashboard "
+                        "attached the monitor (fingerprints: parameter values are never kept).</p><table id=\"caching_advice\">"
+                        "<thead><tr><th>rank</th><th>advice</th><th>fingerprint</th><th>calls/s</th><th>mean ms</th>"
+                        "<th>hit ratio</th><th>TTL s</th><th>memory</th><th>reason</th></tr></thead><tbody>";
+        char buf[64];
+        for (const auto& r : j["rows"]) {
+            auto num = [&](const char* k, const char* f) {
+                std::snprintf(buf, sizeof buf, f, r[k].get<double>());
+                return std::string(buf);
+            };
+            h += "<tr><td>" + std::to_string(r["rank"].get<std::size_t>()) + "</td><td>" + r["advice"].get<std::string>() +
+                 "</td><td class=\"sql\">" + html_escape(r["fingerprint"].get<std::string>()) + "</td><td>" + num("calls_s", "%.2f") +
+                 "</td><td>" + num("mean_ms", "%.3f") + "</td><td>" + num("hit_ratio", "%.2f") + "</td><td>" + num("ttl_s", "%.0f") +
+                 "</td><td>" + std::to_string(r["memory"].get<std::size_t>()) + "</td><td>" + html_escape(r["reason_code"].get<std::string>()) +
+                 ": " + html_escape(r["reason"].get<std::string>()) + "</td></tr>";
+        }
+        if (j["rows"].empty()) h += "<tr><td colspan=\"9\">no statement yet</td></tr>";
+        h += "</tbody></table>";
+        for (const auto& n : j["notes"]) h += "<p class=\"mute\">" + html_escape(n.get<std::string>()) + "</p>";
+        return h;
+    }
     std::optional<page_data> gather(const view& v, std::chrono::nanoseconds window, bool probe) {
         if (!v.src || !v.src->alive()) return std::nullopt;
         sample(v);
         auto snap = v.src->snapshot();
         if (!snap) return std::nullopt;
-        page_data d{std::move(*snap), v.src->history(window), {}, {}, std::nullopt};
+        page_data d{std::move(*snap), v.src->history(window), {}, {}, std::nullopt, std::nullopt, 0.0};
         d.health = probe ? health_with_probe(v, d.snap) : d.snap.health;
         if (v.cache) d.cache_entries = v.cache->size();
         d.json = performance_json(d.snap, d.hist, d.health);
+        d.advice = advise(d.snap, d.advice_window_s);
+        d.json["caching_advice"] = advice_json(d.advice, d.advice_window_s);
         if (d.cache_entries && d.json["cache"].is_object()) d.json["cache"]["entries"] = *d.cache_entries;
         nlohmann::json acts = nlohmann::json::array();
         {
@@ -332,6 +435,7 @@ private:
         o.live = live;
         o.refresh = opts_.refresh_interval;
         o.cache_entries = d.cache_entries;
+        o.extra_html = advice_html(d.json["caching_advice"]);
         return render_html_report(d.snap, d.hist, d.health, o);
     }
 
@@ -434,6 +538,10 @@ private:
             }
             if (action == "reset_stats") {
                 v.src->reset();
+                if (auto snap = v.src->snapshot()) {
+                    std::lock_guard lk(mu_);
+                    advice_base_ = advice_base{std::move(*snap), std::chrono::steady_clock::now()};
+                }
                 log_action(action, "statistics reset");
                 return send_json(res, 200, {{"action", action}, {"ok", true}});
             }
@@ -478,6 +586,7 @@ private:
     std::optional<pool_hooks> pool_;
     std::optional<cache_hooks> cache_;
     std::function<std::optional<std::string>()> database_page_;
+    std::optional<advice_base> advice_base_; ///< the caching advice counts from here
     std::deque<nlohmann::json> actions_log_;
 
     std::mutex stop_mu_;

@@ -34,6 +34,9 @@ struct html_report_options {
     std::chrono::milliseconds refresh{5000};   ///< how often the live page refreshes
     /// Entries in the watched cache, when known.
     std::optional<std::size_t> cache_entries;
+    /// More sections, appended after the built-in ones: complete HTML the caller has
+    /// escaped (e.g. the dashboard's caching advice). Empty: none.
+    std::string extra_html;
 };
 
 namespace detail {
@@ -358,6 +361,7 @@ inline std::string render_html_report(const monitor_snapshot& s, const monitor_h
         if (s.default_partitions->empty()) d += "<tr><td colspan=\"3\">no default partition</td></tr>";
         d += "</tbody></table>";
     }
+    d += o.extra_html;
     if (o.live) d += detail::live_script(o.api_path, static_cast<long>(o.refresh.count()));
     d += "</body></html>\n";
     return d;

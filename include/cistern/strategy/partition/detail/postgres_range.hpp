@@ -374,6 +374,7 @@ void add_move_batches(C& c, const postgres_range_common& o, const range_keys& ke
     }
     std::optional<std::string> after;
     int batches = 0;
+    std::int64_t moved = 0;
     for (;;) {
         const std::string where = ok + (after ? " AND " + col + " >= " + lit(c, *after) : std::string{});
         auto rs = c.query("SELECT " + key_expr + " FROM " + source + " WHERE " + where);
@@ -394,6 +395,13 @@ void add_move_batches(C& c, const postgres_range_common& o, const range_keys& ke
             continue;
         }
         const auto rows = count_rows(c, source + " WHERE " + in_range(c, o, r));
+        if (m.max_rows != 0 && batches > 0 && moved + rows > m.max_rows) {
+            const auto left = count_rows(c, source + " WHERE " + where);
+            p.alert(std::to_string(left) + " rows from " + r.lower + " on are left in " + default_name + " (max_rows = " +
+                    std::to_string(m.max_rows) + "); apply the next plan to move them");
+            break;
+        }
+        moved += rows;
         const std::string part = qualified(c, o, r.name);
         const std::string range = "[" + r.lower + ", " + r.upper + ")";
         const std::string batch = "batch " + std::to_string(++batches) + " (" + r.name + "): ";
