@@ -125,7 +125,7 @@ BOOST_FIXTURE_TEST_CASE(the_connections_own_authorizer_is_asked_and_restored, fi
     c.set_authorizer(&deny_audit);
     auto a = c.tables_of("SELECT * FROM audit");
     BOOST_TEST(!a.certain);
-    BOOST_TEST(a.reason.find("access to audit.n is prohibited") != std::string::npos);
+    BOOST_TEST(a.reason.find("prohibited") != std::string::npos);
     BOOST_TEST(c.tables_of("SELECT * FROM users").certain);
     const int before = denied_reads;
     BOOST_CHECK_THROW(c.query("SELECT n FROM audit WHERE n > 0"), cistern::query_error); // still installed
