@@ -12,6 +12,7 @@
 #include <cistern/cache/detail/hash.hpp>
 #include <cistern/cache/eviction/w_tinylfu.hpp>
 #include <cistern/cache/expiry/per_entry.hpp>
+#include <cistern/cache/result_tier.hpp>
 #include <cistern/error.hpp>
 #include <cistern/row_set.hpp>
 #include <cistern/sql/dialect.hpp>
@@ -26,6 +27,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -77,6 +79,34 @@ struct query_weigher {
         return n > 0xffffffffULL ? 0xffffffffULL : n;
     }
 };
+
+/// The text of a query key for a shared tier (result_tier): the statement, then each
+/// parameter with its type, lengths spelled out so that no two keys share a text.
+inline std::string query_key_text(const query_key& k) {
+    std::string out = k.sql;
+    for (const value& v : k.params) {
+        out += '\x1f';
+        if (std::holds_alternative<null_t>(v)) out += 'n';
+        else if (auto* i = std::get_if<std::int64_t>(&v)) out += 'i' + std::to_string(*i);
+        else if (auto* d = std::get_if<double>(&v)) {
+            char buf[40];
+            const int n = std::snprintf(buf, sizeof buf, "%a", *d); // exact: hexadecimal floating point
+            out += 'd';
+            out.append(buf, static_cast<std::size_t>(n));
+        } else if (auto* str = std::get_if<std::string>(&v)) {
+            out += 's' + std::to_string(str->size()) + ':';
+            out += *str;
+        } else if (auto* b = std::get_if<blob>(&v)) {
+            out += 'b' + std::to_string(b->size()) + ':';
+            out.append(reinterpret_cast<const char*>(b->data()), b->size());
+        }
+    }
+    return out;
+}
+
+/// The tag every result in a shared tier also carries: invalidated by a schema change
+/// (DDL through execute()), it makes every instance drop its results and analysis memo.
+inline const std::string query_all_tag = "*all";
 
 /// A refusal to cache a statement's result: a config_error, so that a caller that did not
 /// ask to run refused statements uncached sees the reason as before.
@@ -183,8 +213,25 @@ public:
     /// `opts.max_weight` is the bound in bytes (e.g. 100 << 20 for "100 MB");
     /// `default_ttl` applies to results whose call names no TTL (none: no expiry).
     /// Throws config_error for bad options. The pool must outlive the query cache.
-    query_cache(Pool& pool, cache_options opts, std::optional<std::chrono::nanoseconds> default_ttl = std::nullopt)
-        : pool_(pool), cache_(opts, default_ttl ? expiry::per_entry(*default_ttl) : expiry::per_entry{}) {}
+    ///
+    /// `tier` (optional) is a shared second tier (e.g. redis::query_tier): a miss looks
+    /// there before the database, a loaded result is written there, and invalidations
+    /// (invalidate(), writes through execute()) reach every instance sharing it. It must
+    /// outlive the query cache.
+    query_cache(Pool& pool, cache_options opts, std::optional<std::chrono::nanoseconds> default_ttl = std::nullopt,
+                result_tier* tier = nullptr)
+        : pool_(pool), cache_(opts, default_ttl ? expiry::per_entry(*default_ttl) : expiry::per_entry{}),
+          default_ttl_(default_ttl), tier_(tier) {
+        if (tier_)
+            listener_ = tier_->attach({[this](const std::string& tag) { on_shared_tag(tag); },
+                                       [this] { clear_noexcept(); }});
+    }
+    query_cache(const query_cache&) = delete;
+    query_cache& operator=(const query_cache&) = delete;
+    /// Detaches from the shared tier (no invalidation runs into a destroyed cache).
+    ~query_cache() {
+        if (tier_) tier_->detach(listener_);
+    }
 
     /// The rows of `sql` with `params`: from the cache, or by running it through a lease
     /// of the pool (once for all concurrent callers of the same key that arrived before any
@@ -196,14 +243,18 @@ public:
     rows_ptr query(std::string_view sql, std::vector<value> params = {}, query_cache_call call = {}) {
         detail::query_key key{std::string(sql), std::move(params)};
         std::optional<lease_type> lease; // acquired by the options, used by the loader: one lease a miss
+        std::optional<shared_read> shared; // the second tier's answer (a miss with a tier only)
         try {
             return cache_.get_or_load(
                 key,
-                [&](const detail::query_key& k) {
+                [&](const detail::query_key& k) -> rows_ptr {
+                    if (shared && shared->ticket.rows) return shared->ticket.rows;
                     if (!lease) lease.emplace(pool_.acquire());
-                    return std::make_shared<const row_set>((*lease)->query(k.sql, std::span<const value>(k.params)));
+                    auto rows = std::make_shared<const row_set>((*lease)->query(k.sql, std::span<const value>(k.params)));
+                    if (shared) tier_->store(shared->key, *rows, shared->ticket, call.ttl ? call.ttl : default_ttl_);
+                    return rows;
                 },
-                [&] { return entry_options{.ttl = call.ttl, .tags = tags_for(sql, call, lease)}; });
+                [&] { return miss_options(key, call, lease, shared); });
         } catch (const detail::query_refused& e) {
             if (call.if_refused != refused_statement::run_uncached || e.writes) throw;
             lease.reset();
@@ -247,7 +298,8 @@ public:
     /// through execute(). Loads in flight are not stored, and callers arriving later do not
     /// wait for them.
     std::size_t invalidate(std::string_view table) { return invalidate_canonical(sql::canonical_name(table, name_dialect)); }
-    /// Drops every cached result and the analysis memo (call it after DDL made elsewhere).
+    /// Drops every cached result of this instance and the analysis memo (call it after DDL
+    /// made elsewhere; with a shared tier, DDL through execute() also reaches the others).
     void clear() {
         drop_memo();
         cache_.clear();
@@ -294,6 +346,42 @@ private:
                                             : "; declare the tables it reads to cache it anyway"));
         e.writes = writes;
         throw e;
+    }
+
+    /// What a miss read from the shared tier, kept for the load.
+    struct shared_read {
+        std::string key;
+        tier_ticket ticket;
+    };
+
+    /// The entry options of a miss: its tags, its TTL and, with a tier, what the tier has.
+    entry_options miss_options(const detail::query_key& key, query_cache_call& call, std::optional<lease_type>& lease,
+                               std::optional<shared_read>& shared) {
+        entry_options o{.ttl = call.ttl, .tags = tags_for(key.sql, call, lease)};
+        if (!tier_) return o;
+        shared_read& r = shared.emplace();
+        r.key = detail::query_key_text(key);
+        std::vector<std::string> tags = o.tags;
+        tags.push_back(detail::query_all_tag);
+        r.ticket = tier_->fetch(r.key, tags);
+        if (r.ticket.local_ttl_cap != std::chrono::nanoseconds::max()) {
+            const auto own = o.ttl ? *o.ttl : default_ttl_.value_or(std::chrono::nanoseconds::max());
+            o.ttl = std::max(std::chrono::nanoseconds(1), std::min(own, r.ticket.local_ttl_cap));
+        }
+        return o;
+    }
+
+    /// An invalidation from another instance sharing the tier (on the tier's thread).
+    void on_shared_tag(const std::string& tag) noexcept {
+        if (tag == detail::query_all_tag) {
+            clear_noexcept();
+            return;
+        }
+        try {
+            cache_.invalidate_tag(tag);
+        } catch (...) {
+            clear_noexcept();
+        }
     }
 
     /// The tags of `sql` for this call, on a miss: the found tables (memoised), plus the
@@ -377,8 +465,14 @@ private:
     }
 
     std::size_t invalidate_canonical(const std::string& name) {
-        std::size_t n = cache_.invalidate_tag(name);
-        if (name.find('.') != std::string::npos) n += cache_.invalidate_tag("*." + std::string(sql::unqualified(name)));
+        std::vector<std::string> tags{name};
+        if (name.find('.') != std::string::npos) tags.push_back("*." + std::string(sql::unqualified(name)));
+        std::size_t n = 0;
+        for (const auto& t : tags) n += cache_.invalidate_tag(t);
+        if (tier_) {
+            tier_->invalidate(tags);
+            for (const auto& t : tags) cache_.invalidate_tag(t); // a load that read the old versions meanwhile
+        }
         return n;
     }
 
@@ -387,6 +481,7 @@ private:
         try {
             if (a.schema_change || !a.access.certain) {
                 clear();
+                if (tier_) tier_->invalidate(std::span<const std::string>(&detail::query_all_tag, 1));
                 return;
             }
             for (const auto& w : a.access.written) invalidate_canonical(w);
@@ -410,6 +505,9 @@ private:
 
     Pool& pool_;
     cache_type cache_;
+    std::optional<std::chrono::nanoseconds> default_ttl_;
+    result_tier* tier_ = nullptr;
+    std::size_t listener_ = 0;
     mutable std::mutex memo_mu_;
     std::unordered_map<std::string, analysis_ptr, text_hash, std::equal_to<>> memo_;
     std::uint64_t memo_generation_ = 0;

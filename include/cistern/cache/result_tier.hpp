@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -60,8 +61,9 @@ public:
     /// The value under `key` if current, with what store() needs after a load.
     virtual tier_ticket fetch(std::string_view key, std::span<const std::string> tags) = 0;
     /// Writes `rows` under `key` for `ttl`, stamped with the tag versions `ticket` read.
+    /// (none: the tier's default time to live).
     virtual void store(std::string_view key, const row_set& rows, const tier_ticket& ticket,
-                       std::chrono::nanoseconds ttl) = 0;
+                       std::optional<std::chrono::nanoseconds> ttl) = 0;
     /// Invalidates `tags` in the shared store and on every other instance.
     virtual void invalidate(std::span<const std::string> tags) = 0;
     /// Registers `l`; returns an id for detach().

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,7 +58,7 @@ public:
     }
 
     void store(std::string_view key, const row_set& rows, const tier_ticket& ticket,
-               std::chrono::nanoseconds ttl) override {
+               std::optional<std::chrono::nanoseconds> ttl) override {
         if (!ticket.may_store) return;
         lookup read;
         read.status = lookup_status::miss; // answered: see lookup::answered()
