@@ -10,7 +10,7 @@
 set -euo pipefail
 profile="${1:-test}"
 demo_pkgs=(g++ make cmake libsqlite3-dev libsqlitecpp-dev librange-v3-dev libcli11-dev nlohmann-json3-dev)
-test_pkgs=("${demo_pkgs[@]}" libboost-test-dev libpq-dev libpg-query-dev postgresql-15 postgresql-15-hypopg
+test_pkgs=("${demo_pkgs[@]}" libboost-test-dev libpq-dev postgresql-15 postgresql-15-hypopg
            libsoci-dev libbenchmark-dev prometheus curl pkg-config python3 doxygen
            libhiredis-dev redis-server libpg-query-dev libtbb-dev
            libcpp-httplib-dev nlohmann-json3-dev zlib1g-dev chromium)  # http dashboard + browser tests
