@@ -50,7 +50,7 @@ struct pg_column {
 
 /// One condition on a column in WHERE / ON / a MERGE join: `column op <not-a-column>`.
 struct pg_predicate {
-    pg_column column;
+    pg_column column; ///< the column compared
     std::string op; ///< "=", "<", ">=", "<>", "IN", "LIKE", "ILIKE", "BETWEEN", "IS NULL", "IS NOT NULL", "= ANY", ...
     /// True when the column is wrapped (a cast `col::date`, arithmetic `col + 0`, a function
     /// call): a plain index on the column cannot serve the condition.
@@ -61,21 +61,22 @@ struct pg_predicate {
 /// A join condition between two columns (`a.x = b.y` in ON, USING, a comma join's WHERE,
 /// or a MERGE's ON), whichever side each is written on.
 struct pg_join {
-    pg_column left, right;
-    std::string op; ///< "=" for USING
+    pg_column left;  ///< the column written first
+    pg_column right; ///< the column written second
+    std::string op;  ///< the operator ("=" for USING)
     friend bool operator==(const pg_join&, const pg_join&) = default;
 };
 
 /// One column of ORDER BY.
 struct pg_order {
-    pg_column column;
-    bool descending = false;
+    pg_column column;        ///< the column sorted on
+    bool descending = false; ///< DESC
     friend bool operator==(const pg_order&, const pg_order&) = default;
 };
 
 /// One statement as libpg_query parsed it.
 struct pg_statement {
-    pg_statement_kind kind = pg_statement_kind::other;
+    pg_statement_kind kind = pg_statement_kind::other; ///< what the statement is
     std::string node;                  ///< libpg_query's node name ("SelectStmt", "CreateStmt", ...)
     std::vector<pg_relation> read;     ///< relations read (CTE names excluded, in scope)
     std::vector<pg_relation> written;  ///< INSERT/UPDATE/DELETE/MERGE/TRUNCATE/COPY FROM targets, DDL targets
@@ -85,16 +86,16 @@ struct pg_statement {
     /// CURRENT_DATE, LOCALTIME, CURRENT_USER, SESSION_USER, ...), upper case.
     std::vector<std::string> session_values;
     std::vector<std::string> locking;  ///< "FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE", "FOR KEY SHARE"
-    std::vector<pg_predicate> predicates;
-    std::vector<pg_join> joins;
-    std::vector<pg_order> order_by;
+    std::vector<pg_predicate> predicates; ///< AND-ed column conditions of every WHERE / ON (any block)
+    std::vector<pg_join> joins;           ///< column-to-column conditions (ON, USING, comma joins, MERGE ON)
+    std::vector<pg_order> order_by;       ///< ORDER BY columns (any block)
     /// True when the statement locks rows (a SELECT ... FOR UPDATE / FOR SHARE anywhere in it).
     bool locks_rows() const noexcept { return !locking.empty(); }
 };
 
 /// The statements of one text, or why the parser rejected it.
 struct pg_parse_result {
-    std::vector<pg_statement> statements;
+    std::vector<pg_statement> statements; ///< one per statement of the text, in order
     std::optional<pg_parse_error> error; ///< set when the text is not valid PostgreSQL
     /// True when the text parsed.
     bool ok() const noexcept { return !error; }
@@ -103,16 +104,18 @@ struct pg_parse_result {
 /// libpg_query's fingerprint of a statement (the same for statements that differ only in
 /// literal values, parameter numbers, spacing, case and comments), or its error.
 struct pg_fingerprint_result {
-    std::uint64_t value = 0;
-    std::string hex; ///< 16 lower-case hex digits
-    std::optional<pg_parse_error> error;
+    std::uint64_t value = 0;             ///< the fingerprint (0 on error)
+    std::string hex;                     ///< 16 lower-case hex digits
+    std::optional<pg_parse_error> error; ///< set when the text is not valid PostgreSQL
+    /// True when the text parsed.
     bool ok() const noexcept { return !error; }
 };
 
 /// The text with literals replaced by `$n` (libpg_query's normalization), or its error.
 struct pg_normalize_result {
-    std::string text;
-    std::optional<pg_parse_error> error;
+    std::string text;                    ///< the normalized text ("" on error)
+    std::optional<pg_parse_error> error; ///< set when the text is not valid PostgreSQL
+    /// True when the text parsed.
     bool ok() const noexcept { return !error; }
 };
 
