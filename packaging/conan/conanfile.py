@@ -49,6 +49,8 @@ class CisternConan(ConanFile):
             self.requires("sqlitecpp/3.3.1", transitive_headers=True, transitive_libs=True)
         if self.options.with_postgres:
             self.requires("libpq/15.5", transitive_headers=True, transitive_libs=True)
+            # PostgreSQL's parser as a library (postgres::connection::tables_of, sql/pg_query.hpp)
+            self.requires("libpg_query/15-4.2.3", transitive_headers=True, transitive_libs=True)
         if self.options.with_redis:  # the Redis second cache tier (cistern::redis)
             self.requires("hiredis/1.2.0", transitive_headers=True, transitive_libs=True)
         if self.options.with_http:
@@ -114,7 +116,7 @@ class CisternConan(ConanFile):
             c = self.cpp_info.components["postgres"]
             c.set_property("cmake_target_name", "cistern::postgres")
             c.set_property("pkg_config_name", "cistern-postgres")
-            c.requires = ["core", "libpq::libpq"]
+            c.requires = ["core", "libpq::libpq", "libpg_query::libpg_query"]
             c.bindirs = []
             c.libdirs = []
         if self.options.with_redis:

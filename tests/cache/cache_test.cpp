@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <optional>
 #include <span>
@@ -869,4 +870,40 @@ BOOST_AUTO_TEST_CASE(set_max_weight_evicts_by_weight_and_counts_evicted_weight) 
     for (int k = 0; k < 30; ++k) u.put(k, k);
     BOOST_TEST(u.stats().evicted_weight == u.stats().evictions);
     BOOST_TEST(u.stats().evictions == 20u);
+}
+
+// A caller that misses after an invalidation must not wait for a load that started before
+// it: that load may have read the data before the change. It loads anew, gets the fresh
+// value, and the older load's value is not stored. (Before the fix, the second caller
+// joined the first load and got "old".)
+BOOST_AUTO_TEST_CASE(a_caller_after_an_invalidation_does_not_join_an_older_load) {
+    for (int change = 0; change < 4; ++change) {
+        cache<int, std::string> c(cache_options{.max_size = 64});
+        std::promise<void> first_loading, release_first;
+        auto release = release_first.get_future().share();
+        auto older = std::async(std::launch::async, [&] {
+            return c.get_or_load(1, [&] {
+                first_loading.set_value();
+                // Released by the second caller's loader, or after 10 s (so that a second
+                // caller that wrongly waits for this load gets "old" instead of hanging).
+                release.wait_for(10s);
+                return std::string("old");
+            }, cistern::entry_options{.tags = {"t"}});
+        });
+        first_loading.get_future().wait();
+        switch (change) {
+        case 0: c.invalidate_tag("t"); break;
+        case 1: c.invalidate_tag("unrelated"); break; // any invalidation ends joining
+        case 2: c.erase(1); break;
+        case 3: c.clear(); break;
+        }
+        const std::string got = c.get_or_load(1, [&] {
+            release_first.set_value();
+            return std::string("new");
+        });
+        BOOST_TEST(got == "new", "change " << change);
+        BOOST_TEST(older.get() == "old"); // the earlier caller keeps its own load's value
+        BOOST_TEST(c.get(1).value_or("") == "new", "change " << change);
+        BOOST_TEST(c.stats().loads == 2u);
+    }
 }

@@ -3,12 +3,15 @@
 
 #include <cistern/adapter/postgres/factory.hpp>
 #include <cistern/adapter/postgres/table_change_listener.hpp>
+#include <cistern/cache/query_cache.hpp>
+#include <cistern/pool/pool.hpp>
 #include <cistern/strategy/invalidation/postgres_notify_triggers.hpp>
 
 #include "support/eventually.hpp"
 #include "support/postgres_session.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -197,4 +200,44 @@ BOOST_AUTO_TEST_CASE(staleness_bound_commit_to_callback) {
     std::sort(us.begin(), us.end());
     std::printf("write start -> listener callback over 200 autocommit writes: p50 %.1f us, p99 %.1f us, max %.1f us\n", us[100], us[198], us.back());
     BOOST_TEST(us.back() < 5e6); // 5 s: the wait above; a loaded CI machine stays far below
+}
+
+BOOST_AUTO_TEST_CASE(a_write_by_another_process_drops_the_query_cache_results_that_read_the_table) {
+    // The wiring docs/invalidation.md shows: triggers on the base table, the listener's
+    // payload straight into query_cache::invalidate(), a gap into clear(). The cached
+    // result reads the mixed-case table through a view; the write comes from a session
+    // the cache knows nothing of.
+    auto w = cistern::postgres::factory(server().conninfo()).create();
+    w.execute_script("DROP VIEW IF EXISTS qc_view; DROP TABLE IF EXISTS \"QcStock\";"
+                     "CREATE TABLE \"QcStock\" (id int PRIMARY KEY, qty int);"
+                     "INSERT INTO \"QcStock\" VALUES (1, 10), (2, 20);"
+                     "CREATE VIEW qc_view AS SELECT id, qty FROM \"QcStock\" WHERE qty > 0");
+    cistern::strategy::postgres_notify_triggers(w, {"\"QcStock\""}).apply(w);
+    cistern::pool<cistern::postgres::factory> pool(cistern::postgres::factory(server().conninfo()),
+                                                   cistern::pool_options{.min_idle = 0, .max_size = 2});
+    cistern::query_cache qc(pool, cistern::cache_options{.max_weight = 1 << 20});
+    std::atomic<int> gaps{0};
+    cistern::postgres::table_change_listener l(cistern::postgres::factory(server().conninfo()),
+                                               {[&](std::string_view t) { qc.invalidate(t); },
+                                                [&] {
+                                                    ++gaps;
+                                                    qc.clear();
+                                                }},
+                                               fast());
+    BOOST_TEST_REQUIRE(cistern::test::eventually([&] { return l.listening(); }));
+    const std::string q = "SELECT sum(qty) FROM qc_view";
+    BOOST_TEST(qc.query(q)->scalar<std::int64_t>() == 30);
+    BOOST_TEST(qc.query(q)->scalar<std::int64_t>() == 30);
+    BOOST_TEST(qc.stats().hits == 1u);
+    BOOST_TEST(qc.size() == 1u);
+    w.execute("UPDATE \"QcStock\" SET qty = 15 WHERE id = 1");
+    BOOST_TEST(cistern::test::eventually([&] { return qc.size() == 0u; }, 5s));
+    BOOST_TEST(qc.query(q)->scalar<std::int64_t>() == 35);
+    // A listener that loses its connection clears the cache (changes may have been missed).
+    BOOST_TEST(qc.size() == 1u);
+    const int before = gaps.load();
+    w.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid() AND usename = current_user");
+    BOOST_TEST(cistern::test::eventually([&] { return gaps.load() > before; }, 10s));
+    BOOST_TEST(qc.size() == 0u);
 }

@@ -397,8 +397,11 @@ public:
 
     /// The value under `key`, loading it with `loader` (`V loader(const K&)` or
     /// `V loader()`) on a miss and storing it with `opts`. Single flight: while a load
-    /// of `key` runs, other callers missing `key` wait for its result instead of loading;
-    /// if the loader throws, every waiter gets the exception and nothing is stored. The
+    /// of `key` runs, other callers missing `key` wait for its result instead of loading,
+    /// unless the key was written or removed, a tag invalidated or the cache cleared since
+    /// that load started: a caller arriving after such a change starts its own load (the
+    /// older one's result may predate the change; it answers only its earlier waiters and
+    /// is not stored). If the loader throws, every waiter gets the exception and nothing is stored. The
     /// loader runs without any lock held; it must not load the same key.
     template <class Loader>
     [[gnu::always_inline]] V get_or_load(const K& key, Loader&& loader, entry_options opts = {}) {
@@ -784,6 +787,16 @@ private:
         }
     }
 
+    // A caller that misses may wait for the load in flight only if nothing removed or
+    // wrote the key, invalidated a tag or cleared the shard since that load started: the
+    // load may have read the data before that change, and its result would be stale for a
+    // caller that arrives after it. Such a caller starts a load of its own.
+    static bool joinable(const shard& s, const flight& f) noexcept { return !f.stale && f.epoch == s.epoch; }
+    // Forgets the flight `f` of `key`, unless a newer load has taken its place.
+    static void end_flight(shard& s, const K& key, const flight* f) {
+        if (auto it = s.flights.find(key); it != s.flights.end() && it->second.get() == f) s.flights.erase(it);
+    }
+
     void mark_stale(shard& s, const K& key) {
         if (!s.flights.empty())
             if (auto it = s.flights.find(key); it != s.flights.end()) it->second->stale = true;
@@ -967,7 +980,8 @@ private:
         std::shared_ptr<flight> f;
         {
             if (opts_.record_stats) ++s.misses;
-            if (auto it = s.flights.find(key); it != s.flights.end()) {
+            auto it = s.flights.find(key);
+            if (it != s.flights.end() && joinable(s, *it->second)) {
                 std::shared_future<V> fut = it->second->result;
                 lock.unlock();
                 notify(out);
@@ -976,7 +990,8 @@ private:
             f = std::make_shared<flight>();
             f->result = f->promise.get_future().share();
             f->epoch = s.epoch;
-            s.flights.emplace(key, f);
+            if (it != s.flights.end()) it->second = f; // the older load answers only its own waiters
+            else s.flights.emplace(key, f);
             lock.unlock();
         }
         notify(out);
@@ -987,7 +1002,7 @@ private:
             const std::uint64_t w = weigh(key, v);
             {
                 std::lock_guard relock(s.mu);
-                s.flights.erase(key);
+                end_flight(s, key, f.get());
                 if (opts_.record_stats) {
                     ++s.loads;
                     s.load_time += load_clock::now() - start;
@@ -1000,7 +1015,7 @@ private:
         } catch (...) {
             {
                 std::lock_guard relock(s.mu);
-                s.flights.erase(key);
+                end_flight(s, key, f.get());
                 if (opts_.record_stats) {
                     ++s.load_failures;
                     s.load_time += load_clock::now() - start;
@@ -1039,7 +1054,8 @@ private:
                     result[i].emplace(s.store[slot].value);
                 } else {
                     if (opts_.record_stats) ++s.misses;
-                    if (auto it = s.flights.find(key); it != s.flights.end()) {
+                    auto it = s.flights.find(key);
+                    if (it != s.flights.end() && (joinable(s, *it->second) || it->second->batch == batch)) {
                         waits.emplace_back(i, it->second);
                     } else {
                         auto f = std::make_shared<flight>();
@@ -1047,7 +1063,8 @@ private:
                         f->epoch = s.epoch;
                         f->batch = batch;
                         f->batch_index = mine.size();
-                        s.flights.emplace(key, f);
+                        if (it != s.flights.end()) it->second = f;
+                        else s.flights.emplace(key, f);
                         mine.push_back(own{i, h, std::move(f)});
                     }
                 }
@@ -1099,7 +1116,7 @@ private:
                 shard& s = shard_for(mine[j].hash);
                 {
                     std::lock_guard lock(s.mu);
-                    s.flights.erase(missing[j]);
+                    end_flight(s, missing[j], mine[j].f.get());
                     if (j == 0 && opts_.record_stats) {
                         ++s.load_failures;
                         s.load_time += load_clock::now() - start;
@@ -1134,7 +1151,7 @@ private:
             }
             {
                 std::lock_guard lock(s.mu);
-                s.flights.erase(key);
+                end_flight(s, key, &f);
                 if (got[j] && !failed && !f.stale && f.epoch == s.epoch) store_locked(s, key, h, V(*got[j]), w, opts, out);
             }
             notify(out);

@@ -1,8 +1,9 @@
 #pragma once
 /// \file
 /// `cistern::query_cache<Pool, Eviction>`: caches query results (row_set) by statement
-/// text and bound parameters, loads misses through a pool lease (single flight), and
-/// drops every result that read a table when that table is invalidated.
+/// text and bound parameters, loads misses through a pool lease (single flight), tags each
+/// result with the base tables it read (asked of the connection where it can answer), and
+/// drops them when one of those tables is written through execute() or invalidated.
 
 #include <cistern/cache/cache.hpp>
 #include <cistern/cache/cache_options.hpp>
@@ -11,22 +12,31 @@
 #include <cistern/cache/detail/hash.hpp>
 #include <cistern/cache/eviction/w_tinylfu.hpp>
 #include <cistern/cache/expiry/per_entry.hpp>
+#include <cistern/cache/result_tier.hpp>
 #include <cistern/error.hpp>
 #include <cistern/row_set.hpp>
+#include <cistern/sql/dialect.hpp>
+#include <cistern/sql/lexer.hpp>
 #include <cistern/sql/name.hpp>
 #include <cistern/sql/scan_tables.hpp>
 #include <cistern/sql/table_access.hpp>
+#include <cistern/sql/table_aware_connection.hpp>
 #include <cistern/value.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -70,31 +80,115 @@ struct query_weigher {
     }
 };
 
+/// The text of a query key for a shared tier (result_tier): the statement, then each
+/// parameter with its type, lengths spelled out so that no two keys share a text.
+inline std::string query_key_text(const query_key& k) {
+    std::string out = k.sql;
+    for (const value& v : k.params) {
+        out += '\x1f';
+        if (std::holds_alternative<null_t>(v)) out += 'n';
+        else if (auto* i = std::get_if<std::int64_t>(&v)) out += 'i' + std::to_string(*i);
+        else if (auto* d = std::get_if<double>(&v)) {
+            char buf[40];
+            const int n = std::snprintf(buf, sizeof buf, "%a", *d); // exact: hexadecimal floating point
+            out += 'd';
+            out.append(buf, static_cast<std::size_t>(n));
+        } else if (auto* str = std::get_if<std::string>(&v)) {
+            out += 's' + std::to_string(str->size()) + ':';
+            out += *str;
+        } else if (auto* b = std::get_if<blob>(&v)) {
+            out += 'b' + std::to_string(b->size()) + ':';
+            out.append(reinterpret_cast<const char*>(b->data()), b->size());
+        }
+    }
+    return out;
+}
+
+/// The tag every result in a shared tier also carries: invalidated by a schema change
+/// (DDL through execute()), it makes every instance drop its results and analysis memo.
+inline const std::string query_all_tag = "*all";
+
+/// A refusal to cache a statement's result: a config_error, so that a caller that did not
+/// ask to run refused statements uncached sees the reason as before.
+struct query_refused : config_error {
+    using config_error::config_error;
+    bool writes = false; ///< the statement writes: never run by query(), even uncached
+};
+
+/// The dialect a connection type's names are read in (its db_system_name), for canonical names.
+template <class C>
+constexpr sql::dialect dialect_of() {
+    if constexpr (requires { C::db_system_name; }) {
+        if (std::string_view(C::db_system_name) == "sqlite") return sql::dialect::sqlite;
+        if (std::string_view(C::db_system_name) == "postgresql") return sql::dialect::postgres;
+    }
+    return sql::dialect::generic;
+}
+
+/// What the query cache keeps of one statement's analysis (memoised per statement text).
+struct statement_tables {
+    sql::table_access access;
+    std::vector<std::string> tags; ///< tags of access.read (see query_cache)
+    bool schema_change = false;    ///< DDL (or a text the cache cannot read as anything else)
+};
+
+/// First keyword of a statement, lower case ("" if none).
+inline std::string first_keyword(std::string_view sql) {
+    for (const auto& t : sql::tokenize(sql))
+        if (t.kind == sql::token_kind::word) return t.lower;
+    return {};
+}
+
 } // namespace detail
+
+/// What query() does with a statement whose result must not be cached.
+enum class refused_statement {
+    throw_error, ///< throw config_error saying why (the default)
+    run_uncached ///< run it through a lease and return its rows without caching them (never a write)
+};
 
 /// Per-call options of query_cache::query().
 struct query_cache_call {
     /// Time to live of this result (default: the query cache's default TTL).
     std::optional<std::chrono::nanoseconds> ttl{};
-    /// Tables the statement reads. Empty: found by sql::scan_tables from the text; a
-    /// statement whose tables cannot be found with certainty (a function that may read
-    /// anything, a volatile function, a text the scanner cannot read), or that writes or
-    /// locks rows, is refused with config_error saying why, rather than cached without
-    /// invalidation. Declared tables are trusted, except that a locking read (FOR UPDATE /
-    /// FOR SHARE) is never cached.
+    /// Tables the statement reads, added to those found. A statement whose tables cannot be
+    /// found with certainty or whose result depends on a volatile function is cached only
+    /// when tables are declared here (the caller vouches for them); one that writes or
+    /// locks rows is never cached, declared or not.
     std::vector<std::string> tables{};
+    /// What to do when the result must not be cached (see query_cache::query).
+    refused_statement if_refused = refused_statement::throw_error;
 };
 
-/// A cache of query results in front of a connection pool.
+/// Counters of the query cache's per-statement analysis memo (see query_cache::memo_stats).
+struct query_cache_memo_stats {
+    std::uint64_t lookups = 0;  ///< misses of the result cache that looked a statement up
+    std::uint64_t analyses = 0; ///< statements analysed (tables_of or sql::scan_tables)
+    std::uint64_t drops = 0;    ///< times the memo was emptied (DDL through execute(), clear(), full)
+    std::size_t size = 0;       ///< statements memoised now
+};
+
+/// A cache of query results in front of a connection pool, never stale for writes made
+/// through it.
 ///
 /// `Pool` is a cistern::pool (anything whose `acquire()` returns a lease `l` with
-/// `l->query(std::string_view, std::span<const value>)` returning a row_set). Results are
-/// kept as `std::shared_ptr<const row_set>` (shared, never copied, valid after eviction),
-/// weighed by row_set::byte_size() plus the key, within cache_options::max_weight bytes.
-/// Each entry is tagged with the tables it reads (sql::canonical_name: unquoted names
-/// lower-cased, quoted names exact; a qualified name also tags its unqualified form);
-/// invalidate(table) drops them, and a load that overlaps an invalidation returns its rows
-/// but does not store them. Thread-safe like cache.
+/// `l->query(std::string_view, std::span<const value>)` returning a row_set and
+/// `l->execute(std::string_view, std::span<const value>)`). Results are kept as
+/// `std::shared_ptr<const row_set>` (shared, never copied, valid after eviction), weighed
+/// by row_set::byte_size() plus the key, within cache_options::max_weight bytes.
+///
+/// Tables: on a miss, the base tables a statement reads come from the lease's connection
+/// when it models TableAwareConnection (SQLite: the authorizer; PostgreSQL: the parser and
+/// catalog), else from sql::scan_tables (the text only: views are not expanded). The
+/// answer is memoised per statement text (at most memo_capacity statements; emptied by
+/// DDL seen through execute() and by clear()); a hit reads neither the text nor the memo.
+///
+/// Matching (invalidate): names are canonical SQL names in the connection's dialect
+/// (sql::canonical_name: unquoted parts lower-cased, quoted parts exact — SQLite folds
+/// those too, as it compares names without regard to case). A result that read `s.t` is
+/// dropped by invalidate("t") (any schema) and invalidate("s.t"); a result whose source
+/// named `t` without a schema (the scanner) is dropped by invalidate("t") and by
+/// invalidate of any "x.t". Thread-safe like cache.
 template <class Pool, class Eviction = eviction::w_tinylfu>
 class query_cache {
 public:
@@ -104,52 +198,124 @@ public:
     using cache_type = cache<detail::query_key, rows_ptr, Eviction, expiry::per_entry,
                              cache_policy::with_weigher<detail::query_weigher>,
                              cache_policy::with_hash<detail::query_key_hash, std::equal_to<detail::query_key>>>;
+    /// The pool's lease type.
+    using lease_type = decltype(std::declval<Pool&>().acquire());
+    /// The pool's connection type.
+    using connection_type = std::remove_cvref_t<decltype(*std::declval<lease_type&>())>;
+    /// True when tables are asked of the connection (it models TableAwareConnection);
+    /// false: sql::scan_tables reads the text.
+    static constexpr bool asks_connection = TableAwareConnection<connection_type>;
+    /// The dialect names are read in (from the connection's db_system_name).
+    static constexpr sql::dialect name_dialect = detail::dialect_of<connection_type>();
+    /// Statements whose analysis is memoised at most; past it the memo is emptied.
+    static constexpr std::size_t memo_capacity = 4096;
 
     /// `opts.max_weight` is the bound in bytes (e.g. 100 << 20 for "100 MB");
     /// `default_ttl` applies to results whose call names no TTL (none: no expiry).
     /// Throws config_error for bad options. The pool must outlive the query cache.
-    query_cache(Pool& pool, cache_options opts, std::optional<std::chrono::nanoseconds> default_ttl = std::nullopt)
-        : pool_(pool), cache_(opts, default_ttl ? expiry::per_entry(*default_ttl) : expiry::per_entry{}) {}
+    ///
+    /// `tier` (optional) is a shared second tier (e.g. redis::query_tier): a miss looks
+    /// there before the database, a loaded result is written there, and invalidations
+    /// (invalidate(), writes through execute()) reach every instance sharing it. It must
+    /// outlive the query cache.
+    query_cache(Pool& pool, cache_options opts, std::optional<std::chrono::nanoseconds> default_ttl = std::nullopt,
+                result_tier* tier = nullptr)
+        : pool_(pool), cache_(opts, default_ttl ? expiry::per_entry(*default_ttl) : expiry::per_entry{}),
+          default_ttl_(default_ttl), tier_(tier) {
+        if (tier_)
+            listener_ = tier_->attach({[this](const std::string& tag) { on_shared_tag(tag); },
+                                       [this] { clear_noexcept(); }});
+    }
+    query_cache(const query_cache&) = delete;
+    query_cache& operator=(const query_cache&) = delete;
+    /// Detaches from the shared tier (no invalidation runs into a destroyed cache).
+    ~query_cache() {
+        if (tier_) tier_->detach(listener_);
+    }
 
     /// The rows of `sql` with `params`: from the cache, or by running it through a lease
-    /// of the pool (once for all concurrent callers of the same key). Errors of the pool
-    /// or the statement reach every waiting caller and nothing is cached.
+    /// of the pool (once for all concurrent callers of the same key that arrived before any
+    /// invalidation). Errors of the pool or the statement reach every waiting caller and
+    /// nothing is cached. A statement whose result must not be cached — its tables are
+    /// uncertain or its result volatile (unless call.tables declares them), it locks rows,
+    /// it writes, or it reads no table — throws config_error saying why, or with
+    /// `call.if_refused = run_uncached` runs uncached; a write always throws (use execute()).
     rows_ptr query(std::string_view sql, std::vector<value> params = {}, query_cache_call call = {}) {
         detail::query_key key{std::string(sql), std::move(params)};
-        return cache_.get_or_load(
-            key,
-            [this](const detail::query_key& k) {
-                auto lease = pool_.acquire();
-                return std::make_shared<const row_set>(lease->query(k.sql, std::span<const value>(k.params)));
-            },
-            [&] { // only on a miss, before the statement runs: a hit does not read the text
-                std::vector<std::string> tags;
-                if (call.tables.empty()) {
-                    tags = tags_of(tables_of(sql));
-                } else {
-                    if (sql::scan_tables(sql).locks_rows) refuse(sql, "the statement locks rows (FOR UPDATE / FOR SHARE)");
-                    for (auto& t : call.tables) t = sql::canonical_name(t);
-                    tags = tags_of(call.tables);
-                }
-                return entry_options{.ttl = call.ttl, .tags = std::move(tags)};
-            });
+        std::optional<lease_type> lease; // acquired by the options, used by the loader: one lease a miss
+        std::optional<shared_read> shared; // the second tier's answer (a miss with a tier only)
+        try {
+            return cache_.get_or_load(
+                key,
+                [&](const detail::query_key& k) -> rows_ptr {
+                    if (shared && shared->ticket.rows) return shared->ticket.rows;
+                    if (!lease) lease.emplace(pool_.acquire());
+                    auto rows = std::make_shared<const row_set>((*lease)->query(k.sql, std::span<const value>(k.params)));
+                    if (shared) tier_->store(shared->key, *rows, shared->ticket, call.ttl ? call.ttl : default_ttl_);
+                    return rows;
+                },
+                [&] { return miss_options(key, call, lease, shared); });
+        } catch (const detail::query_refused& e) {
+            if (call.if_refused != refused_statement::run_uncached || e.writes) throw;
+            lease.reset();
+            ++uncached_;
+            auto l = pool_.acquire();
+            return std::make_shared<const row_set>(l->query(sql, std::span<const value>(key.params)));
+        }
     }
 
-    /// Drops every cached result that read `table`, read as an SQL name (sql::canonical_name:
-    /// `users`, `Users` and `public.users` fold to lower case, public.\"Users\" keeps its
-    /// case). An unqualified name drops results of that table in any schema; a qualified one
-    /// drops those of that schema's table and those whose statement named the table without
-    /// a schema. Returns how many results were dropped. Call it after writing to the table.
-    std::size_t invalidate(std::string_view table) {
-        const std::string name = sql::canonical_name(table);
-        std::size_t n = cache_.invalidate_tag(name);
-        if (name.find('.') != std::string::npos) n += cache_.invalidate_tag("*." + std::string(sql::unqualified(name)));
-        return n;
+    /// Runs a statement that writes (INSERT, UPDATE, DELETE, DDL, ...) through a lease and
+    /// returns what the connection's execute returns (rows changed). Every cached result
+    /// that read a table it writes is dropped when it returns — also when it throws, as it
+    /// may have applied part of its work — so that a query() started after execute()
+    /// returns never sees rows from before the write. DDL, and a statement whose written
+    /// tables are not certain, drops every cached result and the analysis memo. Throws
+    /// config_error for transaction control (BEGIN, COMMIT, ...: a lease is not a
+    /// transaction), errors of the pool and the statement as they are.
+    auto execute(std::string_view sql, std::span<const value> params = {}) {
+        const std::string kind = detail::first_keyword(sql);
+        if (kind == "begin" || kind == "commit" || kind == "end" || kind == "rollback" || kind == "savepoint" ||
+            kind == "release" || kind == "start" || kind == "abort")
+            throw config_error("query_cache::execute", std::string(sql.substr(0, 60)),
+                               "transaction control through the query cache: each statement runs on its own lease; "
+                               "write inside a transaction on a lease and call invalidate() after COMMIT");
+        auto lease = pool_.acquire();
+        const detail::statement_tables a = analyse(*lease, sql);
+        struct after {
+            query_cache& qc;
+            const detail::statement_tables& a;
+            ~after() { qc.forget_writes(a); }
+        } invalidate_on_exit{*this, a};
+        return lease->execute(sql, params);
     }
-    /// Drops every cached result.
-    void clear() { cache_.clear(); }
-    /// A snapshot of the underlying cache's counters (see cache::stats()). Thread-safe.
+    /// execute() for a braced list of parameters.
+    auto execute(std::string_view sql, std::initializer_list<value> params) {
+        return execute(sql, std::span<const value>(params.begin(), params.size()));
+    }
+
+    /// Drops every cached result that read `table` (see the class comment for the
+    /// matching rule) and returns how many. Call it after writing to the table other than
+    /// through execute(). Loads in flight are not stored, and callers arriving later do not
+    /// wait for them.
+    std::size_t invalidate(std::string_view table) { return invalidate_canonical(sql::canonical_name(table, name_dialect)); }
+    /// Drops every cached result of this instance and the analysis memo (call it after DDL
+    /// made elsewhere; with a shared tier, DDL through execute() also reaches the others).
+    void clear() {
+        drop_memo();
+        cache_.clear();
+    }
+    /// A snapshot of the underlying cache's counters (see cache::stats()). Refusals count as
+    /// load failures there.
     cache_stats stats() const { return cache_.stats(); }
+    /// Refused statements run uncached (refused_statement::run_uncached).
+    std::uint64_t uncached() const noexcept { return uncached_.load(std::memory_order_relaxed); }
+    /// Counters of the analysis memo. Thread-safe.
+    query_cache_memo_stats memo_stats() const {
+        std::lock_guard lock(memo_mu_);
+        query_cache_memo_stats s = memo_counts_;
+        s.size = memo_.size();
+        return s;
+    }
     /// The number of cached results (expired ones not yet swept may be counted).
     std::size_t size() const { return cache_.size(); }
     /// Bytes held, as weighed.
@@ -157,19 +323,133 @@ public:
     /// The underlying cache (for listeners of stats, cleanup(), etc.).
     cache_type& underlying() noexcept { return cache_; }
 
-    /// The tables `sql` reads, as query() finds them (sql::scan_tables); throws config_error
-    /// saying why when its result must not be cached (see query_cache_call::tables).
+    /// The tables `sql` reads, as sql::scan_tables finds them in the text (the fallback
+    /// for connections that cannot answer); throws config_error saying why when its result
+    /// must not be cached.
     static std::vector<std::string> tables_of(std::string_view sql) {
         sql::table_access a = sql::scan_tables(sql);
-        if (auto why = a.refusal()) refuse(sql, *why);
+        if (auto why = a.refusal()) refuse(sql, *why, !a.written.empty());
         return std::move(a.read);
     }
 
 private:
-    [[noreturn]] static void refuse(std::string_view sql, const std::string& why) {
-        throw config_error("query_cache_call.tables", std::string(sql.substr(0, 60)),
-                           "not cached: " + why + "; declare the tables it reads to cache it anyway");
+    using analysis_ptr = std::shared_ptr<const detail::statement_tables>;
+    struct text_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+
+    [[noreturn]] static void refuse(std::string_view sql, const std::string& why, bool writes) {
+        detail::query_refused e("query_cache_call.tables", std::string(sql.substr(0, 60)),
+                                "not cached: " + why +
+                                    (writes ? "; run writes through query_cache::execute()"
+                                            : "; declare the tables it reads to cache it anyway"));
+        e.writes = writes;
+        throw e;
     }
+
+    /// What a miss read from the shared tier, kept for the load.
+    struct shared_read {
+        std::string key;
+        tier_ticket ticket;
+    };
+
+    /// The entry options of a miss: its tags, its TTL and, with a tier, what the tier has.
+    entry_options miss_options(const detail::query_key& key, query_cache_call& call, std::optional<lease_type>& lease,
+                               std::optional<shared_read>& shared) {
+        entry_options o{.ttl = call.ttl, .tags = tags_for(key.sql, call, lease)};
+        if (!tier_) return o;
+        shared_read& r = shared.emplace();
+        r.key = detail::query_key_text(key);
+        std::vector<std::string> tags = o.tags;
+        tags.push_back(detail::query_all_tag);
+        r.ticket = tier_->fetch(r.key, tags);
+        if (r.ticket.local_ttl_cap != std::chrono::nanoseconds::max()) {
+            const auto own = o.ttl ? *o.ttl : default_ttl_.value_or(std::chrono::nanoseconds::max());
+            o.ttl = std::max(std::chrono::nanoseconds(1), std::min(own, r.ticket.local_ttl_cap));
+        }
+        return o;
+    }
+
+    /// An invalidation from another instance sharing the tier (on the tier's thread).
+    void on_shared_tag(const std::string& tag) noexcept {
+        if (tag == detail::query_all_tag) {
+            clear_noexcept();
+            return;
+        }
+        try {
+            cache_.invalidate_tag(tag);
+        } catch (...) {
+            clear_noexcept();
+        }
+    }
+
+    /// The tags of `sql` for this call, on a miss: the found tables (memoised), plus the
+    /// declared ones; throws query_refused when the result must not be cached.
+    std::vector<std::string> tags_for(std::string_view sql, query_cache_call& call, std::optional<lease_type>& lease) {
+        const analysis_ptr a = memoised(sql, lease);
+        const sql::table_access& t = a->access;
+        if (!t.written.empty() || a->schema_change)
+            refuse(sql, "the statement writes (" + (t.written.empty() ? std::string("the schema") : t.written.front()) + ")", true);
+        if (t.locks_rows) refuse(sql, *t.refusal(), false);
+        if (call.tables.empty()) {
+            if (auto why = t.refusal()) refuse(sql, *why, false);
+            return a->tags;
+        }
+        std::vector<std::string> declared;
+        for (const auto& d : call.tables) sql::table_access::add(declared, sql::canonical_name(d, name_dialect));
+        std::vector<std::string> tags = a->tags;
+        for (auto& tag : tags_of(declared))
+            if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(std::move(tag));
+        return tags;
+    }
+
+    /// The memoised analysis of `sql`, made with the lease (acquired here if needed).
+    analysis_ptr memoised(std::string_view sql, std::optional<lease_type>& lease) {
+        std::uint64_t generation;
+        {
+            std::lock_guard lock(memo_mu_);
+            ++memo_counts_.lookups;
+            if (auto it = memo_.find(sql); it != memo_.end()) return it->second;
+            generation = memo_generation_;
+        }
+        if constexpr (asks_connection)
+            if (!lease) lease.emplace(pool_.acquire());
+        analysis_ptr a;
+        if constexpr (asks_connection) a = std::make_shared<const detail::statement_tables>(analyse(**lease, sql));
+        else a = std::make_shared<const detail::statement_tables>(analyse_text(sql));
+        std::lock_guard lock(memo_mu_);
+        ++memo_counts_.analyses;
+        if (generation == memo_generation_) { // no DDL since the analysis began
+            if (memo_.size() >= memo_capacity) {
+                memo_.clear();
+                ++memo_counts_.drops;
+            }
+            memo_.emplace(std::string(sql), a);
+        }
+        return a;
+    }
+
+    /// The tables of `sql` as the connection (or the scanner) reports them.
+    static detail::statement_tables analyse(connection_type& c, std::string_view sql) {
+        if constexpr (asks_connection) return finish(c.tables_of(sql), sql);
+        else return analyse_text(sql);
+    }
+    static detail::statement_tables analyse_text(std::string_view sql) { return finish(sql::scan_tables(sql), sql); }
+    static detail::statement_tables finish(sql::table_access t, std::string_view sql) {
+        detail::statement_tables a;
+        const std::string kind = detail::first_keyword(sql);
+        a.schema_change = kind == "create" || kind == "alter" || kind == "drop" || kind == "attach" || kind == "detach" ||
+                          kind == "comment" || kind == "grant" || kind == "revoke" || kind == "reindex";
+        for (const auto& w : t.written) {
+            const auto bare = sql::unqualified(w);
+            if (bare == "sqlite_master" || bare == "sqlite_schema" || bare == "sqlite_temp_master") a.schema_change = true;
+        }
+        a.tags = tags_of(t.read);
+        a.access = std::move(t);
+        return a;
+    }
+
     /// Tags of `tables` (canonical names): each name, plus its unqualified form for a qualified
     /// name ("public.users" → also "users"), or "*.name" for an unqualified one.
     static std::vector<std::string> tags_of(const std::vector<std::string>& tables) {
@@ -184,8 +464,55 @@ private:
         return tags;
     }
 
+    std::size_t invalidate_canonical(const std::string& name) {
+        std::vector<std::string> tags{name};
+        if (name.find('.') != std::string::npos) tags.push_back("*." + std::string(sql::unqualified(name)));
+        std::size_t n = 0;
+        for (const auto& t : tags) n += cache_.invalidate_tag(t);
+        if (tier_) {
+            tier_->invalidate(tags);
+            for (const auto& t : tags) cache_.invalidate_tag(t); // a load that read the old versions meanwhile
+        }
+        return n;
+    }
+
+    /// After a write: drops what it may have changed (never throws).
+    void forget_writes(const detail::statement_tables& a) noexcept {
+        try {
+            if (a.schema_change || !a.access.certain) {
+                clear();
+                if (tier_) tier_->invalidate(std::span<const std::string>(&detail::query_all_tag, 1));
+                return;
+            }
+            for (const auto& w : a.access.written) invalidate_canonical(w);
+        } catch (...) { // std::bad_alloc building a tag: fall back to dropping everything
+            clear_noexcept();
+        }
+    }
+    void clear_noexcept() noexcept {
+        try {
+            clear();
+        } catch (...) {
+        }
+    }
+
+    void drop_memo() {
+        std::lock_guard lock(memo_mu_);
+        ++memo_generation_;
+        ++memo_counts_.drops;
+        memo_.clear();
+    }
+
     Pool& pool_;
     cache_type cache_;
+    std::optional<std::chrono::nanoseconds> default_ttl_;
+    result_tier* tier_ = nullptr;
+    std::size_t listener_ = 0;
+    mutable std::mutex memo_mu_;
+    std::unordered_map<std::string, analysis_ptr, text_hash, std::equal_to<>> memo_;
+    std::uint64_t memo_generation_ = 0;
+    query_cache_memo_stats memo_counts_{};
+    std::atomic<std::uint64_t> uncached_{0};
 };
 
 } // namespace cistern

@@ -142,6 +142,18 @@ public:
         if (ok && !ok->is_error()) detail::bump(st_->stats.writes);
     }
 
+    /// How long an in-memory copy of what `read` found may live at most: the value's
+    /// remaining Redis TTL on a hit, and no more than tier_options::unsubscribed_l1_ttl
+    /// while the subscriber cannot hear other instances' invalidations (max(): no cap).
+    std::chrono::nanoseconds local_ttl_cap(const lookup& read) const noexcept {
+        std::chrono::nanoseconds cap = std::chrono::nanoseconds::max();
+        if (read.status == lookup_status::hit && read.remaining_ttl != std::chrono::milliseconds::max())
+            cap = read.remaining_ttl;
+        if (st_->opts.subscribe && !subscribed())
+            cap = std::min<std::chrono::nanoseconds>(cap, st_->opts.unsubscribed_l1_ttl);
+        return cap;
+    }
+
     /// Counts a value that fetch() returned as a hit but the codec could not decode.
     void count_decode_failure() noexcept {
         detail::bump(st_->stats.decode_failures);

@@ -124,19 +124,14 @@ private:
         m.l2_ttl = o.ttl ? *o.ttl : default_ttl_;
         m.rkey = name_ + ":" + fmt_(key);
         m.l2 = tier_.fetch(m.rkey, o.tags, Codec::version);
-        std::chrono::nanoseconds ttl = m.l2_ttl;
         if (m.l2.status == lookup_status::hit) {
             m.from_l2 = codec_.decode(m.l2.payload);
-            if (m.from_l2) {
-                if (m.l2.remaining_ttl != std::chrono::milliseconds::max())
-                    ttl = std::min<std::chrono::nanoseconds>(ttl, m.l2.remaining_ttl);
-            } else {
+            if (!m.from_l2) {
                 tier_.count_decode_failure();
                 m.l2.status = lookup_status::corrupt; // overwritten after the load
             }
         }
-        if (tier_.options().subscribe && !tier_.subscribed())
-            ttl = std::min<std::chrono::nanoseconds>(ttl, tier_.options().unsubscribed_l1_ttl);
+        std::chrono::nanoseconds ttl = std::min(m.l2_ttl, tier_.local_ttl_cap(m.l2));
         if (ttl <= std::chrono::nanoseconds::zero()) ttl = std::chrono::nanoseconds(1);
         o.ttl = ttl;
         return o;

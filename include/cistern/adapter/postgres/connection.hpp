@@ -5,10 +5,14 @@
 #include <cistern/adapter/postgres/detail/async_cancel.hpp>
 #include <cistern/adapter/postgres/detail/classify.hpp>
 #include <cistern/adapter/postgres/detail/redact.hpp>
+#include <cistern/adapter/postgres/detail/table_catalog.hpp>
 #include <cistern/adapter/postgres/options.hpp>
 #include <cistern/concepts.hpp>
 #include <cistern/error.hpp>
 #include <cistern/row_set.hpp>
+#include <cistern/sql/pg_query.hpp>
+#include <cistern/sql/table_access.hpp>
+#include <cistern/sql/table_aware_connection.hpp>
 #include <cistern/value.hpp>
 
 #include <libpq-fe.h>
@@ -193,6 +197,55 @@ public:
         if (broken_ || PQstatus(conn_.get()) != CONNECTION_OK)
             throw query_error("postgres: connection is broken", 0, "08006", query_failure::connection_lost);
         return conn_.get();
+    }
+
+    /// The base tables `sql` reads and writes, as this session's PostgreSQL understands it
+    /// now (cistern::TableAwareConnection); source = sql::table_source::parser.
+    ///
+    /// `sql` is parsed with PostgreSQL's own grammar (libpg_query, sql::pg_parse) and is
+    /// never run. One catalog round trip (a prepared statement, kept in the statement
+    /// cache) then resolves every relation through the session's search_path exactly as
+    /// the statement would (to_regclass of the quoted name, so `public."Users"` is not
+    /// `users`), reports it as `schema.relname` in its exact case, expands views to their
+    /// base tables through their rewrite rules' dependencies (recursively; a materialized
+    /// view is a table of its own), and looks up each function called (and each function a
+    /// view calls) in pg_proc. CTE names are not tables (within their WITH's scope).
+    ///  - writes (INSERT/UPDATE/DELETE/MERGE/TRUNCATE/COPY FROM) fill `written` with the
+    ///    base tables they change (through an updatable view: its base tables); DDL fills
+    ///    `written` with its target as named (a relation it creates need not exist yet);
+    ///  - SELECT ... FOR UPDATE/SHARE: locks_rows;
+    ///  - a volatile function (random(), clock_timestamp(), nextval(), any volatile user
+    ///    function), CURRENT_TIMESTAMP/CURRENT_DATE/CURRENT_USER & co, and stable
+    ///    pg_catalog built-ins that read the clock, the session or the catalog (now(),
+    ///    current_setting(), pg_*, has_*_privilege, to_reg*): volatile_result;
+    ///  - a function outside pg_catalog that is not immutable (it may read any table), a
+    ///    function or relation that does not resolve, a text the parser rejects (its message
+    ///    and position are in `reason`), a session inside a failed transaction: certain =
+    ///    false with the reason. Immutable functions and the other stable pg_catalog
+    ///    built-ins (lower(), to_char(), date_trunc(), ...) leave the answer cacheable:
+    ///    they read no table (results that depend on TimeZone or DateStyle assume every
+    ///    session of the cache's pool runs with the same settings).
+    /// Throws query_error only when the connection fails (lost, timed out).
+    sql::table_access tables_of(std::string_view sql) {
+        const sql::pg_parse_result parsed = sql::pg_parse(sql);
+        if (!parsed.ok()) {
+            sql::table_access a;
+            a.source = sql::table_source::parser;
+            a.uncertain("PostgreSQL's parser rejects the statement: " + parsed.error->message + " (at character " +
+                        std::to_string(parsed.error->cursor) + ")");
+            return a;
+        }
+        const detail::table_question q(parsed);
+        if (!q.needs_catalog()) return q.answer(nullptr);
+        if (conn_ && PQtransactionStatus(conn_.get()) == PQTRANS_INERROR) {
+            sql::table_access a;
+            a.source = sql::table_source::parser;
+            a.uncertain("the session is inside a failed transaction: the catalog cannot be asked");
+            return a;
+        }
+        const auto params = q.parameters();
+        const row_set rows = query(detail::catalog_query, std::span<const value>(params));
+        return q.answer(&rows);
     }
 
     /// Prepared statements currently cached on this connection.
@@ -582,5 +635,6 @@ private:
 };
 
 static_assert(cistern::detail::check_connection<connection>());
+static_assert(cistern::detail::check_table_aware_connection<connection>());
 
 } // namespace cistern::postgres

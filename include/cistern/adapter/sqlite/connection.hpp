@@ -3,10 +3,13 @@
 /// `cistern::sqlite::connection`: one SQLite session (SQLiteCpp) modelling cistern::Connection.
 
 #include <cistern/adapter/sqlite/detail/statement_cache.hpp>
+#include <cistern/adapter/sqlite/detail/table_finder.hpp>
 #include <cistern/adapter/sqlite/options.hpp>
 #include <cistern/concepts.hpp>
 #include <cistern/error.hpp>
 #include <cistern/row_set.hpp>
+#include <cistern/sql/table_access.hpp>
+#include <cistern/sql/table_aware_connection.hpp>
 #include <cistern/value.hpp>
 
 #include <SQLiteCpp/Column.h>
@@ -147,6 +150,43 @@ public:
         }
     }
 
+    /// The base tables `sql` reads and writes, as SQLite's statement compiler resolves them
+    /// on this connection now (cistern::TableAwareConnection). The statement is prepared
+    /// (never stepped) with an authorizer that records every table column read
+    /// (SQLITE_READ), every INSERT/UPDATE/DELETE target and every function called:
+    ///  - names are "database.table" in lower case ("main.users", "temp.scratch",
+    ///    "aux.users" for an attached database): SQLite compares names without regard to
+    ///    ASCII case, so "Users", users and \"USERS\" are one table;
+    ///  - a view is reported as the base tables SQLite reads through it (views over views
+    ///    too), a trigger's writes as written tables; names defined by WITH are not tables;
+    ///  - DDL reports the object it changes and `main.sqlite_master` as written;
+    ///  - volatile_result for random(), randomblob(), changes(), total_changes(),
+    ///    last_insert_rowid(), CURRENT_TIMESTAMP/DATE/TIME, and date/time functions called
+    ///    with no argument, 'now' or a bound parameter;
+    ///  - certain == false, with the reason, for a text SQLite rejects (its message), more
+    ///    than one statement, PRAGMA, ATTACH/DETACH, an application-defined function, and a
+    ///    virtual table that stores no rows (dbstat, pragma_* functions; json_each/json_tree
+    ///    are functions of their arguments and are not reported).
+    /// An authorizer installed with set_authorizer() is asked too (its denial makes the
+    /// prepare fail: certain == false) and is in place again when this returns, also when
+    /// it throws. Throws query_error on a closed connection, std::bad_alloc.
+    sql::table_access tables_of(std::string_view sql) {
+        require_open();
+        return detail::find_tables(db_->getHandle(), sql, authorizer_, authorizer_data_);
+    }
+
+    /// Installs `fn` (nullptr: none) as this connection's SQLite authorizer, with
+    /// `user_data` (sqlite3_set_authorizer). Use this rather than calling
+    /// sqlite3_set_authorizer on native(): tables_of() installs its own authorizer for one
+    /// prepare and restores the one set here (SQLite has no way to read the current one).
+    /// `fn` must not throw (it is called from C).
+    void set_authorizer(authorizer_fn fn, void* user_data = nullptr) {
+        require_open();
+        sqlite3_set_authorizer(db_->getHandle(), fn, user_data);
+        authorizer_ = fn;
+        authorizer_data_ = user_data;
+    }
+
     /// rowid of the last successful INSERT on this connection.
     std::int64_t last_insert_rowid() const noexcept { return db_ ? db_->getLastInsertRowid() : 0; }
 
@@ -248,8 +288,11 @@ private:
     std::unique_ptr<SQLite::Database> db_;
     cistern::sqlite::detail::statement_cache cache_;
     bool broken_ = false;
+    authorizer_fn authorizer_ = nullptr;
+    void* authorizer_data_ = nullptr;
 };
 
 static_assert(cistern::detail::check_connection<connection>());
+static_assert(cistern::detail::check_table_aware_connection<connection>());
 
 } // namespace cistern::sqlite
