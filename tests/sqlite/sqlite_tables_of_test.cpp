@@ -60,6 +60,12 @@ BOOST_FIXTURE_TEST_CASE(reads_are_base_tables_qualified_and_lower_case, fixture)
     // A CTE named like a real table is not that table.
     BOOST_TEST((c.tables_of("WITH users AS (SELECT 1 AS id) SELECT * FROM users").read == strings{}));
     BOOST_TEST((c.tables_of("WITH users AS (SELECT id FROM orders) SELECT * FROM users").read == strings{"main.orders"}));
+    // A CTE read for no column is still not a table; a virtual table read for none is uncertain.
+    auto rec = c.tables_of("SELECT v.id, (WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 3) "
+                           "SELECT count(*) FROM n) FROM users v");
+    BOOST_TEST(rec.certain, rec.reason);
+    BOOST_TEST((rec.read == strings{"main.users"}));
+    BOOST_TEST(!c.tables_of("SELECT count(*) FROM dbstat").certain);
     // Subqueries.
     BOOST_TEST((c.tables_of("SELECT name FROM users WHERE id IN (SELECT user_id FROM orders WHERE total > ?)").read ==
                 strings{"main.users", "main.orders"}));

@@ -23,6 +23,7 @@
 #include <cistern/sql/table_aware_connection.hpp>
 #include <cistern/value.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>

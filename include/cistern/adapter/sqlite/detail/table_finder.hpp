@@ -166,6 +166,19 @@ inline bool reads_the_clock(std::string_view sql) {
     return false;
 }
 
+/// True when `sql` defines a WITH name `name` (lower case): `name AS (` or `name (cols) AS (`.
+inline bool defines_cte(std::string_view sql, const std::string& name) {
+    const auto t = sql::tokenize(sql, sql::dialect::sqlite);
+    bool with = false;
+    for (std::size_t k = 0; k + 1 < t.size(); ++k) {
+        if (t[k].is_word("with")) with = true;
+        if (!with || !t[k].is_name()) continue;
+        const std::string n = t[k].kind == sql::token_kind::quoted_ident ? lower_ascii(t[k].lower) : t[k].lower;
+        if (n == name && (t[k + 1].is_word("as") || t[k + 1].kind == sql::token_kind::lparen)) return true;
+    }
+    return false;
+}
+
 /// Functions whose result is not a function of the tables read.
 inline bool volatile_function(std::string_view f) noexcept {
     return f == "random" || f == "randomblob" || f == "changes" || f == "total_changes" || f == "last_insert_rowid" ||
@@ -258,7 +271,12 @@ inline sql::table_access find_tables(sqlite3* db, std::string_view sql, authoriz
                     where.push_back(d);
                     break;
                 }
-            if (where.empty()) where.push_back("main");
+            if (where.empty()) {
+                // SQLite names a CTE read for no column (count(*) FROM cte) like a table:
+                // not one. Anything else unknown is an eponymous virtual table.
+                if (defines_cte(sql, lower_ascii(rd.name))) continue;
+                where.push_back("main");
+            }
         }
         for (const auto& d : where) {
             const std::string kind = object_kind(db, d, rd.name);
