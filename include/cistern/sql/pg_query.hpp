@@ -121,16 +121,6 @@ struct pg_normalize_result {
 
 namespace detail {
 
-/// Owns a libpg_query result and frees it with its free function, whatever happens.
-template <class R, void (*Free)(R)>
-struct pg_result_guard {
-    R r;
-    explicit pg_result_guard(R result) noexcept : r(result) {}
-    pg_result_guard(const pg_result_guard&) = delete;
-    pg_result_guard& operator=(const pg_result_guard&) = delete;
-    ~pg_result_guard() { Free(r); }
-};
-
 inline pg_parse_error pg_error_of(const PgQueryError* e) {
     return pg_parse_error{e->message ? std::string(e->message) : std::string("unknown parser error"), e->cursorpos};
 }
@@ -482,52 +472,55 @@ private:
 
 } // namespace detail
 
+namespace detail {
+/// Calls libpg_query's `call` on `sql`, always frees its result with `release`, and fills an
+/// `Out` with the parser's error or with `fill(result, out)`.
+template <class Out, class R, class Fill>
+Out pg_call(R (*call)(const char*), void (*release)(R), std::string_view sql, Fill fill) {
+    Out out;
+    const std::string text(sql);
+    struct guard {
+        R r;
+        void (*release)(R);
+        ~guard() { release(r); }
+    } g{call(text.c_str()), release};
+    if (g.r.error) out.error = pg_error_of(g.r.error);
+    else fill(g.r, out);
+    return out;
+}
+} // namespace detail
+
 /// Parses `sql` (one or more `;`-separated statements) with PostgreSQL's grammar and walks
 /// each statement. Never throws except std::bad_alloc (a parse error is in `error`).
 /// Thread-safe (libpg_query keeps its memory per thread). Nothing is sent to a server.
 inline pg_parse_result pg_parse(std::string_view sql) {
-    pg_parse_result out;
-    const std::string text(sql);
-    detail::pg_result_guard<PgQueryParseResult, pg_query_free_parse_result> r(pg_query_parse(text.c_str()));
-    if (r.r.error) {
-        out.error = detail::pg_error_of(r.r.error);
-        return out;
-    }
-    const detail::json_node tree = detail::parse_json(r.r.parse_tree ? r.r.parse_tree : "{}");
-    for (const auto& s : tree["stmts"].items) {
-        pg_statement st;
-        detail::pg_walker(st).statement(s["stmt"]);
-        out.statements.push_back(std::move(st));
-    }
-    return out;
+    return detail::pg_call<pg_parse_result>(pg_query_parse, pg_query_free_parse_result, sql,
+                                            [](const PgQueryParseResult& r, pg_parse_result& out) {
+        const detail::json_node tree = detail::parse_json(r.parse_tree ? r.parse_tree : "{}");
+        for (const auto& s : tree["stmts"].items) {
+            pg_statement st;
+            detail::pg_walker(st).statement(s["stmt"]);
+            out.statements.push_back(std::move(st));
+        }
+    });
 }
 
 /// libpg_query's fingerprint of `sql` (what pganalyze groups statements by).
 inline pg_fingerprint_result pg_fingerprint(std::string_view sql) {
-    pg_fingerprint_result out;
-    const std::string text(sql);
-    detail::pg_result_guard<PgQueryFingerprintResult, pg_query_free_fingerprint_result> r(pg_query_fingerprint(text.c_str()));
-    if (r.r.error) {
-        out.error = detail::pg_error_of(r.r.error);
-        return out;
-    }
-    out.value = r.r.fingerprint;
-    out.hex = r.r.fingerprint_str ? r.r.fingerprint_str : "";
-    return out;
+    return detail::pg_call<pg_fingerprint_result>(pg_query_fingerprint, pg_query_free_fingerprint_result, sql,
+                                                  [](const PgQueryFingerprintResult& r, pg_fingerprint_result& out) {
+        out.value = r.fingerprint;
+        out.hex = r.fingerprint_str ? r.fingerprint_str : "";
+    });
 }
 
 /// `sql` with every literal replaced by `$n` (libpg_query's normalization, as
 /// pg_stat_statements shows statements).
 inline pg_normalize_result pg_normalize(std::string_view sql) {
-    pg_normalize_result out;
-    const std::string text(sql);
-    detail::pg_result_guard<PgQueryNormalizeResult, pg_query_free_normalize_result> r(pg_query_normalize(text.c_str()));
-    if (r.r.error) {
-        out.error = detail::pg_error_of(r.r.error);
-        return out;
-    }
-    out.text = r.r.normalized_query ? r.r.normalized_query : "";
-    return out;
+    return detail::pg_call<pg_normalize_result>(pg_query_normalize, pg_query_free_normalize_result, sql,
+                                                [](const PgQueryNormalizeResult& r, pg_normalize_result& out) {
+        out.text = r.normalized_query ? r.normalized_query : "";
+    });
 }
 
 } // namespace cistern::sql
