@@ -173,6 +173,9 @@ BOOST_AUTO_TEST_CASE(stampede_is_one_read_and_one_load) {
     db.write("hot", "v");
     redis::tier t(tier_opts("t:stampede:"));
     string_cache c(t, "s", small(), 60s);
+    // Subscribing clears the local cache (messages before it are unknown), and a caller
+    // arriving after a clear does not join a load that began before it: subscribe first.
+    BOOST_REQUIRE(eventually([&] { return t.subscribed(); }));
     std::vector<std::thread> th;
     std::atomic<bool> go{false};
     std::atomic<int> wrong{0}; // Boost.Test assertions are not thread-safe: count here, check below

@@ -237,6 +237,9 @@ private:
         bool sleeping = false; // under mu_: waiting on cv (a release then wakes it instead of handing over)
         bool nudged = false;   // under mu_: woken because a connection was published as idle
         bool missed = false;   // under mu_: lost a published connection to another caller once
+        // under mu_: still counted in nudged_ after waking, until it has looked for the
+        // published connection (else the connector would open one more for it meanwhile)
+        bool counted = false;
         waiter* prev = nullptr;
         waiter* next = nullptr;
     };
@@ -345,9 +348,16 @@ private:
         lk.unlock();
         const bool may_spin = clock::now() < deadline; // try_acquire() neither spins nor sleeps
 
+        auto uncount = [&] { // mu_ held: our published connection is found or gone
+            if (w.counted) {
+                w.counted = false;
+                --nudged_;
+            }
+        };
         // Leaves the line with `found`, a slot this thread claimed itself.
         auto keep = [&](std::uint32_t found) -> std::uint32_t {
             lk.lock();
+            uncount();
             if (w.outcome == waiter::closed) {
                 lk.unlock();
                 discard(found, close_reason::closed);
@@ -391,8 +401,13 @@ private:
             lk.lock();
             // Woken for a published connection that someone else took first: from now on
             // a release hands over to us directly even while we sleep, so a waiter loses a
-            // published connection at most once.
+            // published connection at most once. We need a connection again: say so.
             if (after_nudge) w.missed = true;
+            if (w.counted) {
+                uncount();
+                if (w.outcome.load(std::memory_order_relaxed) == waiter::pending && wants_connection())
+                    work_cv_.notify_one();
+            }
             bool nudged = false;
             while (w.outcome.load(std::memory_order_relaxed) == waiter::pending) {
                 w.sleeping = true;
@@ -400,12 +415,13 @@ private:
                 w.sleeping = false;
                 if (w.nudged) { // a release published a connection instead of holding it for us
                     w.nudged = false;
-                    --nudged_;
+                    w.counted = true; // nudged_ keeps counting us until we looked for it
                     nudged = true;
                     break;
                 }
                 if (!in_time) break;
             }
+            if (w.outcome.load(std::memory_order_relaxed) != waiter::pending) uncount();
             switch (w.outcome.load(std::memory_order_relaxed)) {
             case waiter::handed: handed = true; return w.slot;
             case waiter::closed: throw pool_closed();
@@ -601,6 +617,10 @@ private:
         }
         waiters_.remove(w);
         waiting_.fetch_sub(1);
+        if (w->counted) { // woken for an earlier published slot, now handed this one
+            w->counted = false;
+            --nudged_;
+        }
         w->slot = idx;
         if (w->sleeping) w->cv.notify_one(); // it wakes once we release mu_
         // Last touch: a spinning waiter may return (and its stack frame go) right after.
@@ -900,7 +920,7 @@ private:
     std::condition_variable work_cv_; // wakes connectors
     std::size_t open_ = 0;
     std::size_t creating_ = 0;
-    std::size_t nudged_ = 0; // waiters woken for a published connection, not yet awake (under mu_)
+    std::size_t nudged_ = 0; // waiters woken for a published connection that have not yet looked for it (under mu_)
     std::size_t consecutive_failures_ = 0;
     std::optional<connect_error> last_error_;
     time_point retry_at_{};
