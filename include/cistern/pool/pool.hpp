@@ -348,12 +348,7 @@ private:
         lk.unlock();
         const bool may_spin = clock::now() < deadline; // try_acquire() neither spins nor sleeps
 
-        auto uncount = [&] { // mu_ held: our published connection is found or gone
-            if (w.counted) {
-                w.counted = false;
-                --nudged_;
-            }
-        };
+        auto uncount = [&] { uncount_nudge(w); };
         // Leaves the line with `found`, a slot this thread claimed itself.
         auto keep = [&](std::uint32_t found) -> std::uint32_t {
             lk.lock();
@@ -617,15 +612,20 @@ private:
         }
         waiters_.remove(w);
         waiting_.fetch_sub(1);
-        if (w->counted) { // woken for an earlier published slot, now handed this one
-            w->counted = false;
-            --nudged_;
-        }
+        uncount_nudge(*w); // woken for an earlier published slot, now handed this one
         w->slot = idx;
         if (w->sleeping) w->cv.notify_one(); // it wakes once we release mu_
         // Last touch: a spinning waiter may return (and its stack frame go) right after.
         w->outcome.store(waiter::handed, std::memory_order_release);
         return true;
+    }
+
+    /// A woken waiter's published connection is found or gone: it no longer counts in nudged_ (mu_ held).
+    void uncount_nudge(waiter& w) noexcept {
+        if (w.counted) {
+            w.counted = false;
+            --nudged_;
+        }
     }
 
     /// Closes an owned slot's connection (outside the lock) and frees the slot.
