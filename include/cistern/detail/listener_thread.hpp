@@ -84,11 +84,13 @@ public:
     bool listening() const noexcept { return listening_.load(); }
 
     /// For the session: its subscription is in effect. Clears the error (hooks::error with
-    /// an empty message) and reports the gap before it (hooks::gap(true)).
+    /// an empty message) and reports the gap before it (hooks::gap(true)); listening()
+    /// turns true only after that, so whoever waits for listening() never has the gap's
+    /// work (a cache clear) land after its own.
     void started_listening() {
-        listening_.store(true);
         report_error({});
         if (hooks_.gap) hooks_.gap(true);
+        listening_.store(true);
     }
 
     /// Waits up to `d` (at most max_wait) until `fd` is readable, hung up or in error
