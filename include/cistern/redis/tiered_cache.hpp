@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -72,7 +73,9 @@ public:
     /// A loader's exception reaches every waiting caller; nothing is stored.
     template <class Loader>
     [[gnu::always_inline]] V get_or_load(const K& key, Loader&& loader, entry_options opts = {}) {
-        std::optional<miss_state> m; // built only by the caller that misses L1: a hit costs what cache::get_or_load costs
+        // Built only by the caller that misses L1 (on the heap: a miss is a Redis round trip
+        // anyway), so that a hit pays one null check for it, not an optional's destructor.
+        std::unique_ptr<miss_state> m;
         return local_.get_or_load(
             key, [&](const K& k) -> V { return load_miss(*m, k, loader); },
             [&]() -> entry_options { return miss_options(m, key, opts); }); // only in the caller that loads
@@ -118,8 +121,9 @@ private:
         }
         return v;
     }
-    [[gnu::noinline]] entry_options miss_options(std::optional<miss_state>& ms, const K& key, entry_options& opts) {
-        miss_state& m = ms.emplace();
+    [[gnu::noinline]] entry_options miss_options(std::unique_ptr<miss_state>& ms, const K& key, entry_options& opts) {
+        ms = std::make_unique<miss_state>();
+        miss_state& m = *ms;
         entry_options o = std::move(opts);
         m.l2_ttl = o.ttl ? *o.ttl : default_ttl_;
         m.rkey = name_ + ":" + fmt_(key);
