@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(no_query_started_after_a_lease_write_returns_sees_older_row
                                             {.data_version_interval = 1ms});
     BOOST_TEST_REQUIRE(cistern::test::eventually([&] { return watcher.watching(); }));
 
-    constexpr std::int64_t writes = 120, outside_writes = 40;
+    constexpr std::int64_t writes = 300, outside_writes = 60;
     std::atomic<std::int64_t> finished{0};
     std::atomic<bool> done{false};
     std::atomic<int> stale{0}, reads{0}, errors{0};
