@@ -9,14 +9,13 @@
 #include <cistern/adapter/sqlite/connection.hpp>
 #include <cistern/adapter/sqlite/detail/write_feed.hpp>
 #include <cistern/adapter/sqlite/factory.hpp>
+#include <cistern/detail/change_reporter.hpp>
 #include <cistern/detail/listener_thread.hpp>
 #include <cistern/error.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,22 +44,20 @@ struct change_watcher_options {
     }
 };
 
-/// What the watcher calls. They must not throw (an exception is caught and ignored), should
-/// return quickly, and must not write through the factory's connections (the call holds
-/// the lock that orders reports).
-struct table_change_handlers {
-    /// A table was written by one of the factory's connections: its name as
-    /// connection::tables_of() reports it ("main.users", "aux.orders": lower case), so it
-    /// can go to query_cache::invalidate() as it is. Called on the writing thread after
-    /// the statement returned with no transaction open: after the commit (or rollback).
-    std::function<void(std::string_view table)> changed;
-    /// Tables the watcher cannot name may have changed: `PRAGMA data_version` moved
-    /// (another connection or process committed; SQLite does not say what), the watcher
-    /// (re)opened its connection or lost it, or one of the factory's connections wrote
-    /// through a script in a way its update hook did not see. The safe reaction is to drop
-    /// everything cached from this database (query_cache::clear()).
-    std::function<void()> gap;
-};
+/// What the watcher calls (cistern::table_change_handlers). They must not throw (an
+/// exception is caught and ignored), should return quickly, and must not write through the
+/// factory's connections (a report holds the lock that orders reports).
+///  - `changed(table)`: a table was written by one of the factory's connections: its name
+///    as connection::tables_of() reports it ("main.users", "aux.orders": lower case).
+///    Called on the writing thread after the statement returned with no transaction open:
+///    after the commit (or rollback).
+///  - `gap()`: tables the watcher cannot name may have changed: `PRAGMA data_version`
+///    moved (another connection or process committed; SQLite does not say what), the
+///    watcher (re)opened its connection or lost it, or one of the factory's connections
+///    wrote through a script in a way its update hook did not see. Drop everything cached
+///    from this database (query_cache::clear()). Called on the polling thread, or on the
+///    writing thread for a script.
+using table_change_handlers = cistern::table_change_handlers;
 
 /// Watches one SQLite database until destroyed. Thread-safe accessors.
 ///
@@ -76,9 +73,8 @@ public:
     /// is called here). Throws config_error for invalid options, handlers without `changed`
     /// or an in-memory database (polling one's own private database shows nothing).
     change_watcher(const factory& f, table_change_handlers h, change_watcher_options o = {})
-        : factory_(f), handlers_(std::move(h)), opts_(o) {
+        : factory_(f), report_(std::move(h), "sqlite::table_change_handlers::changed"), opts_(o) {
         opts_.validate();
-        if (!handlers_.changed) throw config_error("sqlite::table_change_handlers::changed", "empty", "needs a callable");
         const std::string& p = factory_.path();
         if (opts_.data_version_interval.count() > 0 &&
             (p == ":memory:" || p.find("mode=memory") != std::string::npos))
@@ -93,7 +89,7 @@ public:
         try {
             thread_.emplace(cistern::detail::listener_thread::hooks{[this](cistern::detail::listener_thread& t) { session(t); },
                                                                     [this](bool) { gap(); },
-                                                                    [this](std::string e) { set_error(std::move(e)); }},
+                                                                    [this](std::string e) { report_.set_error(std::move(e)); }},
                             opts_.reconnect_delay);
         } catch (...) {
             factory_.write_feed()->unsubscribe(subscription_);
@@ -119,12 +115,9 @@ public:
     /// Tables reported through `changed` so far.
     std::uint64_t tables_reported() const noexcept { return tables_.load(std::memory_order_relaxed); }
     /// Times `gap` was called so far.
-    std::uint64_t gaps() const noexcept { return gaps_.load(std::memory_order_relaxed); }
+    std::uint64_t gaps() const noexcept { return report_.gaps(); }
     /// The last error of the polling connection (its message), or empty.
-    std::string last_error() const {
-        std::lock_guard lk(mu_);
-        return last_error_;
-    }
+    std::string last_error() const { return report_.last_error(); }
     /// The options in use.
     const change_watcher_options& options() const noexcept { return opts_; }
 
@@ -149,35 +142,17 @@ private:
         }
     }
 
-    void own_write(std::string_view table) {
+    void own_write(std::string_view table) noexcept {
         tables_.fetch_add(1, std::memory_order_relaxed);
-        try {
-            handlers_.changed(table);
-        } catch (...) {
-        }
+        report_.changed(table);
     }
-
-    void gap() noexcept {
-        gaps_.fetch_add(1, std::memory_order_relaxed);
-        if (!handlers_.gap) return;
-        try {
-            handlers_.gap();
-        } catch (...) {
-        }
-    }
-
-    void set_error(std::string e) {
-        std::lock_guard lk(mu_);
-        last_error_ = std::move(e);
-    }
+    void gap() noexcept { report_.gap(); }
 
     factory factory_; // a copy: shares the write feed, opens the polling connection
-    table_change_handlers handlers_;
+    cistern::detail::change_reporter report_;
     change_watcher_options opts_;
     std::uint64_t subscription_ = 0;
-    std::atomic<std::uint64_t> polls_{0}, version_changes_{0}, tables_{0}, gaps_{0};
-    mutable std::mutex mu_;
-    std::string last_error_;
+    std::atomic<std::uint64_t> polls_{0}, version_changes_{0}, tables_{0};
     std::optional<cistern::detail::listener_thread> thread_; // last: stopped and joined first
 };
 
