@@ -295,4 +295,5 @@ BOOST_AUTO_TEST_CASE(bad_options_are_refused) {
     // Polling a private in-memory database shows nothing; the hook alone is fine.
     BOOST_CHECK_THROW(cistern::sqlite::change_watcher(f, h), cistern::config_error);
     BOOST_CHECK_NO_THROW(cistern::sqlite::change_watcher(f, h, hook_only));
+    BOOST_CHECK_THROW(cistern::sqlite::change_watcher(cistern::sqlite::factory("file::memory:"), h), cistern::config_error);
 }

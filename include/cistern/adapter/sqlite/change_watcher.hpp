@@ -77,7 +77,7 @@ public:
         opts_.validate();
         const std::string& p = factory_.path();
         if (opts_.data_version_interval.count() > 0 &&
-            (p == ":memory:" || p.find("mode=memory") != std::string::npos))
+            (p.empty() || p.find(":memory:") != std::string::npos || p.find("mode=memory") != std::string::npos))
             throw config_error("sqlite::change_watcher", factory_.describe(),
                                "an in-memory database is private to its connection: nothing to poll (data_version_interval = 0 "
                                "reports the pool's own writes only)");
