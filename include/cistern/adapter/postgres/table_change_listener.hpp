@@ -8,6 +8,7 @@
 #include <cistern/adapter/postgres/connection.hpp>
 #include <cistern/adapter/postgres/detail/quote.hpp>
 #include <cistern/adapter/postgres/factory.hpp>
+#include <cistern/detail/change_reporter.hpp>
 #include <cistern/detail/listener_thread.hpp>
 #include <cistern/error.hpp>
 
@@ -16,9 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,19 +52,15 @@ struct table_change_listener_options {
     }
 };
 
-/// What the listener calls. Both run on the listener's thread, one at a time; they must
-/// not throw (an exception is caught and ignored) and should return quickly.
-struct table_change_handlers {
-    /// A table changed: the notification's payload, the table's qualified SQL name as the
-    /// trigger sends it, quoted where SQL needs it (public.users; a mixed-case table in
-    /// double quotes), so it can go to query_cache::invalidate() as it is. Called after the
-    /// writing transaction committed.
-    std::function<void(std::string_view table)> changed;
-    /// Changes may have been missed: called when the listener (re)starts listening and
-    /// when it loses its connection (notifications sent while it was not listening are
-    /// lost). The safe reaction is to drop everything the tables' changes would drop.
-    std::function<void()> gap;
-};
+/// What the listener calls (cistern::table_change_handlers). Both run on the listener's
+/// thread, one at a time, and must not throw (an exception is caught and ignored).
+///  - `changed(table)`: the notification's payload, the table's qualified SQL name as the
+///    trigger sends it, quoted where SQL needs it (public.users; a mixed-case table in
+///    double quotes). Called after the writing transaction committed.
+///  - `gap()`: changes may have been missed: called when the listener (re)starts listening
+///    and when it loses its connection (notifications sent while it was not listening are
+///    lost).
+using table_change_handlers = cistern::table_change_handlers;
 
 /// Listens on its own connection and thread until destroyed. Reconnects by itself (after
 /// reconnect_delay) and calls `gap` on every (re)subscription and loss, so that nothing
@@ -76,13 +71,11 @@ public:
     /// LISTEN succeeded). Throws config_error for invalid options or handlers without
     /// `changed`.
     table_change_listener(factory f, table_change_handlers h, table_change_listener_options o = {})
-        : factory_(std::move(f)), handlers_(std::move(h)), opts_(std::move(o)) {
+        : factory_(std::move(f)), report_(std::move(h), "postgres::table_change_handlers::changed"), opts_(std::move(o)) {
         opts_.validate();
-        if (!handlers_.changed)
-            throw config_error("postgres::table_change_handlers::changed", "empty", "needs a callable");
         thread_.emplace(cistern::detail::listener_thread::hooks{[this](cistern::detail::listener_thread& t) { session(t); },
-                                                                [this](bool) { gap(); },
-                                                                [this](std::string e) { set_error(std::move(e)); }},
+                                                                [this](bool) { report_.gap(); },
+                                                                [this](std::string e) { report_.set_error(std::move(e)); }},
                         opts_.reconnect_delay);
     }
     table_change_listener(const table_change_listener&) = delete;
@@ -96,12 +89,9 @@ public:
     /// Notifications received so far.
     std::uint64_t notifications() const noexcept { return notifications_.load(std::memory_order_relaxed); }
     /// Times `gap` was called so far.
-    std::uint64_t gaps() const noexcept { return gaps_.load(std::memory_order_relaxed); }
+    std::uint64_t gaps() const noexcept { return report_.gaps(); }
     /// The last connection or protocol error (password redacted by the adapter), or empty.
-    std::string last_error() const {
-        std::lock_guard lk(mu_);
-        return last_error_;
-    }
+    std::string last_error() const { return report_.last_error(); }
     /// The options in use.
     const table_change_listener_options& options() const noexcept { return opts_; }
 
@@ -140,33 +130,14 @@ private:
         while (PGnotify* n = PQnotifies(pg)) {
             std::unique_ptr<PGnotify, void (*)(void*)> owned(n, PQfreemem);
             notifications_.fetch_add(1, std::memory_order_relaxed);
-            try {
-                handlers_.changed(std::string_view(n->extra));
-            } catch (...) {
-            }
+            report_.changed(std::string_view(n->extra));
         }
-    }
-
-    void gap() {
-        gaps_.fetch_add(1, std::memory_order_relaxed);
-        if (!handlers_.gap) return;
-        try {
-            handlers_.gap();
-        } catch (...) {
-        }
-    }
-
-    void set_error(std::string e) {
-        std::lock_guard lk(mu_);
-        last_error_ = std::move(e);
     }
 
     factory factory_;
-    table_change_handlers handlers_;
+    cistern::detail::change_reporter report_;
     table_change_listener_options opts_;
-    std::atomic<std::uint64_t> notifications_{0}, gaps_{0};
-    mutable std::mutex mu_;
-    std::string last_error_;
+    std::atomic<std::uint64_t> notifications_{0};
     std::optional<cistern::detail::listener_thread> thread_; // last: stopped and joined first
 };
 

@@ -4,6 +4,7 @@
 
 #include <cistern/adapter/sqlite/detail/statement_cache.hpp>
 #include <cistern/adapter/sqlite/detail/table_finder.hpp>
+#include <cistern/adapter/sqlite/detail/write_feed.hpp>
 #include <cistern/adapter/sqlite/options.hpp>
 #include <cistern/concepts.hpp>
 #include <cistern/error.hpp>
@@ -26,6 +27,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace cistern::sqlite {
 
@@ -40,14 +42,26 @@ concept value_range = requires(const T& t) { std::span<const value>(t); };
 /// Statements are prepared once and kept in a bounded per-connection cache
 /// (options::statement_cache_size). Every failure of SQLite becomes a
 /// cistern::query_error whose code() is SQLite's extended result code.
+///
+/// A connection made by a sqlite::factory reports the tables its writes changed to the
+/// factory's sqlite::change_watcher, if one is attached (docs/invalidation.md): an update
+/// hook notes the tables of the rows written (also by triggers and foreign key actions),
+/// and when a statement through query(), execute() or execute_script() has returned with
+/// no transaction open (autocommit, or after COMMIT / ROLLBACK), or at reset(), they are
+/// passed on. Changes the hook does not see (WITHOUT ROWID tables, DELETE without WHERE)
+/// are found by comparing sqlite3_total_changes64() with the rows it saw; the statement's
+/// written tables are then asked of tables_of() (a script: all tables may have changed).
+/// Do not replace the update hook through native().
 class connection {
 public:
     /// The database system, as OpenTelemetry's db.system.name spells it (the monitor's
     /// `db_system_name` label).
     static constexpr std::string_view db_system_name = "sqlite";
     /// Opens `path` (a file name, ":memory:", or a SQLite "file:" URI) with `opts`.
-    /// Throws connect_error when SQLite cannot open it.
-    connection(const std::string& path, const options& opts) : cache_(opts.statement_cache_size) {
+    /// Throws connect_error when SQLite cannot open it. (`feed`: the factory's, see the
+    /// class comment.)
+    connection(const std::string& path, const options& opts, std::shared_ptr<detail::write_feed> feed = nullptr)
+        : cache_(opts.statement_cache_size) {
         int flags = opts.read_only ? SQLite::OPEN_READONLY
                                    : (SQLite::OPEN_READWRITE | (opts.create ? SQLite::OPEN_CREATE : 0));
         flags |= SQLite::OPEN_URI | SQLite::OPEN_NOMUTEX;
@@ -57,6 +71,11 @@ public:
             if (!opts.journal_mode.empty() && !in_memory && !opts.read_only)
                 db_->exec("PRAGMA journal_mode=" + opts.journal_mode);
             if (opts.foreign_keys) db_->exec("PRAGMA foreign_keys=ON");
+            if (feed) {
+                log_ = std::make_unique<write_log>();
+                log_->feed = std::move(feed);
+                sqlite3_update_hook(db_->getHandle(), &on_row_written, log_.get());
+            }
         } catch (const SQLite::Exception& e) {
             throw connect_error(e.what(), classify(e.getErrorCode()));
         }
@@ -92,6 +111,7 @@ public:
     void reset() {
         if (!db_) throw query_error("sqlite: reset on a closed connection");
         if (in_transaction()) execute_script("ROLLBACK");
+        if (log_) pass_on_writes(); // writes made through native() since the last statement
     }
 
     /// True while a transaction is open (BEGIN without COMMIT/ROLLBACK).
@@ -143,6 +163,7 @@ public:
     /// Runs several `;`-separated statements without parameters (DDL, scripts).
     void execute_script(std::string_view sql) {
         require_open();
+        const write_watch watch(*this, sql, false);
         try {
             db_->exec(std::string(sql));
         } catch (const SQLite::Exception& e) {
@@ -200,6 +221,85 @@ public:
     const cistern::sqlite::detail::statement_cache& statement_cache() const noexcept { return cache_; }
 
 private:
+    /// What the update hook noted since the last time writes were passed on.
+    struct write_log {
+        std::shared_ptr<detail::write_feed> feed;
+        std::vector<std::pair<std::string, std::string>> raw; ///< (database, table) as SQLite named them
+        std::vector<std::string> named;                        ///< "db.table" found by tables_of()
+        std::uint64_t rows = 0;                                ///< rows the hook saw, ever
+        bool unknown = false;                                  ///< tables changed that nobody could name
+    };
+
+    static void on_row_written(void* p, int, const char* db, const char* table, sqlite3_int64) noexcept {
+        auto* log = static_cast<write_log*>(p);
+        ++log->rows;
+        try {
+            const std::string_view d = db ? db : "main", t = table ? table : "";
+            for (const auto& [ld, lt] : log->raw)
+                if (lt == t && ld == d) return; // a table already noted: no allocation per row
+            log->raw.emplace_back(std::string(d), std::string(t));
+        } catch (...) {
+            log->unknown = true;
+        }
+    }
+
+    /// Around one call that may write: afterwards, finds changes the hook missed and, with
+    /// no transaction open, passes the noted tables on.
+    struct write_watch {
+        connection& c;
+        std::string_view sql;
+        bool one_statement;
+        sqlite3_int64 total = 0;
+        std::uint64_t rows = 0;
+        write_watch(connection& conn, std::string_view text, bool one) : c(conn), sql(text), one_statement(one) {
+            if (c.log_) {
+                total = sqlite3_total_changes64(c.db_->getHandle());
+                rows = c.log_->rows;
+            }
+        }
+        write_watch(const write_watch&) = delete;
+        write_watch& operator=(const write_watch&) = delete;
+        ~write_watch() {
+            if (c.log_) c.after_write(*this);
+        }
+    };
+
+    void after_write(const write_watch& w) noexcept {
+        write_log& log = *log_;
+        sqlite3* h = db_->getHandle();
+        const auto counted = static_cast<std::uint64_t>(sqlite3_total_changes64(h) - w.total);
+        if (counted > log.rows - w.rows) { // rows SQLite counted that the hook did not see
+            if (!w.one_statement) log.unknown = true;
+            else try {
+                    const sql::table_access t = tables_of(w.sql);
+                    if (!t.certain || t.written.empty()) log.unknown = true;
+                    for (const auto& name : t.written) sql::table_access::add(log.named, name);
+                } catch (...) {
+                    log.unknown = true;
+                }
+        }
+        if (sqlite3_get_autocommit(h) != 0) pass_on_writes();
+    }
+
+    /// Hands the noted tables to the feed (the transaction that wrote them has ended).
+    void pass_on_writes() noexcept {
+        write_log& log = *log_;
+        if (log.raw.empty() && log.named.empty() && !log.unknown) return;
+        if (log.feed->heard()) {
+            try {
+                for (const auto& [d, t] : log.raw)
+                    sql::table_access::add(log.named, detail::lower_ascii(d) + "." + detail::lower_ascii(t));
+                log.feed->changed(log.named);
+            } catch (...) { // std::bad_alloc naming a table
+                log.unknown = true;
+            }
+            if (log.unknown) log.feed->unknown();
+        }
+        log.raw.clear();
+        log.named.clear();
+        log.unknown = false;
+    }
+
     struct statement_guard {
         SQLite::Statement& st;
         ~statement_guard() {
@@ -270,6 +370,7 @@ private:
     template <class F>
     std::invoke_result_t<F&, SQLite::Statement&> run(std::string_view sql, std::span<const value> params, F&& body) {
         require_open();
+        const write_watch watch(*this, sql, true); // after the statement_guard below has reset it
         try {
             auto& st = cache_.get(*db_, sql);
             statement_guard g{st};
@@ -285,6 +386,7 @@ private:
         }
     }
 
+    std::unique_ptr<write_log> log_; // before db_: the hook's target outlives the handle
     std::unique_ptr<SQLite::Database> db_;
     cistern::sqlite::detail::statement_cache cache_;
     bool broken_ = false;

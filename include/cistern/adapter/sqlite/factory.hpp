@@ -3,11 +3,13 @@
 /// `cistern::sqlite::factory`: creates SQLite connections from a path or a `sqlite:` URL.
 
 #include <cistern/adapter/sqlite/connection.hpp>
+#include <cistern/adapter/sqlite/detail/write_feed.hpp>
 #include <cistern/adapter/sqlite/options.hpp>
 #include <cistern/concepts.hpp>
 #include <cistern/error.hpp>
 
 #include <charconv>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +25,10 @@ namespace cistern::sqlite {
 ///    `journal_mode=WAL|DELETE|...`, `busy_timeout=<ms>`, `statement_cache=<n>`,
 ///    `mode=ro|rw|rwc`, `foreign_keys=0|1`.
 ///
+/// Copies of a factory (the one a pool holds, say) share one write feed: the connections
+/// any of them creates report their writes to the sqlite::change_watcher made from any
+/// of them (see docs/invalidation.md).
+///
 /// Caveat: each connection to `:memory:` opens its own, separate database. To share one
 /// in-memory database between pooled connections use a shared-cache URI such as
 /// `file:name?mode=memory&cache=shared` (and keep one connection open), or use a file.
@@ -37,7 +43,7 @@ public:
     }
 
     /// Opens a new connection; throws connect_error when SQLite cannot.
-    connection create() { return connection(path_, opts_); }
+    connection create() { return connection(path_, opts_, feed_); }
 
     /// The target for diagnostics (SQLite has no passwords to redact).
     std::string describe() const { return "sqlite:" + path_; }
@@ -46,6 +52,8 @@ public:
     const std::string& path() const noexcept { return path_; }
     /// The options every connection is opened with (after the target's overrides).
     const options& opts() const noexcept { return opts_; }
+    /// The write feed this factory's connections report to (for sqlite::change_watcher).
+    const std::shared_ptr<detail::write_feed>& write_feed() const noexcept { return feed_; }
 
 private:
     void parse(std::string target) {
@@ -106,6 +114,7 @@ private:
 
     options opts_;
     std::string path_;
+    std::shared_ptr<detail::write_feed> feed_ = std::make_shared<detail::write_feed>();
 };
 
 static_assert(cistern::detail::check_connection_factory<factory>());
