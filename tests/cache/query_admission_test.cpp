@@ -226,6 +226,25 @@ BOOST_AUTO_TEST_CASE(a_write_through_query_is_refused_when_not_admitted) {
     BOOST_TEST(qc.size() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(an_admission_destroyed_first_detaches_itself) {
+    cistern::test::temp_dir dir;
+    cistern::pool<cistern::sqlite::factory> pool(cistern::sqlite::factory(dir.file("d.db")),
+                                                cistern::pool_options{.min_idle = 0, .max_size = 2});
+    pool.acquire()->execute_script("CREATE TABLE t (k INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);");
+    cistern::monitor<> mon(quiet_monitor());
+    cistern::query_cache qc(pool, cistern::cache_options{.max_weight = 1 << 20});
+    {
+        cistern::query_admission adm(mon, admission_options());
+        qc.set_admission(&adm);
+        BOOST_TEST(qc.admission() == &adm);
+        qc.query("SELECT k FROM t");
+        BOOST_TEST(qc.size() == 0u);
+    }
+    BOOST_TEST(qc.admission() == nullptr);
+    qc.query("SELECT k FROM t");
+    BOOST_TEST(qc.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(bad_options_are_rejected) {
     cistern::monitor<> mon(quiet_monitor());
     auto bad = [&](auto change) {

@@ -217,8 +217,8 @@ struct admission_entry {
 /// to a counter striped by thread.
 ///
 /// Thread safety: every member function may be called from any thread. Attach it to a
-/// query cache with query_cache::set_admission(); it must outlive the caches attached.
-/// Its source must outlive it.
+/// query cache with query_cache::set_admission() (either may be destroyed first, not while
+/// the other runs a call). Its source must outlive it.
 class query_admission {
 public:
     /// Evaluates from `source`: a cistern::monitor (anything with `snapshot()`), or a
@@ -249,7 +249,8 @@ public:
     }
     query_admission(const query_admission&) = delete;
     query_admission& operator=(const query_admission&) = delete;
-    /// Stops the thread.
+    /// Stops the thread; detaches the query caches still attached (they cache every call
+    /// from then on, as without admission).
     ~query_admission() {
         {
             std::lock_guard lock(stop_mu_);
@@ -257,6 +258,11 @@ public:
         }
         stop_cv_.notify_all();
         if (thread_.joinable()) thread_.join();
+        {
+            std::lock_guard l(listeners_mu_);
+            for (auto& [id, l] : listeners_) l.gone();
+            listeners_.clear();
+        }
         for (std::size_t i = 0; i <= mask_; ++i) delete slots_[i].load(std::memory_order_relaxed);
     }
 
@@ -341,7 +347,7 @@ public:
             std::lock_guard ll(listeners_mu_);
             for (const auto& fp : out.dropped) {
                 const detail::admission_cell* c = cell_for(fp);
-                for (auto& [id, drop] : listeners_) drop(c->tag);
+                for (auto& [id, l] : listeners_) l.drop(c->tag);
             }
         }
         last_advice_ = out.advice;
@@ -412,10 +418,11 @@ public:
     }
 
     /// Registers `drop(tag)`, called (under the admission's listener mutex) with the tag of
-    /// a statement's results when it is dropped; returns an id for detach(). For query_cache.
-    std::size_t attach(std::function<void(const std::string& tag)> drop) {
+    /// a statement's results when it is dropped, and `gone()`, called when the admission is
+    /// destroyed first; returns an id for detach(). For query_cache.
+    std::size_t attach(std::function<void(const std::string& tag)> drop, std::function<void()> gone) {
         std::lock_guard l(listeners_mu_);
-        listeners_.emplace(++next_listener_, std::move(drop));
+        listeners_.emplace(++next_listener_, listener{std::move(drop), std::move(gone)});
         return next_listener_;
     }
     /// Unregisters a listener; when it returns, the listener is not running and will not run.
@@ -550,7 +557,11 @@ private:
     inspect::check_result<inspect::caching_advice_row> last_advice_;
 
     std::mutex listeners_mu_;
-    std::map<std::size_t, std::function<void(const std::string&)>> listeners_;
+    struct listener {
+        std::function<void(const std::string&)> drop;
+        std::function<void()> gone;
+    };
+    std::map<std::size_t, listener> listeners_;
     std::size_t next_listener_ = 0;
 
     std::mutex stop_mu_;

@@ -351,13 +351,14 @@ public:
 
     /// Turns automatic admission on (`a`: see query_admission) or off (nullptr, the
     /// default: every call is cached as before). Results of a statement `a` drops are
-    /// removed. `a` must outlive the query cache or be replaced first; call it while no
-    /// query() runs.
+    /// removed. Call it while no query() runs; an admission destroyed first detaches itself
+    /// (destroy neither while the other's calls run).
     void set_admission(query_admission* a) {
         if (query_admission* old = admission_.load(std::memory_order_relaxed)) old->detach(admission_listener_);
         admission_.store(nullptr, std::memory_order_release);
         if (!a) return;
-        admission_listener_ = a->attach([this](const std::string& tag) { on_dropped(tag); });
+        admission_listener_ = a->attach([this](const std::string& tag) { on_dropped(tag); },
+                                        [this] { admission_.store(nullptr, std::memory_order_release); });
         admission_.store(a, std::memory_order_release);
     }
     /// The admission set (nullptr: none).
