@@ -3,6 +3,7 @@
 # at 1M entries.
 # bench/cache_hit_ratio: trace replay of every eviction policy beside Belady's optimum.
 # bench/query_cache: a query_cache hit against running the statement on SQLite.
+# bench/query_cache_hits: instructions per query_cache hit under callgrind, admission off vs on.
 add_executable(bench_cache_throughput "${CMAKE_CURRENT_LIST_DIR}/cache_throughput.cpp")
 target_link_libraries(bench_cache_throughput PRIVATE cistern::core benchmark::benchmark)
 # The oneTBB peer (tbb::concurrent_lru_cache, Debian libtbb-dev), when installed.
@@ -16,4 +17,6 @@ target_link_libraries(bench_cache_hit_ratio PRIVATE cistern::core)
 if(TARGET cistern::sqlite)
   add_executable(bench_query_cache "${CMAKE_CURRENT_LIST_DIR}/query_cache.cpp")
   target_link_libraries(bench_query_cache PRIVATE cistern::sqlite benchmark::benchmark)
+  add_executable(query_cache_hits_bench "${CMAKE_CURRENT_LIST_DIR}/query_cache_hits.cpp")
+  target_link_libraries(query_cache_hits_bench PRIVATE cistern::sqlite)
 endif()

@@ -16,13 +16,12 @@
 //
 // Default: Google Benchmark cases. --paired[=rounds]: interleaved A/B rounds (paired.hpp),
 // median throughputs and median ratio.
+#include "hot_statement.hpp"
 #include "paired.hpp"
 
 #include <cistern/adapter/sqlite/factory.hpp>
 #include <cistern/cache/query_admission.hpp>
 #include <cistern/cache/query_cache.hpp>
-#include <cistern/monitor/fingerprint.hpp>
-#include <cistern/monitor/query_summary.hpp>
 #include <cistern/pool/pool.hpp>
 
 #include <benchmark/benchmark.h>
@@ -56,28 +55,10 @@ struct fixture {
     }
 };
 
-// A source that shows the point lookup as hot and slow (100 calls of 5 ms per second), so
-// one evaluation admits it (admit_after = 1).
-struct hot_lookup_source {
-    std::uint64_t calls = 0;
-    cistern::monitor_snapshot operator()() {
-        calls += 100;
-        cistern::monitor_snapshot s;
-        cistern::statement_summary st;
-        st.fingerprint = cistern::fingerprint(point_lookup).text;
-        st.summary = cistern::summarize_query(st.fingerprint);
-        st.calls = calls;
-        st.total = std::chrono::milliseconds(5) * static_cast<std::int64_t>(calls);
-        st.rows = calls;
-        s.statements.push_back(st);
-        return s;
-    }
-};
-
 // The fixture with an admission attached: `admit` says whether the point lookup is
 // admitted (then the cache is warm) or not (every call passes through).
 struct admission_fixture : fixture {
-    hot_lookup_source source;
+    cistern_bench::hot_statement source{point_lookup};
     cistern::query_admission adm{source, options()};
     explicit admission_fixture(bool admit) {
         qc.clear();
