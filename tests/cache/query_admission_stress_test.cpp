@@ -5,10 +5,9 @@
 #include <cistern/cache/adaptive_ttl.hpp>
 #include <cistern/cache/query_admission.hpp>
 #include <cistern/cache/query_cache.hpp>
-#include <cistern/monitor/fingerprint.hpp>
-#include <cistern/monitor/query_summary.hpp>
 #include <cistern/pool/pool.hpp>
 
+#include "statement_snapshot.hpp"
 #include "support/temp_dir.hpp"
 
 #include <atomic>
@@ -47,15 +46,7 @@ BOOST_AUTO_TEST_CASE(flipping_decisions_never_serve_rows_older_than_a_finished_w
         busy = !busy;
         if (busy) calls += 100'000;
         ++source_calls;
-        cistern::monitor_snapshot s;
-        cistern::statement_summary st;
-        st.fingerprint = cistern::fingerprint(flipping).text;
-        st.summary = cistern::summarize_query(st.fingerprint);
-        st.calls = calls;
-        st.total = std::chrono::milliseconds(5) * static_cast<std::int64_t>(calls);
-        st.rows = calls;
-        s.statements.push_back(st);
-        return s;
+        return cistern::test::statement_snapshot(flipping, calls, 5ms);
     };
     cistern::query_admission_options o;
     o.admit_after = 1;

@@ -14,6 +14,7 @@
 #include <cistern/pool/pool.hpp>
 
 #include "caching_advice_rows.hpp"
+#include "statement_snapshot.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
 
@@ -154,17 +155,7 @@ BOOST_AUTO_TEST_CASE(a_statement_recommended_once_then_not_does_not_flap) {
     const std::string read = "SELECT v FROM t WHERE k = 1";
     // A constructed source: each window either 100 calls of 5 ms (recommended) or none.
     std::uint64_t calls = 0;
-    auto source = [&] {
-        cistern::monitor_snapshot s;
-        cistern::statement_summary st;
-        st.fingerprint = cistern::fingerprint(read).text;
-        st.summary = cistern::summarize_query(st.fingerprint);
-        st.calls = calls;
-        st.total = 5ms * static_cast<std::int64_t>(calls);
-        st.rows = calls;
-        s.statements.push_back(st);
-        return s;
-    };
+    auto source = [&] { return cistern::test::statement_snapshot(read, calls, 5ms); };
     auto o = admission_options();
     o.advice.min_calls_per_second = 5; // the one hit of a window below is not demand enough
     const auto t0 = std::chrono::steady_clock::now();
