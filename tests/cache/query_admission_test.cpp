@@ -33,6 +33,13 @@ namespace {
 using monitored_pool =
     cistern::pool<cistern::monitored_factory<cistern::sqlite::factory>, cistern::with_listener<cistern::pool_listener>>;
 
+/// A pool of two connections to a new SQLite file `name` in `dir`.
+struct sqlite_pool : cistern::pool<cistern::sqlite::factory> {
+    sqlite_pool(const cistern::test::temp_dir& dir, const std::string& name)
+        : cistern::pool<cistern::sqlite::factory>(cistern::sqlite::factory(dir.file(name)),
+                                                  cistern::pool_options{.min_idle = 0, .max_size = 2}) {}
+};
+
 cistern::monitor_options quiet_monitor() {
     cistern::monitor_options mo;
     mo.flush_on_shutdown = false;
@@ -149,8 +156,7 @@ BOOST_AUTO_TEST_CASE(only_the_slow_read_of_the_quiet_table_is_admitted) {
 
 BOOST_AUTO_TEST_CASE(a_statement_recommended_once_then_not_does_not_flap) {
     cistern::test::temp_dir dir;
-    cistern::pool<cistern::sqlite::factory> pool(cistern::sqlite::factory(dir.file("h.db")),
-                                                cistern::pool_options{.min_idle = 0, .max_size = 2});
+    sqlite_pool pool(dir, "h.db");
     pool.acquire()->execute_script("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'one');");
     const std::string read = "SELECT v FROM t WHERE k = 1";
     // A constructed source: each window either 100 calls of 5 ms (recommended) or none.
@@ -202,8 +208,7 @@ BOOST_AUTO_TEST_CASE(a_statement_recommended_once_then_not_does_not_flap) {
 
 BOOST_AUTO_TEST_CASE(a_write_through_query_is_refused_when_not_admitted) {
     cistern::test::temp_dir dir;
-    cistern::pool<cistern::sqlite::factory> pool(cistern::sqlite::factory(dir.file("w.db")),
-                                                cistern::pool_options{.min_idle = 0, .max_size = 2});
+    sqlite_pool pool(dir, "w.db");
     pool.acquire()->execute_script("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'one');");
     cistern::monitor<> mon(quiet_monitor());
     cistern::query_admission adm(mon, admission_options());
@@ -219,8 +224,7 @@ BOOST_AUTO_TEST_CASE(a_write_through_query_is_refused_when_not_admitted) {
 
 BOOST_AUTO_TEST_CASE(an_admission_destroyed_first_detaches_itself) {
     cistern::test::temp_dir dir;
-    cistern::pool<cistern::sqlite::factory> pool(cistern::sqlite::factory(dir.file("d.db")),
-                                                cistern::pool_options{.min_idle = 0, .max_size = 2});
+    sqlite_pool pool(dir, "d.db");
     pool.acquire()->execute_script("CREATE TABLE t (k INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);");
     cistern::monitor<> mon(quiet_monitor());
     cistern::query_cache qc(pool, cistern::cache_options{.max_weight = 1 << 20});
@@ -273,8 +277,7 @@ using clock_t_ = cistern::test::manual_clock;
 
 BOOST_AUTO_TEST_CASE(adaptive_ttl_follows_the_write_interval_within_bounds) {
     cistern::test::temp_dir dir;
-    cistern::pool<cistern::sqlite::factory> pool(cistern::sqlite::factory(dir.file("t.db")),
-                                                cistern::pool_options{.min_idle = 0, .max_size = 2});
+    sqlite_pool pool(dir, "t.db");
     pool.acquire()->execute_script("CREATE TABLE events (id INTEGER PRIMARY KEY); CREATE TABLE catalog (k INTEGER PRIMARY KEY);");
     cistern::query_cache qc(pool, cistern::cache_options{.max_weight = 1 << 20});
     manual_ttl at(cistern::adaptive_ttl_options{.min_ttl = 1s, .max_ttl = 1h, .factor = 1.0, .smoothing = 0.5});
@@ -315,8 +318,7 @@ BOOST_AUTO_TEST_CASE(adaptive_ttl_follows_the_write_interval_within_bounds) {
 
 BOOST_AUTO_TEST_CASE(an_entry_expires_after_the_shortest_ttl_of_its_tables) {
     cistern::test::temp_dir dir;
-    cistern::pool<cistern::sqlite::factory> pool(cistern::sqlite::factory(dir.file("e.db")),
-                                                cistern::pool_options{.min_idle = 0, .max_size = 2});
+    sqlite_pool pool(dir, "e.db");
     pool.acquire()->execute_script("CREATE TABLE events (id INTEGER PRIMARY KEY); CREATE TABLE catalog (k INTEGER PRIMARY KEY);"
                                    "INSERT INTO catalog VALUES (1);");
     cistern::query_cache qc(pool, cistern::cache_options{.max_weight = 1 << 20});
