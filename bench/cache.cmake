@@ -4,6 +4,7 @@
 # bench/cache_hit_ratio: trace replay of every eviction policy beside Belady's optimum.
 # bench/query_cache: a query_cache hit against running the statement on SQLite.
 # bench/sqlite_change_watcher: what the update hook and data_version polling cost.
+# bench/query_cache_hits: instructions per query_cache hit under callgrind, admission off vs on.
 add_executable(bench_cache_throughput "${CMAKE_CURRENT_LIST_DIR}/cache_throughput.cpp")
 target_link_libraries(bench_cache_throughput PRIVATE cistern::core benchmark::benchmark)
 # The oneTBB peer (tbb::concurrent_lru_cache, Debian libtbb-dev), when installed.
@@ -19,4 +20,6 @@ if(TARGET cistern::sqlite)
   target_link_libraries(bench_query_cache PRIVATE cistern::sqlite benchmark::benchmark)
   add_executable(bench_sqlite_change_watcher "${CMAKE_CURRENT_LIST_DIR}/sqlite_change_watcher.cpp")
   target_link_libraries(bench_sqlite_change_watcher PRIVATE cistern::sqlite benchmark::benchmark)
+  add_executable(query_cache_hits_bench "${CMAKE_CURRENT_LIST_DIR}/query_cache_hits.cpp")
+  target_link_libraries(query_cache_hits_bench PRIVATE cistern::sqlite)
 endif()

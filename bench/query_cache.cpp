@@ -8,16 +8,25 @@
 // the tables the statement reads, running it on the pooled connection, storing the rows,
 // plus one invalidate() of a one-entry cache.
 //
+// With automatic admission (query_admission attached, the statement admitted): the same
+// hit, plus the admission's lookup of the statement text and its served counter
+// (query_cache_hit_admitted, third paired line: hit without admission against with); and a
+// statement the admission does not admit, run uncached through the query cache against
+// acquiring a lease and running it (query_cache_pass_through, fourth paired line).
+//
 // Default: Google Benchmark cases. --paired[=rounds]: interleaved A/B rounds (paired.hpp),
 // median throughputs and median ratio.
+#include "hot_statement.hpp"
 #include "paired.hpp"
 
 #include <cistern/adapter/sqlite/factory.hpp>
+#include <cistern/cache/query_admission.hpp>
 #include <cistern/cache/query_cache.hpp>
 #include <cistern/pool/pool.hpp>
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -43,6 +52,28 @@ struct fixture {
             c->execute_script("COMMIT");
         }
         for (std::int64_t i = 0; i < table_rows; ++i) qc.query(point_lookup, {i}); // warm
+    }
+};
+
+// The fixture with an admission attached: `admit` says whether the point lookup is
+// admitted (then the cache is warm) or not (every call passes through).
+struct admission_fixture : fixture {
+    cistern_bench::hot_statement source{point_lookup};
+    cistern::query_admission adm{source, options()};
+    explicit admission_fixture(bool admit) {
+        qc.clear();
+        qc.set_admission(&adm);
+        if (admit) {
+            adm.evaluate(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+            for (std::int64_t i = 0; i < table_rows; ++i) qc.query(point_lookup, {i}); // warm
+        }
+    }
+    static cistern::query_admission_options options() {
+        cistern::query_admission_options o;
+        o.admit_after = 1;
+        o.advice.assumed_distinct_entries = table_rows;
+        o.advice.min_hit_ratio = 0.0;
+        return o;
     }
 };
 
@@ -77,6 +108,22 @@ void query_cache_hit(benchmark::State& state) {
     if (st.misses != static_cast<std::uint64_t>(table_rows)) state.SkipWithError("a measured call missed");
 }
 
+void query_cache_hit_admitted(benchmark::State& state) {
+    admission_fixture f(true);
+    std::int64_t i = 0;
+    for (auto _ : state) run_cached(f, 1, i);
+    state.SetItemsProcessed(state.iterations());
+    if (f.qc.stats().misses != 2 * static_cast<std::uint64_t>(table_rows)) state.SkipWithError("a measured call missed"); // warmed twice
+}
+
+void query_cache_pass_through(benchmark::State& state) {
+    admission_fixture f(false);
+    std::int64_t i = 0;
+    for (auto _ : state) run_cached(f, 1, i);
+    state.SetItemsProcessed(state.iterations());
+    if (f.qc.size() != 0) state.SkipWithError("a measured call was cached");
+}
+
 void sqlite_direct(benchmark::State& state) {
     fixture f;
     auto lease = f.pool.acquire();
@@ -108,6 +155,32 @@ int run_paired_suite(int rounds) {
     auto d = [&](int, std::uint64_t ops) { run_missed(g, ops, id); };
     const auto m = cistern_bench::run_paired(rounds, 1, 20'000, c, d);
     cistern_bench::print_paired("sqlite/point_lookup", "direct", "query_cache_miss", m);
+
+    fixture h;
+    admission_fixture ha(true);
+    std::int64_t ie = 0, iff = 0;
+    auto e = [&](int, std::uint64_t ops) { run_cached(h, ops, ie); };
+    auto ff = [&](int, std::uint64_t ops) { run_cached(ha, ops, iff); };
+    const auto ad = cistern_bench::run_paired(rounds, 1, 100'000, e, ff);
+    cistern_bench::print_paired("sqlite/point_lookup", "query_cache_hit", "query_cache_hit_admitted", ad);
+    if (h.qc.stats().misses != static_cast<std::uint64_t>(table_rows) ||
+        ha.qc.stats().misses != 2 * static_cast<std::uint64_t>(table_rows)) { // warmed twice
+        std::fprintf(stderr, "a measured call missed the cache\n");
+        return 1;
+    }
+
+    admission_fixture p(false);
+    std::int64_t ig = 0, ih = 0;
+    auto g2 = [&](int, std::uint64_t ops) { // a lease per call, as the pass-through takes
+        for (std::uint64_t n = 0; n < ops; ++n) benchmark::DoNotOptimize(p.pool.acquire()->query(point_lookup, ++ig % table_rows));
+    };
+    auto h2 = [&](int, std::uint64_t ops) { run_cached(p, ops, ih); };
+    const auto pt = cistern_bench::run_paired(rounds, 1, 50'000, g2, h2);
+    cistern_bench::print_paired("sqlite/point_lookup", "acquire+direct", "query_cache_pass_through", pt);
+    if (p.qc.size() != 0) {
+        std::fprintf(stderr, "a measured call was cached\n");
+        return 1;
+    }
     return 0;
 }
 
@@ -116,5 +189,7 @@ int run_paired_suite(int rounds) {
 BENCHMARK(sqlite_direct);
 BENCHMARK(query_cache_hit);
 BENCHMARK(query_cache_miss);
+BENCHMARK(query_cache_hit_admitted);
+BENCHMARK(query_cache_pass_through);
 
 int main(int argc, char** argv) { return cistern_bench::paired_or_benchmark_main(argc, argv, run_paired_suite); }

@@ -7,6 +7,7 @@
 #include "progress.hpp"
 
 #include <cistern/adapter/sqlite/factory.hpp>
+#include <cistern/cache/query_admission.hpp>
 #include <cistern/cache/query_cache.hpp>
 #include <cistern/inspect/advice_findings.hpp>
 #include <cistern/inspect/sqlite_storage.hpp>
@@ -58,7 +59,21 @@ struct load_args {
     std::size_t pool_size = 8;
     std::string demo_file;
     std::string schema = "cistern_loadtest"; ///< PostgreSQL: where the test tables live
+    std::vector<std::string> cache_modes;     ///< --cache: off, all, auto (one more phase each)
 };
+
+/// Sampled cached results checked against the database (--cache).
+struct stale_check {
+    std::atomic<std::uint64_t> sampled{0}, stale{0};
+};
+
+bool same_rows(const row_set& a, const row_set& b) {
+    if (a.size() != b.size() || a.columns() != b.columns()) return false;
+    for (std::size_t r = 0; r < a.size(); ++r)
+        for (std::size_t c = 0; c < a.column_count(); ++c)
+            if (!(a.cell(r, c) == b.cell(r, c))) return false;
+    return true;
+}
 
 constexpr int op_count = 5;
 constexpr std::array<const char*, op_count> op_names{"pk_lookup", "search", "range_scan", "aggregate", "write"};
@@ -141,10 +156,12 @@ void create_schema(sqlite::connection& c, std::int64_t rows) {
     bar.finish();
 }
 
-/// Runs the mix for `seconds` with `users` threads; `cached` sends reads through the query cache.
+/// Runs the mix for `seconds` with `users` threads; `cached` sends reads through the query
+/// cache. With `check`, one cached read in 64 is run again on the database, unmonitored and
+/// untimed, and compared.
 template <class Pool, class Writer, class QC>
 phase_result run_phase(const std::string& name, Pool& p, Writer& writer, QC& qc, bool cached, const load_args& a, std::int64_t rows,
-                       const std::array<std::string, op_count>& sql) {
+                       const std::array<std::string, op_count>& sql, stale_check* check = nullptr) {
     phase_result r;
     r.name = name;
     std::atomic<bool> stop{false};
@@ -171,16 +188,23 @@ phase_result run_phase(const std::string& name, Pool& p, Writer& writer, QC& qc,
                 }
                 const auto s = std::chrono::steady_clock::now();
                 try {
+                    typename QC::rows_ptr got;
                     if (op == 4) {
                         auto l = writer.acquire();
                         l->execute(sql[op], std::span<const value>(params));
                     } else if (cached) {
-                        qc.query(sql[op], params);
+                        got = qc.query(sql[op], params);
                     } else {
                         auto l = p.acquire();
                         l->query(sql[op], std::span<const value>(params));
                     }
                     r.lat[op]->record(std::chrono::steady_clock::now() - s);
+                    if (got && check && rng() % 64 == 0) {
+                        auto l = p.acquire();
+                        const row_set now = l->base().query(sql[op], std::span<const value>(params));
+                        check->sampled.fetch_add(1, std::memory_order_relaxed);
+                        if (!same_rows(*got, now)) check->stale.fetch_add(1, std::memory_order_relaxed);
+                    }
                 } catch (const cistern::error&) {
                     errs[op].fetch_add(1, std::memory_order_relaxed);
                 }
@@ -354,6 +378,63 @@ report::section demo_partition_plan(const target& t) {
     return s;
 }
 
+/// --cache: one phase per mode (off: reads on leases; all: every read through the query
+/// cache; auto: through the query cache with a query_admission evaluating every tenth of
+/// the phase), each from an empty cache, and a table of what each mode saved and cost.
+template <class Phase, class QC>
+report::section cache_modes_section(const load_args& a, Phase&& phase, QC& qc, monitor_t& mon) {
+    report::section s;
+    s.id = "cache_modes";
+    s.title = "query cache modes: queries saved, read p95, memory, stale reads";
+    report::table tb;
+    tb.columns = {"mode", "reads", "db_queries_saved", "saved_ratio", "read_p95_ms", "memory_bytes", "sampled", "stale_reads", "admitted"};
+    std::vector<std::string> decisions;
+    for (const std::string& mode : a.cache_modes) {
+        qc.clear();
+        const auto before = qc.stats();
+        stale_check check;
+        std::optional<query_admission> adm;
+        if (mode == "auto") {
+            query_admission_options o;
+            o.interval = std::chrono::milliseconds(std::max<std::int64_t>(50, static_cast<std::int64_t>(a.duration_s * 100)));
+            adm.emplace(mon, o);
+            qc.set_admission(&*adm);
+        }
+        const phase_result r = phase("cache " + mode, mode != "off", &check);
+        const auto after = qc.stats();
+        const std::uint64_t memory = qc.weight();
+        std::int64_t admitted = 0;
+        if (adm) {
+            admitted = static_cast<std::int64_t>(adm->stats().admitted);
+            qc.set_admission(nullptr);
+            std::size_t shown = 0;
+            for (const auto& dn : adm->decisions()) {
+                if (shown++ == 6) break;
+                decisions.push_back("auto: " + dn.fingerprint.substr(0, 60) + (dn.fingerprint.size() > 60 ? "...: " : ": ") +
+                                    (dn.admitted ? "admitted; " : "not admitted; ") + dn.reason_text);
+            }
+        }
+        histogram reads;
+        for (int i = 0; i < op_count; ++i)
+            if (i != 4) reads.merge_from(*r.lat[i]);
+        const std::uint64_t saved = mode == "off" ? 0 : after.hits - before.hits;
+        tb.rows.push_back({mode, static_cast<std::int64_t>(reads.count()), static_cast<std::int64_t>(saved),
+                           reads.count() ? static_cast<double>(saved) / static_cast<double>(reads.count()) : 0.0,
+                           static_cast<double>(reads.percentile(95)) / 1e6, static_cast<std::int64_t>(memory),
+                           static_cast<std::int64_t>(check.sampled.load()), static_cast<std::int64_t>(check.stale.load()),
+                           admitted});
+    }
+    qc.clear();
+    s.data = std::move(tb);
+    s.notes.push_back("each mode one phase of " + std::to_string(a.duration_s).substr(0, 4) +
+                      " s from an empty cache; db_queries_saved = cache hits; memory = bytes the cache holds at the end; "
+                      "one read in 64 through the query cache is run again on the database and compared (stale_reads)");
+    s.notes.push_back("auto: cistern::query_admission (caching advice from the monitor, default thresholds, admit after 2 "
+                      "evaluations); admitted = statements admitted at the end");
+    for (auto& n : decisions) s.notes.push_back(std::move(n));
+    return s;
+}
+
 template <class B>
 int run_load_on(const B& be, const load_args& a, bool demo) {
     std::int64_t rows = a.rows;
@@ -395,9 +476,9 @@ int run_load_on(const B& be, const load_args& a, bool demo) {
         wo.max_size = 1;
         writer_pool = std::make_unique<writer_t>(monitored_factory(be.factory(), mon), wo);
     }
-    auto phase = [&](const std::string& name, bool cached, const load_args& pa) {
-        if constexpr (B::single_writer) return run_phase(name, p, *writer_pool, qc, cached, pa, rows, sql);
-        else return run_phase(name, p, p, qc, cached, pa, rows, sql);
+    auto phase = [&](const std::string& name, bool cached, const load_args& pa, stale_check* check = nullptr) {
+        if constexpr (B::single_writer) return run_phase(name, p, *writer_pool, qc, cached, pa, rows, sql, check);
+        else return run_phase(name, p, p, qc, cached, pa, rows, sql, check);
     };
 
     report::document d;
@@ -436,6 +517,9 @@ int run_load_on(const B& be, const load_args& a, bool demo) {
     mon.observe_pool(p.stats());
     mon.observe_cache(qc.stats());
     d.add(operations_section(last, a, grade));
+    if (!a.cache_modes.empty()) d.add(cache_modes_section(a, [&](const std::string& name, bool cached, stale_check* check) {
+        return phase(name, cached, a, check);
+    }, qc, mon));
     if (a.compare) {
         report::section s;
         s.id = "comparison";
@@ -593,6 +677,10 @@ void setup_loadtest(CLI::App& app, int& rc) {
     lt->add_option("--schema", a->schema, "PostgreSQL: the schema of the test tables (created with --apply)");
     lt->add_flag("--apply", a->apply, "create (drop and recreate) the test tables");
     lt->add_flag("--compare", a->compare, "before/after index advice, query cache off/on, with ratios");
+    lt->add_option("--cache", a->cache_modes,
+                   "one more phase per mode (off, all, auto; e.g. --cache off,all,auto): queries saved, p95, memory, stale reads")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"off", "all", "auto"}));
     lt->callback([a, &rc] { rc = run_load(*a, false); });
 
     auto d = std::make_shared<load_args>();

@@ -220,6 +220,33 @@ BOOST_AUTO_TEST_CASE(loadtest_needs_apply_and_a_short_compare_run_gives_well_for
     BOOST_TEST(json::parse(k.out).at("command") == "loadtest");
 }
 
+BOOST_AUTO_TEST_CASE(loadtest_cache_modes_report_savings_memory_and_no_stale_read) {
+    cistern::test::temp_dir dir;
+    const std::string db = dir.path().string() + "/modes.db";
+    auto r = run_cli("--format json loadtest --apply --rows 2000 --users 2 --duration 0.6 --cache off,all,auto --url sqlite:" + db);
+    BOOST_TEST_INFO(r.err);
+    BOOST_TEST(r.rc <= 1);
+    auto j = json::parse(r.out);
+    const auto* modes = section(j, "cache_modes");
+    BOOST_REQUIRE(modes != nullptr);
+    BOOST_REQUIRE(modes->at("rows").size() == 3u);
+    const auto& off = modes->at("rows")[0];
+    const auto& all = modes->at("rows")[1];
+    const auto& aut = modes->at("rows")[2];
+    BOOST_TEST(off.at("mode") == "off");
+    BOOST_TEST(off.at("db_queries_saved") == 0);
+    BOOST_TEST(off.at("memory_bytes") == 0);
+    BOOST_TEST(all.at("mode") == "all");
+    BOOST_TEST(all.at("db_queries_saved").get<std::int64_t>() > 0); // 80 % of the reads go to 2 % of the keys
+    BOOST_TEST(all.at("memory_bytes").get<std::int64_t>() > 0);
+    BOOST_TEST(all.at("sampled").get<std::int64_t>() > 0);
+    BOOST_TEST(aut.at("mode") == "auto");
+    for (const auto* row : {&off, &all, &aut}) BOOST_TEST(row->at("stale_reads") == 0);
+    // a bad mode is a usage error
+    auto bad = run_cli("loadtest --keep --cache sometimes --url sqlite:" + db);
+    BOOST_TEST(bad.rc != 0);
+}
+
 BOOST_AUTO_TEST_CASE(demo_builds_its_own_database_and_reports) {
     cistern::test::temp_dir dir;
     auto r = run_cli("--format json demo --rows 1000 --users 4 --duration 0.9 --file " + dir.path().string() + "/demo.db");

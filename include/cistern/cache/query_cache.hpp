@@ -5,6 +5,7 @@
 /// result with the base tables it read (asked of the connection where it can answer), and
 /// drops them when one of those tables is written through execute() or invalidated.
 
+#include <cistern/cache/adaptive_ttl.hpp>
 #include <cistern/cache/cache.hpp>
 #include <cistern/cache/cache_options.hpp>
 #include <cistern/cache/cache_policies.hpp>
@@ -12,6 +13,7 @@
 #include <cistern/cache/detail/hash.hpp>
 #include <cistern/cache/eviction/w_tinylfu.hpp>
 #include <cistern/cache/expiry/per_entry.hpp>
+#include <cistern/cache/query_admission.hpp>
 #include <cistern/cache/result_tier.hpp>
 #include <cistern/error.hpp>
 #include <cistern/row_set.hpp>
@@ -148,6 +150,12 @@ enum class refused_statement {
     run_uncached ///< run it through a lease and return its rows without caching them (never a write)
 };
 
+/// Whether a call of query_cache::query() follows the automatic admission.
+enum class admission_mode {
+    automatic, ///< cache it if the query cache has no admission, or if its admission admits the statement
+    always     ///< cache it whatever the admission decides (as without admission)
+};
+
 /// Per-call options of query_cache::query().
 struct query_cache_call {
     /// Time to live of this result (default: the query cache's default TTL).
@@ -159,6 +167,8 @@ struct query_cache_call {
     std::vector<std::string> tables{};
     /// What to do when the result must not be cached (see query_cache::query).
     refused_statement if_refused = refused_statement::throw_error;
+    /// With an admission (query_cache::set_admission): follow it, or cache this call anyway.
+    admission_mode admission = admission_mode::automatic;
 };
 
 /// Counters of the query cache's per-statement analysis memo (see query_cache::memo_stats).
@@ -232,6 +242,7 @@ public:
     /// Detaches from the shared tier (no invalidation runs into a destroyed cache).
     ~query_cache() {
         if (tier_) tier_->detach(listener_);
+        if (query_admission* a = admission_.load(std::memory_order_relaxed)) a->detach(admission_listener_);
     }
 
     /// The rows of `sql` with `params`: from the cache, or by running it through a lease
@@ -241,21 +252,35 @@ public:
     /// uncertain or its result volatile (unless call.tables declares them), it locks rows,
     /// it writes, or it reads no table — throws config_error saying why, or with
     /// `call.if_refused = run_uncached` runs uncached; a write always throws (use execute()).
+    ///
+    /// With an admission (set_admission()) and `call.admission` automatic, a statement it
+    /// does not admit runs through a lease uncached (a write still throws), without
+    /// touching the cache or its statistics.
     rows_ptr query(std::string_view sql, std::vector<value> params = {}, query_cache_call call = {}) {
+        detail::admission_entry* admitted = nullptr;
+        if (query_admission* adm = admission_.load(std::memory_order_acquire); adm && call.admission == admission_mode::automatic) {
+            detail::admission_entry& e = adm->lookup(sql);
+            if (!e.admitted()) return pass_through(e, sql, params);
+            admitted = &e;
+        }
+        bool ran = false; // this caller ran the statement (else: answered without the database)
         detail::query_key key{std::string(sql), std::move(params)};
         std::optional<lease_type> lease; // acquired by the options, used by the loader: one lease a miss
         std::optional<shared_read> shared; // the second tier's answer (a miss with a tier only)
         try {
-            return cache_.get_or_load(
+            rows_ptr rows = cache_.get_or_load(
                 key,
                 [&](const detail::query_key& k) -> rows_ptr {
                     if (shared && shared->ticket.rows) return shared->ticket.rows;
                     if (!lease) lease.emplace(pool_.acquire());
+                    ran = true;
                     auto rows = std::make_shared<const row_set>((*lease)->query(k.sql, std::span<const value>(k.params)));
                     if (shared) tier_->store(shared->key, *rows, shared->ticket, call.ttl ? call.ttl : default_ttl_);
                     return rows;
                 },
-                [&] { return miss_options(key, call, lease, shared); });
+                [&] { return adapted(miss_options(key, call, lease, shared), call, admitted); });
+            if (admitted && !ran) admitted->count_served();
+            return rows;
         } catch (const detail::query_refused& e) {
             if (call.if_refused != refused_statement::run_uncached || e.writes) throw;
             lease.reset();
@@ -324,6 +349,25 @@ public:
     /// The underlying cache (for listeners of stats, cleanup(), etc.).
     cache_type& underlying() noexcept { return cache_; }
 
+    /// Turns automatic admission on (`a`: see query_admission) or off (nullptr, the
+    /// default: every call is cached as before). Results of a statement `a` drops are
+    /// removed. Call it while no query() runs; an admission destroyed first detaches itself
+    /// (destroy neither while the other's calls run).
+    void set_admission(query_admission* a) {
+        if (query_admission* old = admission_.load(std::memory_order_relaxed)) old->detach(admission_listener_);
+        admission_.store(nullptr, std::memory_order_release);
+        if (!a) return;
+        admission_listener_ = a->attach([this](const std::string& tag) { on_dropped(tag); },
+                                        [this] { admission_.store(nullptr, std::memory_order_release); });
+        admission_.store(a, std::memory_order_release);
+    }
+    /// The admission set (nullptr: none).
+    query_admission* admission() const noexcept { return admission_.load(std::memory_order_acquire); }
+    /// Gives results whose call names no TTL a TTL from `s` (e.g. an adaptive_ttl, told of
+    /// every invalidation) on top of the default TTL — the smaller wins; nullptr (the
+    /// default): off. `s` must outlive the query cache or be replaced first.
+    void set_ttl_source(ttl_source* s) noexcept { ttl_source_.store(s, std::memory_order_release); }
+
     /// The tables `sql` reads, as sql::scan_tables finds them in the text (the fallback
     /// for connections that cannot answer); throws config_error saying why when its result
     /// must not be cached.
@@ -349,6 +393,11 @@ private:
         throw e;
     }
 
+    [[noreturn]] static void refuse_write(std::string_view sql, const detail::statement_tables& a) {
+        refuse(sql, "the statement writes (" + (a.access.written.empty() ? std::string("the schema") : a.access.written.front()) + ")",
+               true);
+    }
+
     /// What a miss read from the shared tier, kept for the load.
     struct shared_read {
         std::string key;
@@ -372,12 +421,50 @@ private:
         return o;
     }
 
+    /// The options of a miss finished for the admission and the TTL source: the tag of an
+    /// admitted statement and, without a TTL from the call, the smallest of the TTLs.
+    entry_options adapted(entry_options o, const query_cache_call& call, const detail::admission_entry* admitted) {
+        ttl_source* src = ttl_source_.load(std::memory_order_acquire);
+        if (!call.ttl && (src || (admitted && admitted->ttl().count() > 0))) {
+            auto ttl = o.ttl ? *o.ttl : default_ttl_.value_or(std::chrono::nanoseconds::max());
+            if (admitted && admitted->ttl().count() > 0) ttl = std::min(ttl, admitted->ttl());
+            if (src) ttl = std::min(ttl, src->ttl_for(o.tags));
+            if (ttl != std::chrono::nanoseconds::max()) o.ttl = ttl;
+        }
+        if (admitted) o.tags.push_back(admitted->tag());
+        return o;
+    }
+
+    /// A statement the admission does not admit: run uncached (a write is refused, once
+    /// per text: the entry remembers that the text is a read).
+    rows_ptr pass_through(detail::admission_entry& e, std::string_view sql, const std::vector<value>& params) {
+        std::optional<lease_type> lease;
+        lease.emplace(pool_.acquire());
+        if (!e.known_read()) {
+            const analysis_ptr a = memoised(sql, lease);
+            if (!a->access.written.empty() || a->schema_change) refuse_write(sql, *a);
+            e.mark_read();
+        }
+        e.count_passed();
+        return std::make_shared<const row_set>((*lease)->query(sql, std::span<const value>(params)));
+    }
+
+    /// Results of a statement the admission dropped (on the evaluating thread).
+    void on_dropped(const std::string& tag) noexcept {
+        try {
+            cache_.invalidate_tag(tag);
+        } catch (...) {
+            clear_noexcept();
+        }
+    }
+
     /// An invalidation from another instance sharing the tier (on the tier's thread).
     void on_shared_tag(const std::string& tag) noexcept {
         if (tag == detail::query_all_tag) {
             clear_noexcept();
             return;
         }
+        if (ttl_source* src = ttl_source_.load(std::memory_order_acquire)) src->observe_invalidation(std::span<const std::string>(&tag, 1));
         try {
             cache_.invalidate_tag(tag);
         } catch (...) {
@@ -390,8 +477,7 @@ private:
     std::vector<std::string> tags_for(std::string_view sql, query_cache_call& call, std::optional<lease_type>& lease) {
         const analysis_ptr a = memoised(sql, lease);
         const sql::table_access& t = a->access;
-        if (!t.written.empty() || a->schema_change)
-            refuse(sql, "the statement writes (" + (t.written.empty() ? std::string("the schema") : t.written.front()) + ")", true);
+        if (!t.written.empty() || a->schema_change) refuse_write(sql, *a);
         if (t.locks_rows) refuse(sql, *t.refusal(), false);
         if (call.tables.empty()) {
             if (auto why = t.refusal()) refuse(sql, *why, false);
@@ -468,6 +554,7 @@ private:
     std::size_t invalidate_canonical(const std::string& name) {
         std::vector<std::string> tags{name};
         if (name.find('.') != std::string::npos) tags.push_back("*." + std::string(sql::unqualified(name)));
+        if (ttl_source* src = ttl_source_.load(std::memory_order_acquire)) src->observe_invalidation(tags);
         std::size_t n = 0;
         for (const auto& t : tags) n += cache_.invalidate_tag(t);
         if (tier_) {
@@ -514,6 +601,9 @@ private:
     std::uint64_t memo_generation_ = 0;
     query_cache_memo_stats memo_counts_{};
     std::atomic<std::uint64_t> uncached_{0};
+    std::atomic<query_admission*> admission_{nullptr};
+    std::size_t admission_listener_ = 0;
+    std::atomic<ttl_source*> ttl_source_{nullptr};
 };
 
 } // namespace cistern
