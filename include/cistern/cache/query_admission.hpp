@@ -86,8 +86,8 @@ struct query_admission_options {
 struct admission_decision {
     std::string fingerprint; ///< the statement's fingerprint (as the monitor names it)
     bool admitted = false;   ///< its results are cached now
-    /// Consecutive evaluations it was (recommended) or was not (not_recommended) recommended in.
-    std::size_t recommended = 0, not_recommended = 0;
+    std::size_t recommended = 0;     ///< consecutive evaluations that recommended it (up to now)
+    std::size_t not_recommended = 0; ///< consecutive evaluations that did not recommend it
     /// The last evaluation's reason (caching_reason::too_few_calls with reason_text "no calls
     /// in the window" when it was not called at all).
     inspect::caching_reason reason = inspect::caching_reason::too_few_calls;
