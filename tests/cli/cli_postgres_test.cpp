@@ -579,6 +579,24 @@ BOOST_AUTO_TEST_CASE(loadtest_on_postgres_needs_apply_keeps_to_its_schema_and_gi
     BOOST_TEST(k.rc <= 1);
     BOOST_TEST(json::parse(k.out).at("target").get<std::string>().find("schema cistern_loadtest") != std::string::npos);
     BOOST_TEST(run_cli("loadtest --schema 'Bad Name' --apply --url " + url()).rc == 3);
+    // The query cache modes on PostgreSQL: off saves nothing, all saves and holds memory,
+    // no sampled result differs from the database in any mode.
+    auto m = run_cli("--format json loadtest --keep --users 2 --duration 0.6 --cache off,all,auto --url " + url());
+    BOOST_TEST_INFO(m.err);
+    BOOST_TEST(m.rc <= 1);
+    const auto jm = json::parse(m.out);
+    const auto* modes = section(jm, "cache_modes");
+    BOOST_REQUIRE(modes != nullptr);
+    BOOST_REQUIRE(modes->at("rows").size() == 3u);
+    const auto& off = modes->at("rows")[0];
+    const auto& all = modes->at("rows")[1];
+    BOOST_TEST(off.at("mode") == "off");
+    BOOST_TEST(off.at("db_queries_saved") == 0);
+    BOOST_TEST(all.at("mode") == "all");
+    BOOST_TEST(all.at("db_queries_saved").get<std::int64_t>() > 0);
+    BOOST_TEST(all.at("memory_bytes").get<std::int64_t>() > 0);
+    BOOST_TEST(modes->at("rows")[2].at("mode") == "auto");
+    for (const auto& row : modes->at("rows")) BOOST_TEST(row.at("stale_reads") == 0);
 }
 
 // Last: it changes the server's configuration (reset at the end).

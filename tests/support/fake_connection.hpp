@@ -30,8 +30,8 @@ struct fake_server {
     std::atomic<int> max_connecting{0};     // high-water mark of `connecting`
     std::atomic<int> pings{0};
     std::atomic<int> resets{0};
-    std::chrono::milliseconds connect_delay{0};
-    std::chrono::milliseconds ping_delay{0};  // a ping takes this long to answer (a hung server: long)
+    std::atomic<std::chrono::milliseconds> connect_delay{std::chrono::milliseconds(0)};
+    std::atomic<std::chrono::milliseconds> ping_delay{std::chrono::milliseconds(0)};  // a ping takes this long to answer (a hung server: long)
     std::atomic<long> last_ping_limit_ms{-1}; // the limit given to the last bounded ping
 };
 
@@ -67,13 +67,14 @@ public:
     /// would come after `limit` (the connection is then broken, as the real adapter's).
     bool ping(std::chrono::milliseconds limit) {
         server_->last_ping_limit_ms = limit.count();
-        if (server_->ping_delay > limit) {
+        const std::chrono::milliseconds delay = server_->ping_delay.load();
+        if (delay > limit) {
             ++server_->pings;
             std::this_thread::sleep_for(limit);
             open_ = false;
             return false;
         }
-        if (server_->ping_delay.count() > 0) std::this_thread::sleep_for(server_->ping_delay);
+        if (delay.count() > 0) std::this_thread::sleep_for(delay);
         return ping();
     }
     bool ping() {
@@ -120,7 +121,7 @@ public:
             }
             ~in_flight() { --s.connecting; }
         } guard(*server_);
-        if (server_->connect_delay.count() > 0) std::this_thread::sleep_for(server_->connect_delay);
+        if (const auto d = server_->connect_delay.load(); d.count() > 0) std::this_thread::sleep_for(d);
         if (server_->down) throw connect_error("could not connect to fake server: Connection refused", connect_failure::unreachable);
         if (server_->wrong_password)
             throw connect_error("password authentication failed for user \"app\"", connect_failure::authentication, "28P01");

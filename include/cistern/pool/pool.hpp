@@ -198,7 +198,7 @@ public:
     std::optional<connect_error> last_connect_error() const {
         std::lock_guard lk(mu_);
         if (consecutive_failures_ == 0) return std::nullopt;
-        return last_error_;
+        return unshared_copy(*last_error_);
     }
 
     /// The validated options the pool was constructed with.
@@ -479,9 +479,16 @@ private:
         return timeout_reason::exhausted;
     }
 
+    // A copy of `e` that shares no buffer with it: std::runtime_error's message is a
+    // reference-counted string, and the connector thread replaces last_error_ (freeing the
+    // shared buffer) while a copy handed out earlier is still being read elsewhere.
+    static connect_error unshared_copy(const connect_error& e) {
+        return connect_error(std::string(e.backend_message()), e.kind(), std::string(e.sqlstate()));
+    }
+
     pool_timeout make_timeout(timeout_reason r) const { // mu_ held
         std::optional<connect_error> last;
-        if (consecutive_failures_ > 0) last = last_error_;
+        if (consecutive_failures_ > 0 && last_error_) last = unshared_copy(*last_error_);
         std::string detail = "pool '" + opts_.name + "', " + std::to_string(open_) + "/" +
                              std::to_string(opts_.max_size) + " connections, " + std::to_string(waiters_.size()) +
                              " waiting, target " + detail::scrub_secrets(factory_.describe());
