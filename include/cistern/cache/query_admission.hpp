@@ -6,6 +6,7 @@
 /// hysteresis so that a statement does not flap in and out (see docs/cache.md,
 /// "Automatic admission").
 
+#include <cistern/detail/text_table.hpp>
 #include <cistern/error.hpp>
 #include <cistern/inspect/caching_advice.hpp>
 #include <cistern/inspect/table_write_rates.hpp>
@@ -229,14 +230,10 @@ public:
     template <class Source>
     explicit query_admission(Source& source, query_admission_options options = {},
                              std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now())
-        : opts_((options.validate(), std::move(options))) {
+        : opts_((options.validate(), std::move(options))), texts_table_(opts_.max_texts) {
         static_assert(detail::check_snapshot_source<Source>());
         if constexpr (detail::qa_monitor_like<Source>) source_ = [&source] { return monitor_snapshot(source.snapshot()); };
         else source_ = [&source] { return monitor_snapshot(source()); };
-        std::size_t cap = 16;
-        while (cap < opts_.max_texts * 2) cap <<= 1;
-        mask_ = cap - 1;
-        slots_ = std::make_unique<std::atomic<detail::admission_entry*>[]>(cap);
         other_ = std::make_unique<detail::admission_cell>("(other)", "*admitted:other", true);
         overflow_.cell = other_.get();
         overflow_.remembers = false;
@@ -263,7 +260,6 @@ public:
             for (auto& [id, l] : listeners_) l.gone();
             listeners_.clear();
         }
-        for (std::size_t i = 0; i <= mask_; ++i) delete slots_[i].load(std::memory_order_relaxed);
     }
 
     /// The options it was constructed with.
@@ -409,11 +405,9 @@ public:
     /// it (may throw std::bad_alloc).
     detail::admission_entry& lookup(std::string_view sql) {
         const std::uint64_t h = detail::text_hash(sql);
-        for (std::size_t i = h & mask_, probes = 0; probes <= mask_; i = (i + 1) & mask_, ++probes) {
-            detail::admission_entry* e = slots_[i].load(std::memory_order_acquire);
-            if (!e) break;
-            if (e->hash == h && e->text.size() == sql.size() && detail::same_text(e->text.data(), sql.data(), sql.size())) return *e;
-        }
+        if (detail::admission_entry* e = texts_table_.find(
+                sql, h, [](const char* x, const char* y, std::size_t n) noexcept { return detail::same_text(x, y, n); }))
+            return *e;
         return insert(sql, h);
     }
 
@@ -505,20 +499,16 @@ private:
     detail::admission_entry& insert(std::string_view sql, std::uint64_t h) {
         std::string fp = fingerprint(sql).text;
         std::lock_guard l(mu_);
-        std::size_t i = h & mask_;
-        for (std::size_t probes = 0; probes <= mask_; i = (i + 1) & mask_, ++probes) {
-            detail::admission_entry* e = slots_[i].load(std::memory_order_acquire);
-            if (!e) break;
-            if (e->hash == h && e->text == sql) return *e; // inserted meanwhile
-        }
-        if (texts_ >= opts_.max_texts) return overflow_;
-        auto e = std::make_unique<detail::admission_entry>();
-        e->hash = h;
-        e->text = std::string(sql);
-        e->cell = cell_locked(fp);
-        ++texts_;
-        slots_[i].store(e.get(), std::memory_order_release);
-        return *e.release();
+        detail::admission_entry* e = texts_table_.insert(sql, h, [&]() -> std::unique_ptr<detail::admission_entry> {
+            if (texts_ >= opts_.max_texts) return nullptr;
+            auto made = std::make_unique<detail::admission_entry>();
+            made->hash = h;
+            made->text = std::string(sql);
+            made->cell = cell_locked(fp);
+            ++texts_;
+            return made;
+        });
+        return e ? *e : overflow_; // inserted now, or by another thread meanwhile
     }
 
     void run() {
@@ -536,11 +526,10 @@ private:
     }
 
     query_admission_options opts_;
+    detail::text_table<detail::admission_entry> texts_table_;
     std::function<monitor_snapshot()> source_;
 
     // the text table (lock-free reads) and the cells (mu_)
-    std::size_t mask_ = 0;
-    std::unique_ptr<std::atomic<detail::admission_entry*>[]> slots_;
     mutable std::mutex mu_;
     std::size_t texts_ = 0;
     std::vector<std::unique_ptr<detail::admission_cell>> cells_;

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <cistern/detail/text_table.hpp>
 #include <cistern/monitor/fingerprint.hpp>
 #include <cistern/monitor/statement_stats.hpp>
 
@@ -77,19 +78,12 @@ public:
     /// A registry for at most `max_fingerprints` fingerprints and `max_texts` cached texts;
     /// allocates its text table once. May throw std::bad_alloc.
     explicit statement_registry(std::size_t max_fingerprints = 200, std::size_t max_texts = 4096)
-        : max_fingerprints_(max_fingerprints), max_texts_(max_texts) {
-        std::size_t cap = 16;
-        while (cap < max_texts * 2) cap <<= 1;
-        mask_ = cap - 1;
-        slots_ = std::make_unique<std::atomic<text_entry*>[]>(cap);
+        : max_fingerprints_(max_fingerprints), max_texts_(max_texts), texts_table_(max_texts) {
         other_ = std::make_unique<statement_stats>("(other)", sql::detail::fnv1a("(other)"), 0,
                                                    static_cast<std::uint32_t>(max_fingerprints));
     }
     statement_registry(const statement_registry&) = delete;
     statement_registry& operator=(const statement_registry&) = delete;
-    ~statement_registry() {
-        for (std::size_t i = 0; i <= mask_; ++i) delete slots_[i].load(std::memory_order_relaxed);
-    }
 
     /// The counters for `sql`. Never returns null.
     statement_stats& find(std::string_view sql) { return *find_text(sql).stats; }
@@ -107,12 +101,7 @@ public:
     /// before.
     found find_text(std::string_view sql) {
         const auto h = detail::text_hash(sql);
-        for (std::size_t i = h & mask_, probes = 0; probes <= mask_; i = (i + 1) & mask_, ++probes) {
-            text_entry* e = slots_[i].load(std::memory_order_acquire);
-            if (!e) break;
-            if (e->hash == h && e->text.size() == sql.size() && detail::same_text(e->text.data(), sql.data(), sql.size()))
-                return {e->stats, e->text.data()};
-        }
+        if (const text_entry* e = texts_table_.find(sql, h, same_bytes{})) return {e->stats, e->text.data()};
         return insert(sql, h);
     }
 
@@ -131,6 +120,9 @@ public:
     std::size_t max_fingerprints() const noexcept { return max_fingerprints_; }
 
 private:
+    struct same_bytes {
+        bool operator()(const char* x, const char* y, std::size_t n) const noexcept { return detail::same_text(x, y, n); }
+    };
     struct text_entry {
         std::uint64_t hash;
         std::string text;
@@ -140,13 +132,19 @@ private:
     found insert(std::string_view sql, std::uint64_t h) {
         auto fp = fingerprint(sql);
         std::lock_guard lk(mu_);
-        // another thread may have inserted meanwhile
-        std::size_t i = h & mask_;
-        for (std::size_t probes = 0; probes <= mask_; i = (i + 1) & mask_, ++probes) {
-            text_entry* e = slots_[i].load(std::memory_order_acquire);
-            if (!e) break;
-            if (e->hash == h && e->text == sql) return {e->stats, e->text.data()};
-        }
+        statement_stats* stats = nullptr;
+        const text_entry* e = texts_table_.insert(sql, h, [&]() -> std::unique_ptr<text_entry> {
+            stats = stats_locked(fp);
+            if (texts_ >= max_texts_) return nullptr;
+            ++texts_;
+            return std::make_unique<text_entry>(text_entry{h, std::string(sql), stats});
+        });
+        if (e) return {e->stats, e->text.data()}; // inserted now, or by another thread meanwhile
+        uncached_.fetch_add(1, std::memory_order_relaxed);
+        return {stats, nullptr};
+    }
+
+    statement_stats* stats_locked(statement_fingerprint& fp) {
         statement_stats* stats = nullptr;
         if (auto it = by_fp_.find(fp.text); it != by_fp_.end()) {
             stats = it->second;
@@ -158,20 +156,12 @@ private:
         } else {
             stats = other_.get();
         }
-        if (texts_ < max_texts_) {
-            ++texts_;
-            auto* e = new text_entry{h, std::string(sql), stats};
-            slots_[i].store(e, std::memory_order_release);
-            return {stats, e->text.data()};
-        }
-        uncached_.fetch_add(1, std::memory_order_relaxed);
-        return {stats, nullptr};
+        return stats;
     }
 
     std::size_t max_fingerprints_;
     std::size_t max_texts_;
-    std::size_t mask_ = 0;
-    std::unique_ptr<std::atomic<text_entry*>[]> slots_;
+    detail::text_table<text_entry> texts_table_;
     mutable std::mutex mu_;
     std::unordered_map<std::string, statement_stats*> by_fp_;
     std::vector<std::unique_ptr<statement_stats>> owned_;
