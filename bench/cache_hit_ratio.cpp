@@ -6,7 +6,8 @@
 //   bench_cache_hit_ratio                        the suite at sizes 1000, 8192 and 65536
 //   bench_cache_hit_ratio --sizes 500,5000       other sizes
 //   bench_cache_hit_ratio --policies             every cistern policy on the suite
-//   bench_cache_hit_ratio --speed                replay speed, default vs the hill climber, paired
+//   bench_cache_hit_ratio --variants             LRU beside other sampler configurations (mini size, densest rate)
+//   bench_cache_hit_ratio --speed                replay speed, default vs the previous default (hill climber), paired
 //   bench_cache_hit_ratio --trace FILE [--sizes ...]   one key per line (numbers or any text)
 //
 // Each cache has one shard, so the policy sees the whole trace. A request that misses
@@ -25,6 +26,7 @@
 #include <cistern/cache/eviction/w_tinylfu.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -286,8 +288,8 @@ void suite_row(const std::string& name, const trace_t& t, std::size_t size, tota
     const double lru = replay<ev::lru>(t, size);
     const double fixed = replay<static_wtlfu<10>>(t, size);
     const double before = replay<ev::basic_w_tinylfu<caffeine_climber>>(t, size, &tot.before_seconds);
-    const double hill = replay<ev::w_tinylfu>(t, size, &tot.hill_seconds);
-    const double adaptive = replay<ev::w_tinylfu_sampled>(t, size, &tot.seconds);
+    const double hill = replay<ev::w_tinylfu_hill>(t, size, &tot.hill_seconds);
+    const double adaptive = replay<ev::w_tinylfu>(t, size, &tot.seconds);
     tot.requests += t.size();
     const std::vector<double> st = static_replays(t, size, std::make_index_sequence<std::size(static_windows)>{});
     const std::size_t b = std::size_t(std::max_element(st.begin(), st.end()) - st.begin());
@@ -303,6 +305,37 @@ void suite_row(const std::string& name, const trace_t& t, std::size_t size, tota
                 name.c_str(), size, 100 * lru, 100 * fixed, 100 * before, 100 * hill, 100 * adaptive, 100 * st[b],
                 static_windows[b] / 10.0, 100 * opt, 100 * (adaptive - lru), 100 * (adaptive - st[b]));
     std::fflush(stdout);
+}
+
+// Sampler configurations compared by --variants (mini cache target size, densest rate).
+template <std::uint64_t Target, std::uint64_t MinRate,
+          std::array<std::uint32_t, 6> Shares = std::array<std::uint32_t, 6>{10, 50, 150, 350, 650, 1000}>
+using sampled_variant =
+    ev::basic_w_tinylfu<cistern::detail::basic_sampled_window_climber<cistern::detail::basic_window_sampler<Target, MinRate, Shares>>>;
+
+struct variant_totals {
+    double sums[6] = {};
+    double worst[6] = {1e9, 1e9, 1e9, 1e9, 1e9, 1e9};
+    std::size_t cells = 0;
+};
+
+// LRU beside the default and other sampler configurations (no static windows, no Belady).
+void variants_row(const std::string& name, const trace_t& t, std::size_t size, variant_totals& tot) {
+    const double lru = replay<ev::lru>(t, size);
+    const double v[] = {replay<ev::w_tinylfu>(t, size),          replay<sampled_variant<512, 16>>(t, size),
+                        replay<sampled_variant<128, 16>>(t, size),
+                        replay<sampled_variant<512, 16, std::array<std::uint32_t, 6>{10, 40, 100, 200, 400, 1000}>>(t, size),
+                        replay<sampled_variant<512, 16, std::array<std::uint32_t, 6>{10, 50, 200, 350, 650, 1000}>>(t, size),
+                        replay<ev::w_tinylfu_hill>(t, size)};
+    std::printf("| %-38s | %6zu | %5.1f |", name.c_str(), size, 100 * lru);
+    for (std::size_t i = 0; i < std::size(v); ++i) {
+        std::printf(" %5.1f |", 100 * v[i]);
+        tot.sums[i] += v[i];
+        tot.worst[i] = std::min(tot.worst[i], v[i] - lru);
+    }
+    std::printf("\n");
+    std::fflush(stdout);
+    ++tot.cells;
 }
 
 void policies_row(const std::string& name, const trace_t& t, std::size_t size) {
@@ -336,7 +369,7 @@ trace_t read_trace(const char* path) {
 int main(int argc, char** argv) {
     std::vector<std::size_t> sizes{1000, 8192, 65536};
     const char* file = nullptr;
-    bool all_policies = false, speed = false;
+    bool all_policies = false, speed = false, variants = false;
     std::string only;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--trace") && i + 1 < argc) {
@@ -346,17 +379,19 @@ int main(int argc, char** argv) {
             for (char* s = std::strtok(argv[++i], ","); s; s = std::strtok(nullptr, ",")) sizes.push_back(std::stoul(s));
         } else if (!std::strcmp(argv[i], "--policies")) {
             all_policies = true;
+        } else if (!std::strcmp(argv[i], "--variants")) {
+            variants = true;
         } else if (!std::strcmp(argv[i], "--speed")) {
             speed = true;
         } else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) {
             only = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: %s [--policies | --speed] [--trace FILE] [--sizes N,M,...] [--only NAME-PREFIX]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--policies | --speed | --variants] [--trace FILE] [--sizes N,M,...] [--only NAME-PREFIX]\n", argv[0]);
             return 2;
         }
     }
     if (speed) {
-        // Replay speed, paired: the default hill climber (A) and w_tinylfu_sampled (B) alternate
+        // Replay speed, paired: the previous default, the hill climber (A), and the default (B) alternate
         // A B B A on every trace of the suite, 3 rounds; totals of each.
         double a = 0, b = 0;
         std::uint64_t n = 0;
@@ -365,24 +400,38 @@ int main(int argc, char** argv) {
                 if (!only.empty() && std::strncmp(f.name, only.c_str(), only.size()) != 0) continue;
                 const trace_t t = f.make(s, trace_length(s));
                 for (int r = 0; r < 3; ++r) {
-                    replay<ev::w_tinylfu>(t, s, &a);
-                    replay<ev::w_tinylfu_sampled>(t, s, &b);
-                    replay<ev::w_tinylfu_sampled>(t, s, &b);
-                    replay<ev::w_tinylfu>(t, s, &a);
+                    replay<ev::w_tinylfu_hill>(t, s, &a);
+                    replay<ev::w_tinylfu>(t, s, &b);
+                    replay<ev::w_tinylfu>(t, s, &b);
+                    replay<ev::w_tinylfu_hill>(t, s, &a);
                     n += 2 * t.size();
                 }
             }
-        std::printf("replay speed, paired (A B B A, 3 rounds, %llu requests each): default (hill climber) %.2f M requests/s, "
-                    "cistern default %.2f M requests/s, ratio %.3f\n",
+        std::printf("replay speed, paired (A B B A, 3 rounds, %llu requests each): previous default (w_tinylfu_hill) %.2f M requests/s, "
+                    "default (w_tinylfu) %.2f M requests/s, ratio %.3f\n",
                     static_cast<unsigned long long>(n), double(n) / a / 1e6, double(n) / b / 1e6, a / b);
+        return 0;
+    }
+    if (variants) {
+        std::printf("| trace | size | LRU | default | 512, 16 | 128, 16 | 512, 16, {1 4 10 20 40 100 %} | 512, 16, {1 5 20 35 65 100 %} | hill climber |\n|---|---|---|---|---|---|---|---|---|\n");
+        variant_totals vt;
+        for (const family& f : families) {
+            if (!only.empty() && std::strncmp(f.name, only.c_str(), only.size()) != 0) continue;
+            for (std::size_t s : sizes) variants_row(f.name, f.make(s, trace_length(s)), s, vt);
+        }
+        std::printf("mean:");
+        for (double x : vt.sums) std::printf(" %6.2f", 100 * x / double(vt.cells));
+        std::printf("\nworst vs LRU:");
+        for (double x : vt.worst) std::printf(" %+6.2f", 100 * x);
+        std::printf("\n");
         return 0;
     }
     if (all_policies) {
         std::printf("| trace | size | Belady | lru | fifo | slru | lfu | sieve | s3fifo | w_tinylfu |\n");
         std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
     } else {
-        std::printf("| trace | size | LRU | W-TinyLFU 1 %% | Caffeine's climber | default (hill climber) | **sampled** | best static (window) "
-                    "| Belady | sampled - LRU | sampled - best |\n");
+        std::printf("| trace | size | LRU | W-TinyLFU 1 %% | Caffeine's climber | hill climber (previous default) | **default** | best static (window) "
+                    "| Belady | default - LRU | default - best |\n");
         std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
     }
     totals tot;
@@ -404,10 +453,10 @@ int main(int argc, char** argv) {
         std::printf("| **mean of %zu cells** | | %5.2f | %5.2f | %5.2f | %5.2f | **%5.2f** | %5.2f | %5.2f | | |\n", tot.cells,
                     100 * tot.sums[0] / n, 100 * tot.sums[1] / n, 100 * tot.sums[2] / n, 100 * tot.sums[3] / n,
                     100 * tot.sums[4] / n, 100 * tot.sums[5] / n, 100 * tot.sums[6] / n);
-        std::printf("\nw_tinylfu_sampled: worst cell vs LRU: %+.2f pp (%s); worst vs best static: %+.2f pp (%s)\n", 100 * tot.worst_vs_lru,
+        std::printf("\nw_tinylfu (default): worst cell vs LRU: %+.2f pp (%s); worst vs best static: %+.2f pp (%s)\n", 100 * tot.worst_vs_lru,
                     tot.worst_lru_cell.c_str(), 100 * tot.worst_vs_best, tot.worst_best_cell.c_str());
-        std::printf("replay speed (get + put on miss, one shard, %llu requests): w_tinylfu_sampled %.2f M requests/s, "
-                    "default (hill climber) %.2f M requests/s, Caffeine's climber %.2f M requests/s\n",
+        std::printf("replay speed (get + put on miss, one shard, %llu requests): w_tinylfu (default) %.2f M requests/s, "
+                    "w_tinylfu_hill (previous default) %.2f M requests/s, Caffeine's climber %.2f M requests/s\n",
                     static_cast<unsigned long long>(tot.requests), double(tot.requests) / tot.seconds / 1e6,
                     double(tot.requests) / tot.hill_seconds / 1e6, double(tot.requests) / tot.before_seconds / 1e6);
     }

@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -195,12 +196,12 @@ void bm_memory(benchmark::State& state) {
 }
 BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu>>)
     ->Name("memory_1M/cistern_w_tinylfu")->Iterations(1)->Unit(benchmark::kMillisecond);
-// w_tinylfu_sampled (its mini caches), with 16 shards and with the default sharding (0: 64
-// shards of 16 384 on a 2-thread machine).
-BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu_sampled>>)
-    ->Name("memory_1M/cistern_w_tinylfu_sampled")->Iterations(1)->Unit(benchmark::kMillisecond);
-BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu_sampled>, 0>)
-    ->Name("memory_1M/cistern_w_tinylfu_sampled_default_shards")->Iterations(1)->Unit(benchmark::kMillisecond);
+// The default with the default sharding too (0: 64 shards of 16 384 on a 2-thread
+// machine; one sampler for all of them), and the previous default (the hill climber).
+BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu>, 0>)
+    ->Name("memory_1M/cistern_w_tinylfu_default_shards")->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu_hill>>)
+    ->Name("memory_1M/cistern_w_tinylfu_hill")->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_memory<cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::lru>>)
     ->Name("memory_1M/cistern_lru")->Iterations(1)->Unit(benchmark::kMillisecond);
 
@@ -303,23 +304,41 @@ struct read_through_contender {
     double hit_ratio() const { return requests ? 1.0 - double(loads) / double(requests) : 0; }
 };
 
+std::string paired_only; // --paired-only=climber_cost
+using hill_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu_hill, cistern::expiry::after_write>;
+
 int run_paired_suite(int rounds) {
     using cistern_bench::print_paired;
     using cistern_bench::run_paired;
     using cistern_bench::run_paired_threads;
     constexpr std::uint64_t ops = 200'000;
-    // The window climber's cost on reads: the same configuration with the hill climber (A)
-    // and the default sampled climber (B), 1 thread.
+    // The window climber's cost on reads: the same configuration with the previous
+    // default, the hill climber (A), and the default sampled climber (B), 1 thread.
     {
-        using sampled_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu_sampled,
-                                             cistern::expiry::after_write>;
-        static tinylfu_cache hill(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
-        static sampled_cache sampled(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
+        static hill_cache hill(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
+        static tinylfu_cache sampled(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
         warm(hill);
         warm(sampled);
-        contender<tinylfu_cache> a{hill, 100};
-        contender<sampled_cache> b{sampled, 100};
-        print_paired("climber_cost/read_only/threads:1", "w_tinylfu (default)", "w_tinylfu_sampled", run_paired(rounds, 1, ops, a, b));
+        contender<hill_cache> a{hill, 100};
+        contender<tinylfu_cache> b{sampled, 100};
+        print_paired("climber_cost/read_only/threads:1", "w_tinylfu_hill (previous default)", "w_tinylfu (default)",
+                     run_paired(rounds, 1, ops, a, b));
+    }
+    if (paired_only == "climber_cost") {
+        // The same with other sampler configurations (mini cache target size), to choose the default's.
+        using variant_cache = cistern::cache<
+            std::uint64_t, std::uint64_t,
+            cistern::eviction::basic_w_tinylfu<cistern::detail::basic_sampled_window_climber<cistern::detail::basic_window_sampler<512, 16>>>,
+            cistern::expiry::after_write>;
+        static hill_cache hill(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
+        static variant_cache v(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
+        warm(hill);
+        warm(v);
+        contender<hill_cache> a{hill, 100};
+        contender<variant_cache> b{v, 100};
+        print_paired("climber_cost/read_only/threads:1/mini_512", "w_tinylfu_hill", "sampler with 512-entry mini caches",
+                     run_paired(rounds, 1, ops, a, b));
+        return 0;
     }
     // Read scaling: the same cistern instance on 1 thread (A) and on 2 threads (B).
     {
@@ -386,4 +405,14 @@ int run_paired_suite(int rounds) {
 
 } // namespace
 
-int main(int argc, char** argv) { return cistern_bench::paired_or_benchmark_main(argc, argv, run_paired_suite); }
+int main(int argc, char** argv) {
+    // --paired-only=climber_cost: only the first paired line (with --paired=N).
+    for (int i = 1; i < argc; ++i)
+        if (std::strncmp(argv[i], "--paired-only=", 14) == 0) {
+            paired_only = argv[i] + 14;
+            for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+            --argc;
+            break;
+        }
+    return cistern_bench::paired_or_benchmark_main(argc, argv, run_paired_suite);
+}

@@ -22,6 +22,7 @@
 #include <boost/mpl/list.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <deque>
@@ -33,6 +34,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace ev = cistern::eviction;
@@ -681,14 +683,14 @@ BOOST_AUTO_TEST_CASE(s3fifo_matches_reference) {
     compare_with_reference<ev::s3fifo, ref_s3fifo>(5, 1, 200, 5000);
     compare_with_reference<ev::s3fifo, ref_s3fifo>(6, 300, 2400, 40000);
 }
-BOOST_AUTO_TEST_CASE(w_tinylfu_matches_reference) {
+BOOST_AUTO_TEST_CASE(w_tinylfu_hill_matches_reference) {
     // Each run is long enough for the climber to act many times (a sample is
     // 10 x max(cap, 16) hits + inserts); it must have resized the window, grown it beyond
     // its start, and the runs as a whole must have admitted a candidate by the draw.
     std::uint64_t lucky = 0;
     auto check = [&](std::uint32_t seed, std::size_t cap, int key_space, int steps) {
-        const auto ref = compare_with_reference<ev::w_tinylfu, ref_w_tinylfu>(seed, cap, key_space, steps);
-        BOOST_TEST_MESSAGE("w_tinylfu seed " << seed << " cap " << cap << ": window " << ref.initial_window << " -> "
+        const auto ref = compare_with_reference<ev::w_tinylfu_hill, ref_w_tinylfu>(seed, cap, key_space, steps);
+        BOOST_TEST_MESSAGE("w_tinylfu_hill seed " << seed << " cap " << cap << ": window " << ref.initial_window << " -> "
                                              << ref.min_window << ".." << ref.max_window << " in " << ref.resizes
                                              << " resizes, " << ref.lucky_admissions << " lucky admissions");
         BOOST_TEST(ref.resizes > 0u, "seed " << seed << ": the climber never resized the window");
@@ -697,7 +699,7 @@ BOOST_AUTO_TEST_CASE(w_tinylfu_matches_reference) {
     };
     for (std::uint32_t seed = 1; seed <= 4; ++seed) check(seed, 1 + seed * 13, 200, 20000);
     // A bound of 2: steps of 6.25 % round to 0, so the window stays at 1; victims must match.
-    compare_with_reference<ev::w_tinylfu, ref_w_tinylfu>(5, 2, 200, 5000);
+    compare_with_reference<ev::w_tinylfu_hill, ref_w_tinylfu>(5, 2, 200, 5000);
     check(6, 300, 2400, 60000);
     BOOST_TEST(lucky > 0u);
 }
@@ -712,15 +714,15 @@ BOOST_AUTO_TEST_CASE(s3fifo_matches_reference_weighted) {
     for (std::uint32_t seed = 1; seed <= 4; ++seed) compare_weighted<ev::s3fifo, ref_s3fifo>(seed, 3 + seed * 17, 200, 20000);
     compare_weighted<ev::s3fifo, ref_s3fifo>(6, 700, 2400, 40000);
 }
-BOOST_AUTO_TEST_CASE(w_tinylfu_matches_reference_weighted) {
+BOOST_AUTO_TEST_CASE(w_tinylfu_hill_matches_reference_weighted) {
     for (std::uint32_t seed = 1; seed <= 4; ++seed) {
-        const auto ref = compare_weighted<ev::w_tinylfu, ref_w_tinylfu>(seed, 3 + seed * 17, 200, 20000);
-        BOOST_TEST_MESSAGE("weighted w_tinylfu seed " << seed << ": window " << ref.initial_window << " -> "
+        const auto ref = compare_weighted<ev::w_tinylfu_hill, ref_w_tinylfu>(seed, 3 + seed * 17, 200, 20000);
+        BOOST_TEST_MESSAGE("weighted w_tinylfu_hill seed " << seed << ": window " << ref.initial_window << " -> "
                                                       << ref.min_window << ".." << ref.max_window << " in "
                                                       << ref.resizes << " resizes");
         BOOST_TEST(ref.max_window > ref.initial_window, "seed " << seed << ": the window never grew");
     }
-    compare_weighted<ev::w_tinylfu, ref_w_tinylfu>(6, 700, 2400, 60000);
+    compare_weighted<ev::w_tinylfu_hill, ref_w_tinylfu>(6, 700, 2400, 60000);
 }
 
 
@@ -782,7 +784,7 @@ BOOST_AUTO_TEST_CASE(window_climber_grows_first_turns_at_extremes_and_damps) {
 // ---- invariants for every policy ----
 
 using all_evictions = boost::mpl::list<ev::lru, ev::fifo, ev::slru, ev::lfu, ev::sieve, ev::s3fifo, ev::w_tinylfu,
-                                       ev::w_tinylfu_sampled>;
+                                       ev::w_tinylfu_hill>;
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(invariants_hold_on_random_sequences, E, all_evictions) {
     for (std::size_t shards : {std::size_t{1}, std::size_t{4}}) {
@@ -913,7 +915,7 @@ BOOST_AUTO_TEST_CASE(sampled_climber_chooses_the_window_the_workload_needs) {
     std::uint64_t window = 0;
     const double lru = replay_hit_ratio<ev::lru>(shifting, size);
     const double sampled = replay_hit_ratio<sampled_policy>(shifting, size, &window);
-    const double hill = replay_hit_ratio<ev::w_tinylfu>(shifting, size);
+    const double hill = replay_hit_ratio<ev::w_tinylfu_hill>(shifting, size);
     BOOST_TEST_MESSAGE("shifting: lru " << lru << ", sampled " << sampled << " (window " << window << "), hill climber " << hill);
     BOOST_TEST(window >= size / 2);
     BOOST_TEST(sampled > lru - 0.03);
@@ -928,16 +930,128 @@ BOOST_AUTO_TEST_CASE(sampled_climber_chooses_the_window_the_workload_needs) {
 }
 
 BOOST_AUTO_TEST_CASE(sampled_climber_samples_by_capacity) {
+    using sampler = cistern::detail::window_sampler;
     cistern::detail::sampled_window_climber c;
     BOOST_TEST(c.reset(1000) == 10u); // starts at a 1 % window
-    BOOST_TEST(c.sampling_rate() == 16u);
+    BOOST_TEST(c.sampling_rate() == sampler::min_rate);
     c.reset(1u << 20);
-    BOOST_TEST(c.sampling_rate() == (1u << 20) / cistern::detail::sampled_window_climber::mini_target);
+    BOOST_TEST(c.sampling_rate() == (1u << 20) / sampler::mini_target);
+    BOOST_TEST(c.sampler().mini_capacity() == sampler::mini_target);
     // A decision moves the window to a candidate share, never outside [1, max_window].
     c.reset(4096);
-    std::uint64_t h = 0;
-    while (!c.record(false, (h++) * 16)) {} // every key sampled, all distinct: all minis miss alike
+    std::uint64_t k = 0;
+    while (!c.record(false, cistern::detail::mix64(k++))) {}
     const std::int64_t d = c.decide(40, 4096);
     BOOST_TEST(40 + d >= 1);
     BOOST_TEST(40 + d <= 4096);
+}
+
+// The cache picks a shard by the hash's low bits: sampling must not (one shard of 64 would
+// then sample every key or none). Among one shard's keys about one in sampling_rate().
+BOOST_AUTO_TEST_CASE(window_sampler_samples_every_shard_alike) {
+    using sampler = cistern::detail::window_sampler;
+    const unsigned shift = sampler::shift_for(1u << 16);
+    const std::uint64_t rate = (1u << 16) / sampler::mini_target;
+    for (std::uint64_t shard : {0u, 1u, 37u}) {
+        std::uint64_t keys = 0, sampled = 0;
+        for (std::uint64_t k = 0; k < (1u << 22); ++k) {
+            const std::uint64_t h = cistern::detail::mix64(k);
+            if ((h & 63) != shard) continue;
+            ++keys;
+            sampled += sampler::sampled(h, shift) ? 1 : 0;
+        }
+        BOOST_TEST_MESSAGE("shard " << shard << ": " << sampled << " of " << keys << " keys sampled");
+        BOOST_TEST(sampled * rate > keys * 3 / 4);
+        BOOST_TEST(sampled * rate < keys * 5 / 4);
+    }
+}
+
+// The shards of one cache share one sampler, sized from the whole bound; a new bound
+// resizes it for the new whole.
+BOOST_AUTO_TEST_CASE(shards_share_one_sampler_sized_from_the_whole_bound) {
+    using sampler = cistern::detail::window_sampler;
+    std::array<ev::w_tinylfu, 4> p;
+    for (auto& q : p) q.reset(1u << 14);
+    BOOST_TEST(p[1].climber().sampling_rate() == (1u << 14) / sampler::mini_target);
+    BOOST_TEST(&p[1].climber().sampler() != &p[0].climber().sampler());
+    for (auto& q : p) q.share_climber(p[0], 1u << 16);
+    for (auto& q : p) {
+        BOOST_TEST(&q.climber().sampler() == &p[0].climber().sampler());
+        BOOST_TEST(q.climber().sampling_rate() == (1u << 16) / sampler::mini_target);
+    }
+    BOOST_TEST(p[0].climber().sampler().mini_capacity() == sampler::mini_target);
+    for (auto& q : p) q.set_capacity(1u << 13);
+    BOOST_TEST(p[3].climber().sampling_rate() == (1u << 15) / sampler::mini_target);
+    BOOST_TEST(p[0].climber().sampler().sampling_rate() == (1u << 15) / sampler::mini_target);
+    BOOST_TEST(p[0].climber().sampler().mini_capacity() == sampler::mini_target);
+}
+
+namespace {
+
+// Replays `trace` into `shards` policy instances sharing one climber as cache<> sets them
+// up (each key to the shard its hash's low bits pick); returns each shard's window share.
+std::vector<double> sharded_window_shares(const std::vector<std::uint64_t>& trace, std::size_t size, std::size_t shards) {
+    struct shard {
+        ev::w_tinylfu policy;
+        std::unordered_map<std::uint64_t, std::uint32_t> slot_of;
+        std::vector<std::uint64_t> key_of;
+        std::vector<std::uint32_t> free;
+        std::size_t capacity = 0;
+    };
+    std::vector<shard> s(shards);
+    for (std::size_t i = 0; i < shards; ++i) {
+        s[i].capacity = size / shards;
+        s[i].policy.reset(s[i].capacity);
+    }
+    for (auto& x : s) x.policy.share_climber(s[0].policy, size);
+    for (std::uint64_t k : trace) {
+        const std::uint64_t h = cistern::detail::mix64(k);
+        shard& x = s[h % shards];
+        if (auto it = x.slot_of.find(k); it != x.slot_of.end()) {
+            x.policy.on_access(it->second, h);
+            continue;
+        }
+        std::uint32_t slot;
+        if (!x.free.empty()) {
+            slot = x.free.back();
+            x.free.pop_back();
+            x.key_of[slot] = k;
+        } else {
+            slot = static_cast<std::uint32_t>(x.key_of.size());
+            x.key_of.push_back(k);
+        }
+        x.slot_of[k] = slot;
+        x.policy.on_insert(slot, h, 1);
+        if (x.slot_of.size() > x.capacity) {
+            const std::uint32_t v = x.policy.evict();
+            x.slot_of.erase(x.key_of[v]);
+            x.free.push_back(v);
+        }
+    }
+    std::vector<double> out;
+    for (auto& x : s) out.push_back(double(x.policy.window_budget()) / double(x.capacity));
+    return out;
+}
+
+} // namespace
+
+// With the sampler shared, every shard's window follows the whole cache's workload: large
+// on a working set that moves (recency), small on a static Zipf (frequency).
+BOOST_AUTO_TEST_CASE(shared_sampler_moves_every_shards_window_the_way_the_workload_needs) {
+    constexpr std::size_t size = 4096, shards = 4;
+    std::mt19937_64 rng(23);
+    std::vector<std::uint64_t> shifting;
+    for (std::uint64_t phase = 0; phase < 30; ++phase) {
+        const auto part = zipf_keys(2 * size, 8 * size, 0.9, phase * size, rng);
+        shifting.insert(shifting.end(), part.begin(), part.end());
+    }
+    for (double share : sharded_window_shares(shifting, size, shards)) {
+        BOOST_TEST_MESSAGE("shifting: window share " << share);
+        BOOST_TEST(share >= 0.3);
+    }
+    const auto zipf = zipf_keys(16 * size, 60 * size, 0.9, 0, rng);
+    for (double share : sharded_window_shares(zipf, size, shards)) {
+        BOOST_TEST_MESSAGE("zipf: window share " << share);
+        BOOST_TEST(share <= 0.15);
+    }
 }

@@ -199,6 +199,9 @@ public:
             shards_[i].policy.reset(shards_[i].budget);
             if constexpr (expiring) shards_[i].wheel.clear(now);
         }
+        // A policy whose climber the shards share (the default's mini caches): one for the cache.
+        if constexpr (requires(Eviction& p) { p.share_climber(p, std::uint64_t{}); })
+            for (std::size_t i = 0; i < n; ++i) shards_[i].policy.share_climber(shards_[0].policy, bound);
     }
 
     cache(const cache&) = delete;

@@ -22,7 +22,8 @@ namespace cistern::eviction {
 /// seen more often stays. `Climber` resizes the window: `reset(capacity)` returns the
 /// initial window, `record(hit)` (or `record(hit, hash)`, with the key's hash) is told of
 /// every hit and every insert and returns true when a decision is due, `decide(window, max_window)` returns the signed change (see
-/// detail::sampled_window_climber, the default's; detail::window_climber, a hill climber;
+/// detail::sampled_window_climber, the default's, whose sampler the shards of one cache share
+/// (see share_climber()); detail::window_climber, a hill climber;
 /// detail::fixed_window never moves it). A climber with `static constexpr bool
 /// resplits_main = true` may set any window from 1 to the whole bound (decide() is given
 /// the bound as `max_window`), protected then being 80 % of the rest; otherwise growing
@@ -139,6 +140,16 @@ public:
 
     /// The climber (for tests, and to configure one before reset()).
     Climber& climber() noexcept { return climber_; }
+
+    /// For a climber whose state the shards of one cache share (`share_with(first, total)`,
+    /// as detail::sampled_window_climber's sampler): shares `first`'s (the cache's first
+    /// shard's policy; may be this one), sized for the cache's whole bound `total`. cache<>
+    /// calls it on every shard after reset(), first on the first. May throw std::bad_alloc.
+    void share_climber(basic_w_tinylfu& first, std::uint64_t total)
+        requires requires(Climber& a, Climber& b) { a.share_with(b, total); }
+    {
+        climber_.share_with(first.climber_, total);
+    }
 
     /// The current window bound, in weight units (for tests and benchmarks).
     std::uint64_t window_budget() const noexcept { return window_budget_; }
