@@ -1,8 +1,9 @@
 // A query_cache hit against running the same statement on SQLite, same binary, same run:
 // a primary-key lookup (`SELECT v FROM kv WHERE id = ?`, 10,000 rows, :memory:, through a
 // one-connection pool) either served from a warm query_cache (every key cached) or run on
-// the pooled connection. The hit includes building the key (statement text and
-// parameters) and copying the shared_ptr to the rows out.
+// the pooled connection. The hit includes hashing and comparing the key (statement text and
+// parameters, read in place: no key is built on a hit) and copying the shared_ptr to the
+// rows out.
 // The miss path (query_cache_miss, and the second paired line) runs the same lookup through
 // the query cache with the table invalidated before every call: building the key, finding
 // the tables the statement reads, running it on the pooled connection, storing the rows,

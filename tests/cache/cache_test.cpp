@@ -20,6 +20,7 @@
 
 #include <boost/mpl/list.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -29,6 +30,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -906,4 +908,168 @@ BOOST_AUTO_TEST_CASE(a_caller_after_an_invalidation_does_not_join_an_older_load)
         BOOST_TEST(c.get(1).value_or("") == "new", "change " << change);
         BOOST_TEST(c.stats().loads == 2u);
     }
+}
+
+// ---- heterogeneous lookup (issue 17) ----
+
+namespace {
+
+// A composite key, a view of it, and a transparent hash and equality for both; counts the
+// keys built from views.
+struct name_view {
+    std::string_view name;
+    int version = 0;
+};
+struct name_key {
+    std::string name;
+    int version = 0;
+    static inline int built = 0;
+    name_key(std::string n, int v) : name(std::move(n)), version(v) {}
+    explicit name_key(const name_view& v) : name(v.name), version(v.version) { ++built; }
+    friend bool operator==(const name_key&, const name_key&) = default;
+};
+struct name_hash {
+    using is_transparent = void;
+    static std::size_t of(std::string_view n, int v) noexcept { return std::hash<std::string_view>{}(n) * 31 + static_cast<std::size_t>(v); }
+    std::size_t operator()(const name_key& k) const noexcept { return of(k.name, k.version); }
+    std::size_t operator()(const name_view& k) const noexcept { return of(k.name, k.version); }
+};
+struct name_equal {
+    using is_transparent = void;
+    bool operator()(const name_key& a, const name_key& b) const noexcept { return a == b; }
+    bool operator()(const name_key& a, const name_view& b) const noexcept { return a.name == b.name && a.version == b.version; }
+    bool operator()(const name_view& a, const name_key& b) const noexcept { return (*this)(b, a); }
+};
+using name_cache = cache<name_key, std::string, ev::lru, ex::never, cp::with_hash<name_hash, name_equal>>;
+
+struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+} // namespace
+
+// Transparent hash and equality are accepted, and select the lookup-key overloads; an
+// ordinary hash does not (its lookups convert to K as before).
+static_assert(name_cache::heterogeneous);
+static_assert(!cache<std::string, int>::heterogeneous);
+static_assert(!cache<name_key, int, ev::lru, ex::never, cp::with_hash<std::hash<int>, std::equal_to<name_key>>>::heterogeneous);
+static_assert(cistern::TransparentHash<text_hash, std::equal_to<>>);
+static_assert(cistern::LookupKey<name_view, name_key, name_hash, name_equal>);
+static_assert(cistern::detail::check_lookup_key<name_view, name_key, name_hash, name_equal, true>());
+static_assert(!cistern::LookupKey<std::string_view, name_key, name_hash, name_equal>); // not hashed by name_hash
+static_assert(cistern::LookupKey<std::string_view, std::string, text_hash, std::equal_to<>>);
+static_assert(!cistern::LookupKey<std::string_view, std::string, std::hash<std::string>, std::equal_to<std::string>>);
+
+// Hits, misses, loads and stats through a view: nothing is built until a load stores the
+// key; the view and the key it builds are one key, whichever was used to store it.
+BOOST_AUTO_TEST_CASE(lookups_by_a_view_build_no_key_until_a_load_stores_one) {
+    name_cache c(cache_options{.max_size = 10});
+    name_key::built = 0;
+    int loads = 0;
+    auto loader = [&](const name_key& k) {
+        ++loads;
+        return k.name + "@" + std::to_string(k.version);
+    };
+    const std::string text = "users";
+    BOOST_TEST(!c.get(name_view{text, 1}).has_value()); // a miss
+    BOOST_TEST(!c.contains(name_view{text, 1}));
+    BOOST_TEST(name_key::built == 0);
+    BOOST_TEST(c.get_or_load(name_view{text, 1}, loader) == "users@1"); // a miss that loads: one key built
+    BOOST_TEST(name_key::built == 1);
+    BOOST_TEST(c.get_or_load(name_view{text, 1}, loader) == "users@1"); // hits
+    BOOST_TEST(c.get(name_view{text, 1}).value_or("") == "users@1");
+    BOOST_TEST(c.contains(name_view{text, 1}));
+    BOOST_TEST(!c.contains(name_view{text, 2}));
+    BOOST_TEST(name_key::built == 1);
+    BOOST_TEST(loads == 1);
+    BOOST_TEST(c.get(name_key{"users", 1}).value_or("") == "users@1"); // stored by a view, found by the key
+    c.put(name_key{"orders", 3}, "o3");
+    BOOST_TEST(c.get_or_load(name_view{"orders", 3}, loader) == "o3"); // stored by the key, found by a view
+    BOOST_TEST(loads == 1);
+
+    int made = 0; // options made only by a call that loads
+    auto opts = [&] {
+        ++made;
+        return cistern::entry_options{.tags = {"t"}};
+    };
+    BOOST_TEST(c.get_or_load(name_view{text, 2}, loader, opts) == "users@2");
+    BOOST_TEST(c.get_or_load(name_view{text, 2}, loader, opts) == "users@2");
+    BOOST_TEST(made == 1);
+    BOOST_TEST(name_key::built == 2);
+    BOOST_TEST(c.invalidate_tag("t") == 1u);
+    BOOST_TEST(!c.contains(name_view{text, 2}));
+
+    auto failing = [](const name_key&) -> std::string { throw std::runtime_error("backend down"); };
+    BOOST_CHECK_THROW(c.get_or_load(name_view{"bad", 0}, failing), std::runtime_error);
+    BOOST_TEST(!c.contains(name_view{"bad", 0})); // not stored, and not stuck in flight:
+    BOOST_TEST(c.get_or_load(name_view{"bad", 0}, loader) == "bad@0");
+
+    BOOST_TEST(c.erase(name_view{"orders", 3}));
+    BOOST_TEST(!c.erase(name_view{"orders", 3}));
+    BOOST_TEST(c.size() == 2u); // users@1, bad@0
+    const auto st = c.stats();
+    BOOST_TEST(st.hits == 5u);   // get_or_load, get, get by key, get_or_load of orders, get_or_load of users@2
+    BOOST_TEST(st.misses == 5u); // get, users@1, users@2, bad twice
+    BOOST_TEST(st.loads == 3u);
+    BOOST_TEST(st.load_failures == 1u);
+    BOOST_TEST(st.explicit_removals == 2u); // the tag, the erase
+}
+
+// Single flight through a view: a second caller of the same key waits for the first's load
+// (found by the view in the record of loads in flight); after erase(view) a later caller
+// does not join the older load.
+BOOST_AUTO_TEST_CASE(single_flight_through_a_view) {
+    for (bool erase_between : {false, true}) {
+        name_cache c(cache_options{.max_size = 10});
+        std::promise<void> loading, release;
+        auto released = release.get_future().share();
+        std::atomic<int> loads{0};
+        auto first = std::async(std::launch::async, [&] {
+            return c.get_or_load(name_view{"k", 1}, [&](const name_key& k) {
+                ++loads;
+                loading.set_value();
+                released.wait_for(10s); // so that a wrong wait cannot hang the test
+                return k.name + "-first";
+            });
+        });
+        loading.get_future().wait();
+        if (erase_between) BOOST_TEST(!c.erase(name_view{"k", 1})); // nothing stored yet; the load goes stale
+        auto second = std::async(std::launch::async, [&] {
+            return c.get_or_load(name_view{"k", 1}, [&](const name_key& k) {
+                ++loads;
+                release.set_value(); // only reached when this caller loads (erase_between)
+                return k.name + "-second";
+            });
+        });
+        if (!erase_between) {
+            while (c.stats().misses < 2) std::this_thread::yield(); // the second caller found the load in flight
+            release.set_value();
+        }
+        const std::string a = first.get(), b = second.get();
+        BOOST_TEST(a == "k-first");
+        BOOST_TEST(b == (erase_between ? "k-second" : "k-first"), "erase_between " << erase_between);
+        BOOST_TEST(loads.load() == (erase_between ? 2 : 1));
+        BOOST_TEST(c.get(name_view{"k", 1}).value_or("") == b); // the stale load was not stored
+        BOOST_TEST(c.stats().loads == (erase_between ? 2u : 1u));
+    }
+}
+
+// std::string keys looked up by std::string_view (and by a literal) with a transparent
+// hash and std::equal_to<>.
+BOOST_AUTO_TEST_CASE(string_keys_by_string_view) {
+    cache<std::string, int, ev::w_tinylfu, ex::never, cp::with_hash<text_hash, std::equal_to<>>> c(cache_options{.max_size = 64});
+    const std::string owner = "alpha beta gamma delta epsilon"; // longer than the small-string buffer
+    const std::string_view alpha = std::string_view(owner).substr(0, 5);
+    int loads = 0;
+    BOOST_TEST(c.get_or_load(alpha, [&](const std::string& k) {
+        ++loads;
+        BOOST_TEST(k == "alpha");
+        return 1;
+    }) == 1);
+    BOOST_TEST(c.get_or_load(alpha, [&] { return ++loads; }) == 1);
+    BOOST_TEST(c.get("alpha").value_or(0) == 1);
+    BOOST_TEST(c.get(std::string("alpha")).value_or(0) == 1);
+    BOOST_TEST(!c.get(std::string_view(owner).substr(0, 4)).has_value());
+    BOOST_TEST(loads == 1);
 }

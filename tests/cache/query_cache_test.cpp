@@ -7,11 +7,15 @@
 
 #include "support/temp_dir.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <latch>
+#include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -265,4 +269,48 @@ BOOST_FIXTURE_TEST_CASE(concurrent_misses_run_the_statement_once, fixture) {
     BOOST_TEST(st.loads == 1u);
     BOOST_TEST(statements() - before == 1u);
     BOOST_TEST(st.hits + st.misses == std::uint64_t(threads));
+}
+
+// The parameters may come as a braced list, a vector (read in place, not copied), an array
+// or a span: one key. Parameters of different types are different keys, and a view of a key
+// hashes and compares as the owned key (issue 17: hits look up by a view).
+BOOST_FIXTURE_TEST_CASE(parameters_in_any_form_are_one_key, fixture) {
+    cistern::query_cache qc(pool, cistern::cache_options{.max_weight = 1 << 20});
+    const std::string sql = "SELECT name FROM users WHERE id = ?";
+    const std::vector<cistern::value> vec{std::int64_t{2}};
+    const std::array<cistern::value, 1> arr{cistern::value(std::int64_t{2})};
+    BOOST_TEST(qc.query(sql, {std::int64_t{2}})->scalar<std::string>() == "bob");
+    BOOST_TEST(qc.query(sql, vec)->scalar<std::string>() == "bob");
+    BOOST_TEST(qc.query(sql, arr)->scalar<std::string>() == "bob");
+    BOOST_TEST(qc.query(sql, std::span<const cistern::value>(vec))->scalar<std::string>() == "bob");
+    BOOST_TEST(qc.query(sql, std::vector<cistern::value>{std::int64_t{2}})->scalar<std::string>() == "bob");
+    BOOST_TEST(qc.query(sql, {std::int64_t{2}}, {.ttl = 1h})->scalar<std::string>() == "bob");
+    BOOST_TEST(qc.stats().loads == 1u);
+    BOOST_TEST(qc.stats().hits == 5u);
+
+    const std::string typed = "SELECT typeof(?) FROM users WHERE id = 1";
+    const std::vector<std::pair<cistern::value, std::string>> cases{
+        {cistern::value(cistern::null_t{}), "null"},        {cistern::value(std::int64_t{1}), "integer"},
+        {cistern::value(1.0), "real"},                      {cistern::value(std::string("1")), "text"},
+        {cistern::value(cistern::blob{std::byte{'1'}}), "blob"}};
+    for (int round = 0; round < 2; ++round)
+        for (const auto& [v, type] : cases)
+            BOOST_TEST(qc.query(typed, std::span<const cistern::value>(&v, 1))->scalar<std::string>() == type);
+    BOOST_TEST(qc.stats().loads == 1u + cases.size()); // each type once
+    BOOST_TEST(qc.stats().hits == 5u + cases.size());
+
+    namespace d = cistern::detail;
+    for (const auto& [v, type] : cases) {
+        const std::vector<cistern::value> params{v, cistern::value(std::string(40, 'x'))};
+        const d::query_key key{typed, params};
+        const d::query_key_view view(typed, params);
+        BOOST_TEST(d::query_key_hash{}(key) == d::query_key_hash{}(view), type);
+        BOOST_TEST(d::query_key_equal{}(key, view), type);
+        BOOST_TEST(d::query_key_equal{}(view, key), type);
+        BOOST_TEST(d::query_key_equal{}(key, static_cast<d::query_key>(view)), type);
+        BOOST_TEST(!d::query_key_equal{}(key, d::query_key_view(typed, std::span<const cistern::value>(params).first(1))), type);
+        BOOST_TEST(!d::query_key_equal{}(key, d::query_key_view(sql, params)), type);
+    }
+    const std::array<cistern::value, 2> two{cistern::value(std::int64_t{7}), cistern::value(std::string("ab"))};
+    BOOST_TEST(d::query_key_text(d::query_key_view("SELECT ?, ?", two)) == "SELECT ?, ?\x1fi7\x1fs2:ab"); // a shared tier's key
 }

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <bit>
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -111,6 +112,11 @@ struct refresh_tracker {
 
 template <class P> concept ev_sets_capacity = requires(P& p, std::uint64_t c) { p.set_capacity(c); };
 
+// Selects the heterogeneous overloads of cache's lookups: transparent hash and equality,
+// and a lookup type other than the key type (which takes the ordinary overload).
+template <class Q, class K, class Hash, class Eq>
+concept other_lookup_key = TransparentHash<Hash, Eq> && !std::is_same_v<Q, K>;
+
 } // namespace detail
 
 /// A bounded in-memory cache from `K` to `V`.
@@ -135,6 +141,14 @@ template <class P> concept ev_sets_capacity = requires(P& p, std::uint64_t c) { 
 /// Bound: after any call returns, size() (or weight(), with a weigher) is at most the
 /// bound of cache_options. The bound is split exactly between shards, so eviction is
 /// per shard: with shards = 1 the policy sees the whole cache.
+///
+/// Heterogeneous lookup: when the hash and equality of cache_policy::with_hash<H, Eq> are
+/// both transparent (`is_transparent`, as for std::unordered_map), get, contains, erase
+/// and get_or_load also take a lookup key of any type `Q` modelling LookupKey<Q, K, H, Eq>
+/// (a view of a key: `std::string_view` for `std::string`, a text and a span of
+/// parameters for a query key), and build no `K` unless get_or_load stores one on a miss
+/// (`K(q)`). `H{}(q)` must equal `H{}(K(q))`, and `Eq{}(k, q)` hold exactly for that key.
+/// Lookups by `K` take the same code as with an ordinary hash.
 template <class K, class V, class Eviction = eviction::w_tinylfu, class Expiry = expiry::never, class... Policies>
 class cache {
     static_assert(detail::check_eviction_policy<Eviction>());
@@ -180,6 +194,9 @@ public:
                   "`V operator()(const K&)`");
     static_assert(!refreshing || std::is_invocable_v<executor_type&, std::function<void()>>,
                   "cistern::cache_policy::with_refresh<R, E>: E needs `void operator()(std::function<void()> task)`");
+    /// True when hasher and key_equal are both transparent: get, contains, erase and
+    /// get_or_load also accept lookup keys of other types (see the class comment).
+    static constexpr bool heterogeneous = TransparentHash<hasher, key_equal>;
 
     /// Validates `opts` (throws config_error) and builds the shards. `reloader` and
     /// `executor` are used only with cache_policy::with_refresh.
@@ -221,36 +238,24 @@ public:
     /// With cache_policy::with_refresh, a hit on an entry written refresh_after_write ago
     /// or longer still returns the current value and starts one reload of it (see
     /// with_refresh; with inline_executor this call runs it before returning).
-    std::optional<V> get(const K& key) {
-        const std::uint64_t h = hash_of(key);
-        shard& s = shard_for(h);
-        prefetch(s, h);
-        removals out;
-        std::optional<V> result;
-        {
-            std::lock_guard lock(s.mu);
-            const std::uint32_t slot = find(s, key, h);
-            if (slot != none && live(s, slot, h, out)) {
-                result.emplace(s.store[slot].value);
-                if (opts_.record_stats) ++s.hits;
-                if constexpr (refreshing) check_refresh(s, slot, out);
-            } else if (opts_.record_stats) {
-                ++s.misses;
-            }
-        }
-        notify(out);
-        return result;
+    std::optional<V> get(const K& key) { return get_as(key); }
+    /// get() by a lookup key `key` of another type (a cache whose hash and equality are
+    /// transparent; Q models LookupKey<Q, K, hasher, key_equal>): builds no K.
+    template <class Q>
+        requires detail::other_lookup_key<Q, K, hasher, key_equal>
+    std::optional<V> get(const Q& key) {
+        static_assert(detail::check_lookup_key<Q, K, hasher, key_equal, false>());
+        return get_as(key);
     }
 
     /// True when a live entry is under `key`; not an access, not counted in stats.
-    bool contains(const K& key) {
-        const std::uint64_t h = hash_of(key);
-        shard& s = shard_for(h);
-        std::lock_guard lock(s.mu);
-        const std::uint32_t slot = find(s, key, h);
-        if (slot == none) return false;
-        if constexpr (expiring) return s.store[slot].due.get() > now_ns();
-        return true;
+    bool contains(const K& key) { return contains_as(key); }
+    /// contains() by a lookup key of another type (as get(const Q&)).
+    template <class Q>
+        requires detail::other_lookup_key<Q, K, hasher, key_equal>
+    bool contains(const Q& key) {
+        static_assert(detail::check_lookup_key<Q, K, hasher, key_equal, false>());
+        return contains_as(key);
     }
 
     /// Stores `value` under `key` (replacing any value: cause replaced), with the TTL and
@@ -335,23 +340,13 @@ public:
 
     /// Removes the entry under `key` (cause explicit_); true when there was one. A load
     /// of `key` in flight still answers its waiters but does not store its result.
-    bool erase(const K& key) {
-        const std::uint64_t h = hash_of(key);
-        shard& s = shard_for(h);
-        removals out;
-        bool found = false;
-        {
-            std::lock_guard lock(s.mu);
-            const std::uint32_t slot = find(s, key, h);
-            if (slot != none) {
-                s.policy.on_erase(slot);
-                remove(s, slot, h, removal_cause::explicit_, out);
-                found = true;
-            }
-            mark_stale(s, key);
-        }
-        notify(out);
-        return found;
+    bool erase(const K& key) { return erase_as(key); }
+    /// erase() by a lookup key of another type (as get(const Q&)).
+    template <class Q>
+        requires detail::other_lookup_key<Q, K, hasher, key_equal>
+    bool erase(const Q& key) {
+        static_assert(detail::check_lookup_key<Q, K, hasher, key_equal, false>());
+        return erase_as(key);
     }
 
     /// Removes every entry (cause explicit_). Loads in flight do not store their results.
@@ -419,6 +414,28 @@ public:
     template <class Loader, class MakeOpts>
         requires std::is_invocable_r_v<entry_options, MakeOpts&>
     [[gnu::always_inline]] V get_or_load(const K& key, Loader&& loader, MakeOpts&& make_opts) {
+        return load_through(key, loader, make_opts);
+    }
+
+    /// get_or_load() by a lookup key `key` of another type (a cache whose hash and equality
+    /// are transparent; Q models LookupKey<Q, K, hasher, key_equal> and K is constructible
+    /// from `const Q&`): a hit, or a wait for a load in flight, builds no K; a miss that
+    /// loads builds the key once, `K(key)` (under the shard's lock, where the record of the
+    /// load in flight is made), hands it to the loader (`V loader(const K&)` or
+    /// `V loader()`) and stores the value under it. Debug builds assert that the built key
+    /// hashes and compares as `key` does. Single flight as above: a lookup key and the key
+    /// it builds are one key.
+    template <class Q, class Loader>
+        requires detail::other_lookup_key<Q, K, hasher, key_equal>
+    [[gnu::always_inline]] V get_or_load(const Q& key, Loader&& loader, entry_options opts = {}) {
+        static_assert(detail::check_lookup_key<Q, K, hasher, key_equal, true>());
+        return load_through(key, loader, [&]() -> entry_options { return std::move(opts); });
+    }
+    /// get_or_load() by a lookup key of another type, with options made only when it loads.
+    template <class Q, class Loader, class MakeOpts>
+        requires detail::other_lookup_key<Q, K, hasher, key_equal> && std::is_invocable_r_v<entry_options, MakeOpts&>
+    [[gnu::always_inline]] V get_or_load(const Q& key, Loader&& loader, MakeOpts&& make_opts) {
+        static_assert(detail::check_lookup_key<Q, K, hasher, key_equal, true>());
         return load_through(key, loader, make_opts);
     }
 
@@ -644,9 +661,12 @@ private:
         return o;
     }
 
-    std::uint64_t hash_of(const K& key) const { return detail::mix64(static_cast<std::uint64_t>(hasher{}(key))); }
+    // The key's hash (a lookup key's: that of the key it stands for).
+    template <class Q>
+    std::uint64_t hash_of(const Q& key) const { return detail::mix64(static_cast<std::uint64_t>(hasher{}(key))); }
     shard& shard_for(std::uint64_t h) const noexcept { return shards_[h & shard_mask_]; }
-    std::uint32_t find(shard& s, const K& key, std::uint64_t h) const {
+    template <class Q>
+    std::uint32_t find(shard& s, const Q& key, std::uint64_t h) const {
         return s.table.find(h, [&](std::uint32_t slot) {
             // The key, the entry and the policy's links are independent loads: start
             // them together rather than one after the other.
@@ -800,7 +820,8 @@ private:
         if (auto it = s.flights.find(key); it != s.flights.end() && it->second.get() == f) s.flights.erase(it);
     }
 
-    void mark_stale(shard& s, const K& key) {
+    template <class Q>
+    void mark_stale(shard& s, const Q& key) {
         if (!s.flights.empty())
             if (auto it = s.flights.find(key); it != s.flights.end()) it->second->stale = true;
     }
@@ -953,11 +974,63 @@ private:
         }
     }
 
+    // The bodies of get, contains and erase, for the key type and for lookup keys.
+    template <class Q>
+    [[gnu::always_inline]] std::optional<V> get_as(const Q& key) {
+        const std::uint64_t h = hash_of(key);
+        shard& s = shard_for(h);
+        prefetch(s, h);
+        removals out;
+        std::optional<V> result;
+        {
+            std::lock_guard lock(s.mu);
+            const std::uint32_t slot = find(s, key, h);
+            if (slot != none && live(s, slot, h, out)) {
+                result.emplace(s.store[slot].value);
+                if (opts_.record_stats) ++s.hits;
+                if constexpr (refreshing) check_refresh(s, slot, out);
+            } else if (opts_.record_stats) {
+                ++s.misses;
+            }
+        }
+        notify(out);
+        return result;
+    }
+    template <class Q>
+    [[gnu::always_inline]] bool contains_as(const Q& key) {
+        const std::uint64_t h = hash_of(key);
+        shard& s = shard_for(h);
+        std::lock_guard lock(s.mu);
+        const std::uint32_t slot = find(s, key, h);
+        if (slot == none) return false;
+        if constexpr (expiring) return s.store[slot].due.get() > now_ns();
+        return true;
+    }
+    template <class Q>
+    [[gnu::always_inline]] bool erase_as(const Q& key) {
+        const std::uint64_t h = hash_of(key);
+        shard& s = shard_for(h);
+        removals out;
+        bool found = false;
+        {
+            std::lock_guard lock(s.mu);
+            const std::uint32_t slot = find(s, key, h);
+            if (slot != none) {
+                s.policy.on_erase(slot);
+                remove(s, slot, h, removal_cause::explicit_, out);
+                found = true;
+            }
+            mark_stale(s, key);
+        }
+        notify(out);
+        return found;
+    }
+
     // get_or_load's body; make_opts() is called only when this call loads. The hit stays
     // here, small enough to inline into every caller (a wrapper such as
     // redis::tiered_cache adds nothing to it); the miss is out of line.
-    template <class Loader, class MakeOpts>
-    [[gnu::always_inline]] V load_through(const K& key, Loader& loader, MakeOpts&& make_opts) {
+    template <class Q, class Loader, class MakeOpts>
+    [[gnu::always_inline]] V load_through(const Q& key, Loader& loader, MakeOpts&& make_opts) {
         const std::uint64_t h = hash_of(key);
         shard& s = shard_for(h);
         prefetch(s, h);
@@ -976,27 +1049,35 @@ private:
     }
 
     // The miss of load_through, entered with the shard locked: waits for a load in flight
-    // or runs the loader (without the lock) and stores its value.
-    template <class Loader, class MakeOpts, class Lock>
-    [[gnu::noinline]] V load_miss(shard& s, std::uint64_t h, const K& key, Loader& loader, MakeOpts& make_opts, Lock& lock,
+    // or runs the loader (without the lock) and stores its value. A lookup key of another
+    // type than K is built into a K (`built`) only when this call loads.
+    template <class Q, class Loader, class MakeOpts, class Lock>
+    [[gnu::noinline]] V load_miss(shard& s, std::uint64_t h, const Q& lookup, Loader& loader, MakeOpts& make_opts, Lock& lock,
                                   removals& out) {
         std::shared_ptr<flight> f;
+        [[maybe_unused]] std::conditional_t<std::is_same_v<Q, K>, detail::no_wheel, std::optional<K>> built;
         {
             if (opts_.record_stats) ++s.misses;
-            auto it = s.flights.find(key);
+            auto it = s.flights.find(lookup);
             if (it != s.flights.end() && joinable(s, *it->second)) {
                 std::shared_future<V> fut = it->second->result;
                 lock.unlock();
                 notify(out);
                 return fut.get();
             }
+            if constexpr (!std::is_same_v<Q, K>) {
+                built.emplace(lookup);
+                assert(hash_of(*built) == h && key_equal{}(*built, lookup) &&
+                       "cistern::cache: a lookup key must hash and compare as the key built from it");
+            }
             f = std::make_shared<flight>();
             f->result = f->promise.get_future().share();
             f->epoch = s.epoch;
             if (it != s.flights.end()) it->second = f; // the older load answers only its own waiters
-            else s.flights.emplace(key, f);
+            else s.flights.emplace(owned(lookup, built), f);
             lock.unlock();
         }
+        const K& key = owned(lookup, built);
         notify(out);
         const auto start = opts_.record_stats ? load_clock::now() : typename load_clock::time_point{};
         try {
@@ -1172,6 +1253,13 @@ private:
             }
         }
         if (first_failure) std::rethrow_exception(first_failure);
+    }
+
+    // The key a load stores: `lookup` itself, or the K built from it.
+    template <class Q, class Built>
+    static const K& owned(const Q& lookup, [[maybe_unused]] const Built& built) noexcept {
+        if constexpr (std::is_same_v<Q, K>) return lookup;
+        else return *built;
     }
 
     template <class Loader>

@@ -1,12 +1,15 @@
 #pragma once
 /// \file
 /// The cache's policy concepts, EvictionPolicy and ExpiryPolicy, each with its contract,
-/// and detail::check_eviction_policy / check_expiry_policy, which name a missing member.
+/// and detail::check_eviction_policy / check_expiry_policy, which name a missing member;
+/// LookupKey (heterogeneous lookup) and detail::check_lookup_key.
 
 #include <chrono>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 
 namespace cistern {
 
@@ -63,6 +66,28 @@ concept ExpiryPolicy = requires(const P& p, const K& k, const V& v, std::optiona
     { p.after_read(k, v, remaining) } -> std::same_as<std::chrono::nanoseconds>;
 };
 
+/// True when `Hash` and `Eq` both declare `is_transparent` (as std::unordered_map asks in
+/// C++20): a cache with them (cache_policy::with_hash<Hash, Eq>) accepts lookup keys of
+/// other types than its key type (see LookupKey).
+template <class Hash, class Eq>
+concept TransparentHash = requires {
+    typename Hash::is_transparent;
+    typename Eq::is_transparent;
+};
+
+/// A type `Q` a cache of `K` hashed by `Hash` and compared by `Eq` can be looked up by
+/// without building a `K` (heterogeneous lookup: cache::get, contains, erase, get_or_load):
+/// `Hash` and `Eq` are transparent, `Hash` hashes a `Q`, and `Eq` compares a `K` with a `Q`
+/// both ways. Contract (not checkable at compile time): `Eq{}(k, q)` is true exactly when
+/// `k` equals the key the lookup means, and then `Hash{}(q) == Hash{}(k)`; the key built
+/// from `q` on a miss (`K(q)`: see cache::get_or_load) is such a `k`.
+template <class Q, class K, class Hash, class Eq>
+concept LookupKey = TransparentHash<Hash, Eq> && requires(Hash& h, Eq& eq, const Q& q, const K& k) {
+    { h(q) } -> std::convertible_to<std::size_t>;
+    { eq(k, q) } -> std::convertible_to<bool>;
+    { eq(q, k) } -> std::convertible_to<bool>;
+};
+
 namespace detail {
 
 /// A policy with the optional prefetch(hash) hook.
@@ -117,6 +142,30 @@ consteval bool check_expiry_policy() {
     static_assert(ex_has_read<P, K, V>,
                   "cistern::ExpiryPolicy: the type needs `std::chrono::nanoseconds after_read(key, value, remaining) const`");
     return ExpiryPolicy<P, K, V>;
+}
+
+template <class Q, class Hash> concept lk_hashes = requires(Hash& h, const Q& q) { { h(q) } -> std::convertible_to<std::size_t>; };
+template <class Q, class K, class Eq> concept lk_compares = requires(Eq& eq, const Q& q, const K& k) {
+    { eq(k, q) } -> std::convertible_to<bool>;
+    { eq(q, k) } -> std::convertible_to<bool>;
+};
+
+/// True for a LookupKey<Q, K, Hash, Eq> (and, when `builds`, a `K` constructible from a
+/// `const Q&`: what get_or_load stores on a miss); otherwise a static_assert says what is
+/// missing.
+template <class Q, class K, class Hash, class Eq, bool builds>
+consteval bool check_lookup_key() {
+    static_assert(lk_hashes<Q, Hash>,
+                  "cistern::cache: a lookup key of another type than the key type needs the hasher of "
+                  "with_hash<Hash, Eq> to hash it: `std::size_t operator()(const Q&) const`");
+    static_assert(lk_compares<Q, K, Eq>,
+                  "cistern::cache: a lookup key of another type than the key type needs the key_equal of "
+                  "with_hash<Hash, Eq> to compare it with the key: `bool operator()(const K&, const Q&) const` "
+                  "and `bool operator()(const Q&, const K&) const`");
+    static_assert(!builds || std::is_constructible_v<K, const Q&>,
+                  "cistern::cache::get_or_load: a lookup key of another type than the key type must build the key "
+                  "stored on a miss: K needs a constructor from `const Q&` (or Q an `explicit operator K() const`)");
+    return LookupKey<Q, K, Hash, Eq> && (!builds || std::is_constructible_v<K, const Q&>);
 }
 
 } // namespace detail

@@ -403,8 +403,10 @@ public:
     /// The entry of a statement text (for query_cache; never null, stable for the
     /// admission's life). Lock-free for a text seen before; the first sight fingerprints
     /// it (may throw std::bad_alloc).
-    detail::admission_entry& lookup(std::string_view sql) {
-        const std::uint64_t h = detail::text_hash(sql);
+    detail::admission_entry& lookup(std::string_view sql) { return lookup(sql, detail::text_hash(sql)); }
+    /// lookup() with the text's hash `h` known: it must be detail::text_hash(sql) (the
+    /// query cache hashes the text once for its own key and this lookup).
+    detail::admission_entry& lookup(std::string_view sql, std::uint64_t h) {
         if (detail::admission_entry* e = texts_table_.find(
                 sql, h, [](const char* x, const char* y, std::size_t n) noexcept { return detail::same_text(x, y, n); }))
             return *e;

@@ -16,6 +16,7 @@
 #include <cistern/cache/query_admission.hpp>
 #include <cistern/cache/result_tier.hpp>
 #include <cistern/error.hpp>
+#include <cistern/monitor/statement_registry.hpp>
 #include <cistern/row_set.hpp>
 #include <cistern/sql/dialect.hpp>
 #include <cistern/sql/lexer.hpp>
@@ -32,6 +33,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,27 +50,72 @@ namespace cistern {
 
 namespace detail {
 
-/// The cache key of a query: statement text and bound parameters.
+/// The cache key of a query: statement text and bound parameters (owned; built only on a
+/// miss that stores a result).
 struct query_key {
     std::string sql;
     std::vector<value> params;
     friend bool operator==(const query_key&, const query_key&) = default;
 };
 
-struct query_key_hash {
-    std::size_t operator()(const query_key& k) const noexcept {
-        std::uint64_t h = std::hash<std::string>{}(k.sql);
-        for (const value& v : k.params) {
-            std::uint64_t x = v.index();
-            if (auto* i = std::get_if<std::int64_t>(&v)) x ^= mix64(static_cast<std::uint64_t>(*i));
-            else if (auto* d = std::get_if<double>(&v)) x ^= std::hash<double>{}(*d);
-            else if (auto* s = std::get_if<std::string>(&v)) x ^= std::hash<std::string>{}(*s);
-            else if (auto* b = std::get_if<blob>(&v))
-                x ^= std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(b->data()), b->size()));
-            h = mix64(h ^ x) + 0x9e3779b97f4a7c15ULL;
-        }
-        return static_cast<std::size_t>(h);
+/// A query key looked up without owning it (query_cache::query's hit): the statement text,
+/// its parameters, and the text's hash `sql_hash`, which must be detail::text_hash(sql)
+/// (the two-argument constructor computes it; query() computes it once for the cache and
+/// the admission's lookup). Hashes (query_key_hash) and compares (query_key_equal) as the
+/// query_key it converts to.
+struct query_key_view {
+    std::string_view sql;          ///< the statement text
+    std::span<const value> params; ///< its bound parameters
+    std::uint64_t sql_hash;        ///< detail::text_hash(sql)
+    /// A view of `text` with `parameters`, hashing the text.
+    query_key_view(std::string_view text, std::span<const value> parameters) noexcept
+        : sql(text), params(parameters), sql_hash(text_hash(text)) {}
+    /// A view of `text` with `parameters` whose hash `text_h` = detail::text_hash(text) is known.
+    query_key_view(std::string_view text, std::span<const value> parameters, std::uint64_t text_h) noexcept
+        : sql(text), params(parameters), sql_hash(text_h) {}
+    /// The owned key (copies of the text and the parameters).
+    explicit operator query_key() const { return query_key{std::string(sql), std::vector<value>(params.begin(), params.end())}; }
+};
+
+/// The hash of a query key from its text's hash (detail::text_hash) and its parameters.
+inline std::uint64_t query_key_hash_of(std::uint64_t text_h, std::span<const value> params) noexcept {
+    std::uint64_t h = text_h;
+    for (const value& v : params) {
+        std::uint64_t x = v.index();
+        if (auto* i = std::get_if<std::int64_t>(&v)) x ^= mix64(static_cast<std::uint64_t>(*i));
+        else if (auto* d = std::get_if<double>(&v)) x ^= std::hash<double>{}(*d);
+        else if (auto* s = std::get_if<std::string>(&v)) x ^= std::hash<std::string>{}(*s);
+        else if (auto* b = std::get_if<blob>(&v))
+            x ^= std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(b->data()), b->size()));
+        h = mix64(h ^ x) + 0x9e3779b97f4a7c15ULL;
     }
+    return h;
+}
+
+/// Hashes a query_key, and a query_key_view as the key it converts to (transparent).
+struct query_key_hash {
+    using is_transparent = void; ///< query_key_view lookups (cache heterogeneous lookup)
+    /// The hash of an owned key.
+    std::size_t operator()(const query_key& k) const noexcept {
+        return static_cast<std::size_t>(query_key_hash_of(text_hash(k.sql), k.params));
+    }
+    /// The hash of a view: that of the owned key with the same text and parameters.
+    std::size_t operator()(const query_key_view& k) const noexcept {
+        return static_cast<std::size_t>(query_key_hash_of(k.sql_hash, k.params));
+    }
+};
+
+/// Compares query keys and views of them by text and parameters (transparent).
+struct query_key_equal {
+    using is_transparent = void; ///< query_key_view lookups (cache heterogeneous lookup)
+    /// Same text, same parameters.
+    bool operator()(const query_key& a, const query_key& b) const { return a == b; }
+    /// Same text, same parameters.
+    bool operator()(const query_key& a, const query_key_view& b) const {
+        return a.sql == b.sql && std::equal(a.params.begin(), a.params.end(), b.params.begin(), b.params.end());
+    }
+    /// Same text, same parameters.
+    bool operator()(const query_key_view& a, const query_key& b) const { return (*this)(b, a); }
 };
 
 struct query_weigher {
@@ -85,8 +132,8 @@ struct query_weigher {
 
 /// The text of a query key for a shared tier (result_tier): the statement, then each
 /// parameter with its type, lengths spelled out so that no two keys share a text.
-inline std::string query_key_text(const query_key& k) {
-    std::string out = k.sql;
+inline std::string query_key_text(const query_key_view& k) {
+    std::string out(k.sql);
     for (const value& v : k.params) {
         out += '\x1f';
         if (std::holds_alternative<null_t>(v)) out += 'n';
@@ -208,7 +255,7 @@ public:
     /// The underlying cache type (see underlying()).
     using cache_type = cache<detail::query_key, rows_ptr, Eviction, expiry::per_entry,
                              cache_policy::with_weigher<detail::query_weigher>,
-                             cache_policy::with_hash<detail::query_key_hash, std::equal_to<detail::query_key>>>;
+                             cache_policy::with_hash<detail::query_key_hash, detail::query_key_equal>>;
     /// The pool's lease type.
     using lease_type = decltype(std::declval<Pool&>().acquire());
     /// The pool's connection type.
@@ -256,15 +303,21 @@ public:
     /// With an admission (set_admission()) and `call.admission` automatic, a statement it
     /// does not admit runs through a lease uncached (a write still throws), without
     /// touching the cache or its statistics.
-    rows_ptr query(std::string_view sql, std::vector<value> params = {}, query_cache_call call = {}) {
+    ///
+    /// `params` is read in place (a vector, an array, a braced list: see the overload):
+    /// the text and the parameters are hashed once, where they are, and shared with the
+    /// admission's lookup; a hit allocates nothing (it returns a copy of the shared
+    /// pointer). A miss that runs the statement copies them into the cached key.
+    rows_ptr query(std::string_view sql, std::span<const value> params = {}, query_cache_call call = {}) {
+        const std::uint64_t text_h = detail::text_hash(sql);
         detail::admission_entry* admitted = nullptr;
         if (query_admission* adm = admission_.load(std::memory_order_acquire); adm && call.admission == admission_mode::automatic) {
-            detail::admission_entry& e = adm->lookup(sql);
+            detail::admission_entry& e = adm->lookup(sql, text_h);
             if (!e.admitted()) return pass_through(e, sql, params);
             admitted = &e;
         }
         bool ran = false; // this caller ran the statement (else: answered without the database)
-        detail::query_key key{std::string(sql), std::move(params)};
+        const detail::query_key_view key(sql, params, text_h);
         std::optional<lease_type> lease; // acquired by the options, used by the loader: one lease a miss
         std::optional<shared_read> shared; // the second tier's answer (a miss with a tier only)
         try {
@@ -286,8 +339,13 @@ public:
             lease.reset();
             ++uncached_;
             auto l = pool_.acquire();
-            return std::make_shared<const row_set>(l->query(sql, std::span<const value>(key.params)));
+            return std::make_shared<const row_set>(l->query(sql, params));
         }
+    }
+    /// query() with a braced list of parameters, `qc.query(sql, {id, name})`, read in
+    /// place as above.
+    rows_ptr query(std::string_view sql, std::initializer_list<value> params, query_cache_call call = {}) {
+        return query(sql, std::span<const value>(params.begin(), params.size()), std::move(call));
     }
 
     /// Runs a statement that writes (INSERT, UPDATE, DELETE, DDL, ...) through a lease and
@@ -405,7 +463,7 @@ private:
     };
 
     /// The entry options of a miss: its tags, its TTL and, with a tier, what the tier has.
-    entry_options miss_options(const detail::query_key& key, query_cache_call& call, std::optional<lease_type>& lease,
+    entry_options miss_options(const detail::query_key_view& key, query_cache_call& call, std::optional<lease_type>& lease,
                                std::optional<shared_read>& shared) {
         entry_options o{.ttl = call.ttl, .tags = tags_for(key.sql, call, lease)};
         if (!tier_) return o;
@@ -437,7 +495,7 @@ private:
 
     /// A statement the admission does not admit: run uncached (a write is refused, once
     /// per text: the entry remembers that the text is a read).
-    rows_ptr pass_through(detail::admission_entry& e, std::string_view sql, const std::vector<value>& params) {
+    rows_ptr pass_through(detail::admission_entry& e, std::string_view sql, std::span<const value> params) {
         std::optional<lease_type> lease;
         lease.emplace(pool_.acquire());
         if (!e.known_read()) {
@@ -446,7 +504,7 @@ private:
             e.mark_read();
         }
         e.count_passed();
-        return std::make_shared<const row_set>((*lease)->query(sql, std::span<const value>(params)));
+        return std::make_shared<const row_set>((*lease)->query(sql, params));
     }
 
     /// Results of a statement the admission dropped (on the evaluating thread).
