@@ -413,7 +413,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (variants) {
-        std::printf("| trace | size | LRU | default | 512, 16 | 128, 16 | 512, 16, {1 4 10 20 40 100 %} | 512, 16, {1 5 20 35 65 100 %} | hill climber |\n|---|---|---|---|---|---|---|---|---|\n");
+        std::fputs("| trace | size | LRU | default | 512, 16 | 128, 16 | 512, 16, {1 4 10 20 40 100 %} | 512, 16, {1 5 20 35 65 100 %} | hill climber |\n|---|---|---|---|---|---|---|---|---|\n", stdout);
         variant_totals vt;
         for (const family& f : families) {
             if (!only.empty() && std::strncmp(f.name, only.c_str(), only.size()) != 0) continue;

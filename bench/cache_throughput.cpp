@@ -30,6 +30,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -314,30 +315,27 @@ int run_paired_suite(int rounds) {
     constexpr std::uint64_t ops = 200'000;
     // The window climber's cost on reads: the same configuration with the previous
     // default, the hill climber (A), and the default sampled climber (B), 1 thread.
-    {
-        static hill_cache hill(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
-        static tinylfu_cache sampled(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
-        warm(hill);
-        warm(sampled);
-        contender<hill_cache> a{hill, 100};
-        contender<tinylfu_cache> b{sampled, 100};
-        print_paired("climber_cost/read_only/threads:1", "w_tinylfu_hill (previous default)", "w_tinylfu (default)",
-                     run_paired(rounds, 1, ops, a, b));
-    }
+    // A and B: two policies in the same configuration (after_write(1h)), warmed, read-only.
+    auto compare_policies = [&]<class A, class B>(std::type_identity<A>, std::type_identity<B>, int n, const char* label,
+                                                 const char* a_name, const char* b_name) {
+        static A x(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
+        static B y(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
+        warm(x);
+        warm(y);
+        contender<A> a{x, 100};
+        contender<B> b{y, 100};
+        print_paired(label, a_name, b_name, run_paired(n, 1, ops, a, b));
+    };
+    compare_policies(std::type_identity<hill_cache>{}, std::type_identity<tinylfu_cache>{}, rounds,
+                     "climber_cost/read_only/threads:1", "w_tinylfu_hill (previous default)", "w_tinylfu (default)");
     if (paired_only == "climber_cost") {
         // The same with other sampler configurations (mini cache target size), to choose the default's.
         using variant_cache = cistern::cache<
             std::uint64_t, std::uint64_t,
             cistern::eviction::basic_w_tinylfu<cistern::detail::basic_sampled_window_climber<cistern::detail::basic_window_sampler<512, 16>>>,
             cistern::expiry::after_write>;
-        static hill_cache hill(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
-        static variant_cache v(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
-        warm(hill);
-        warm(v);
-        contender<hill_cache> a{hill, 100};
-        contender<variant_cache> b{v, 100};
-        print_paired("climber_cost/read_only/threads:1/mini_512", "w_tinylfu_hill", "sampler with 512-entry mini caches",
-                     run_paired(rounds, 1, ops, a, b));
+        compare_policies(std::type_identity<hill_cache>{}, std::type_identity<variant_cache>{}, rounds,
+                         "climber_cost/read_only/threads:1/mini_512", "w_tinylfu_hill", "sampler with 512-entry mini caches");
         return 0;
     }
     // Read scaling: the same cistern instance on 1 thread (A) and on 2 threads (B).
