@@ -358,3 +358,69 @@ BOOST_AUTO_TEST_CASE(shards_share_the_window_sampler_under_concurrent_use) {
     c.set_max_size(1024); // resizes the shared sampler while nothing else runs
     BOOST_TEST(c.size() <= 1024u);
 }
+
+// Reads without the lock (cache::optimistic_reads) while writers replace, erase, clear and
+// resize: a read returns a whole value that was stored under its key, never a torn copy
+// or another key's value; the statistics still count every read once.
+BOOST_AUTO_TEST_CASE(reads_without_the_lock_return_only_whole_values_of_their_key) {
+    struct value {
+        std::uint64_t key, version, mixed, check; // check = f(key, version, mixed): a torn copy fails it
+    };
+    using cache_t = cistern::cache<std::uint64_t, value, cistern::eviction::w_tinylfu, cistern::expiry::after_write>;
+    static_assert(cache_t::optimistic_reads);
+    auto make = [](std::uint64_t k, std::uint64_t v) {
+        const std::uint64_t mixed = cistern::detail::mix64(k * 31 + v);
+        return value{k, v, mixed, k ^ (v * 0x9e3779b97f4a7c15ULL) ^ mixed};
+    };
+    auto whole = [](std::uint64_t k, const value& x) {
+        return x.key == k && x.mixed == cistern::detail::mix64(k * 31 + x.version) &&
+               x.check == (k ^ (x.version * 0x9e3779b97f4a7c15ULL) ^ x.mixed);
+    };
+    cache_t c(cistern::cache_options{.max_size = 1024, .shards = 4, .record_stats = true}, cistern::expiry::after_write(1h));
+    constexpr int readers = 3, writers = 2;
+    constexpr int per_thread = iterations(400'000, 40'000);
+    std::atomic<std::uint64_t> gets{0}, wrong{0}, hits{0};
+    std::atomic<bool> done{false};
+    std::vector<std::thread> ts;
+    for (int t = 0; t < readers; ++t)
+        ts.emplace_back([&, t] {
+            std::mt19937_64 rng(77 + t);
+            std::uint64_t mine = 0, found = 0;
+            for (int i = 0; i < per_thread; ++i) {
+                const std::uint64_t k = rng() % 4 == 0 ? rng() % 4096 : rng() % 256; // hot keys, often rewritten
+                ++mine;
+                if (auto v = c.get(k)) {
+                    ++found;
+                    if (!whole(k, *v)) ++wrong;
+                }
+                if (i % 16 == 0) {
+                    const value v = c.get_or_load(k, [&] { return make(k, 0); });
+                    ++mine;
+                    if (!whole(k, v)) ++wrong;
+                }
+            }
+            gets += mine;
+            hits += found;
+        });
+    for (int t = 0; t < writers; ++t)
+        ts.emplace_back([&, t] {
+            std::mt19937_64 rng(500 + t);
+            for (std::uint64_t version = 1; !done.load(std::memory_order_relaxed); ++version) {
+                const std::uint64_t k = rng() % 4 == 0 ? rng() % 4096 : rng() % 256;
+                const unsigned op = static_cast<unsigned>(rng() % 1000);
+                if (op < 900) c.put(k, make(k, version));
+                else if (op < 990) c.erase(k);
+                else if (op < 995) c.set_max_size(op % 2 ? 512 : 4096); // shrinks, and grows the index
+                else if (op < 996) c.clear();
+                else c.compute(k, [&](const value* v) { return v ? std::optional<value>(make(k, v->version + 1)) : std::nullopt; });
+            }
+        });
+    for (int t = 0; t < readers; ++t) ts[static_cast<std::size_t>(t)].join();
+    done = true;
+    for (int t = readers; t < readers + writers; ++t) ts[static_cast<std::size_t>(t)].join();
+    BOOST_TEST(wrong.load() == 0u);
+    BOOST_TEST(hits.load() > 0u);
+    const auto st = c.stats();
+    BOOST_TEST(st.hits + st.misses == gets.load());
+    BOOST_TEST(c.size() <= c.bound());
+}

@@ -10,7 +10,9 @@
 #include <cistern/cache/concepts.hpp>
 #include <cistern/cache/detail/entry_store.hpp>
 #include <cistern/cache/detail/hash.hpp>
+#include <cistern/cache/detail/read_buffer.hpp>
 #include <cistern/cache/detail/slot_table.hpp>
+#include <cistern/detail/seq_spin_mutex.hpp>
 #include <cistern/detail/spin_mutex.hpp>
 #include <cistern/cache/detail/timer_wheel.hpp>
 #include <cistern/cache/eviction/w_tinylfu.hpp>
@@ -19,6 +21,7 @@
 #include <cistern/error.hpp>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <atomic>
 #include <cassert>
@@ -111,6 +114,9 @@ struct refresh_tracker {
 };
 
 template <class P> concept ev_sets_capacity = requires(P& p, std::uint64_t c) { p.set_capacity(c); };
+// An expiry policy that promises after_read() returns `remaining` (reads never move an
+// entry's due time), so a read need not write.
+template <class P> concept ex_reads_keep_expiry = requires { requires P::reads_keep_expiry; };
 
 // Selects the heterogeneous overloads of cache's lookups: transparent hash and equality,
 // and a lookup type other than the key type (which takes the ordinary overload).
@@ -137,6 +143,21 @@ concept other_lookup_key = TransparentHash<Hash, Eq> && !std::is_same_v<Q, K>;
 /// hash index, eviction policy instance, timer wheel and counters, so there is no global
 /// lock on the read path and threads touching different shards never contend. Listeners
 /// and loaders run outside every lock. `single_threaded` uses one shard and no lock.
+///
+/// Reads without the lock: when K and V are trivially copyable (integers, enums, small
+/// structs), there is no weigher and no refresh, and the expiry policy's reads keep an
+/// entry's due time (expiry::never, after_write, per_entry: `reads_keep_expiry`), get()
+/// and the hit of get_or_load() take no lock (`optimistic_reads`). Such a read copies the
+/// key and value under the shard's sequence count and keeps the copy only when no write
+/// overlapped it (else it takes the lock); its access is recorded for the eviction policy
+/// in a small per-thread ring and replayed under the lock when the ring fills, before any
+/// write of the shard and before any locked access, so a single thread sees exactly the
+/// policy it would with locked reads, and concurrent readers never write a shared line.
+/// Under contention a ring may drop accesses (the policy sees fewer, as Caffeine's read
+/// buffers); statistics stay exact. Such a cache reserves each shard's index for its
+/// share of max_size at construction (about 11-21 bytes per entry of the bound) and keeps
+/// the index arrays it outgrows (set_max_size) until it is destroyed, so that a reader
+/// never touches freed memory.
 ///
 /// Bound: after any call returns, size() (or weight(), with a weigher) is at most the
 /// bound of cache_options. The bound is split exactly between shards, so eviction is
@@ -197,6 +218,12 @@ public:
     /// True when hasher and key_equal are both transparent: get, contains, erase and
     /// get_or_load also accept lookup keys of other types (see the class comment).
     static constexpr bool heterogeneous = TransparentHash<hasher, key_equal>;
+    /// True when get() and the hit of get_or_load() read without the shard's lock (see the
+    /// class comment): trivially copyable K and V, threaded, no weigher, no refresh, and
+    /// an expiry policy whose reads keep the due time.
+    static constexpr bool optimistic_reads = threaded && !weighted && !refreshing && std::is_trivially_copyable_v<K> &&
+                                             std::is_trivially_copyable_v<V> &&
+                                             (!expiring || detail::ex_reads_keep_expiry<Expiry>);
 
     /// Validates `opts` (throws config_error) and builds the shards. `reloader` and
     /// `executor` are used only with cache_policy::with_refresh.
@@ -215,6 +242,13 @@ public:
             shards_[i].budget = bound / n + (i < bound % n ? 1 : 0);
             shards_[i].policy.reset(shards_[i].budget);
             if constexpr (expiring) shards_[i].wheel.clear(now);
+            if constexpr (optimistic_reads) {
+                shard& s = shards_[i];
+                s.table.keep_retired(true);
+                s.store.keep_retired(true);
+                reserve_for_readers(s);
+                s.reads.init();
+            }
         }
         // A policy whose climber the shards share (the default's mini caches): one for the cache.
         if constexpr (requires(Eviction& p) { p.share_climber(p, std::uint64_t{}); })
@@ -356,6 +390,7 @@ public:
             removals out;
             {
                 std::lock_guard lock(s.mu);
+                drain_reads(s);
                 std::vector<std::uint32_t> slots;
                 slots.reserve(s.table.size());
                 s.table.for_each([&](std::uint32_t slot) { slots.push_back(slot); });
@@ -379,6 +414,7 @@ public:
             {
                 std::lock_guard lock(s.mu);
                 ++s.epoch;
+                drain_reads(s);
                 auto it = s.tag_index.find(tag);
                 if (it == s.tag_index.end()) continue;
                 std::vector<std::uint32_t> slots(it->second.begin(), it->second.end());
@@ -528,6 +564,7 @@ public:
                 removals out;
                 {
                     std::lock_guard lock(shards_[i].mu);
+                    drain_reads(shards_[i]);
                     sweep(shards_[i], now, out);
                 }
                 notify(out);
@@ -543,6 +580,12 @@ public:
             std::lock_guard lock(s.mu);
             r.hits += s.hits;
             r.misses += s.misses;
+            if constexpr (optimistic_reads) {
+                if (opts_.record_stats) {
+                    r.hits += s.reads.recorded();
+                    r.misses += s.reads.misses();
+                }
+            }
             r.loads += s.loads;
             r.load_failures += s.load_failures;
             r.total_load_time += std::chrono::duration_cast<std::chrono::nanoseconds>(s.load_time);
@@ -565,13 +608,15 @@ public:
             std::lock_guard lock(shards_[i].mu);
             n += shards_[i].store.memory_bytes() + shards_[i].table.memory_bytes();
             if constexpr (expiring) n += shards_[i].wheel.memory_bytes();
+            if constexpr (optimistic_reads) n += shards_[i].reads.memory_bytes();
         }
         return n;
     }
 
 private:
     static constexpr std::uint32_t none = 0xffffffffu;
-    using mutex_type = std::conditional_t<threaded, detail::spin_mutex, detail::null_mutex>;
+    using mutex_type = std::conditional_t<
+        threaded, std::conditional_t<optimistic_reads, detail::seq_spin_mutex, detail::spin_mutex>, detail::null_mutex>;
 
     struct node {
         K key;
@@ -618,6 +663,7 @@ private:
         std::unordered_map<std::string, std::unordered_set<std::uint32_t>> tag_index;
         std::unordered_map<std::uint32_t, std::vector<std::string>> tags_of;
         std::unordered_map<K, std::shared_ptr<flight>, hasher, key_equal> flights;
+        [[no_unique_address]] std::conditional_t<optimistic_reads, detail::read_buffer, detail::no_wheel> reads;
     };
 
     static cache_options validated(cache_options o) {
@@ -679,6 +725,77 @@ private:
         s.table.prefetch(h);
         if constexpr (detail::ev_prefetches<Eviction>) s.policy.prefetch(h);
     }
+
+    // Reads without the lock (optimistic_reads). Under the lock, before changing the index
+    // or an entry's key, value or due time: readers that overlap the change retry locked.
+    static void writing(shard& s) noexcept {
+        if constexpr (optimistic_reads) s.mu.begin_write();
+    }
+    // Sizes the index and the store's directory for the shard's bound (one more entry: a
+    // write inserts before it evicts), so that neither grows while readers are in it.
+    static void reserve_for_readers(shard& s) {
+        s.table.reserve(s.budget + 1);
+        s.store.reserve(s.budget + 1);
+    }
+    enum class peeked { hit, miss, busy };
+    // Looks `key` up without the lock. hit: `value` holds a consistent copy of the live
+    // value in `slot`; miss: no entry; busy: a write overlapped, or the entry has expired
+    // (the caller takes the lock, which also removes it).
+    template <class Q>
+    [[gnu::always_inline]] peeked peek(const shard& s, const Q& key, std::uint64_t h, std::optional<V>& value,
+                                       std::uint32_t& slot) const {
+        const std::uint64_t seq = s.mu.read_begin();
+        if (seq & 1) return peeked::busy;
+        std::array<std::byte, sizeof(K)> kb;
+        std::array<std::byte, sizeof(V)> vb;
+        [[maybe_unused]] std::int64_t due = 0;
+        bool torn = false;
+        slot = s.table.find_shared(h, [&](std::uint32_t candidate) {
+            const node* n = s.store.peek(candidate);
+            if (n == nullptr || (detail::seq_copy(kb.data(), &n->key, sizeof(K)), !s.mu.read_valid(seq))) {
+                torn = true;
+                return true;
+            }
+            if (!key_equal{}(std::bit_cast<K>(kb), key)) return false;
+            detail::seq_copy(vb.data(), &n->value, sizeof(V));
+            if constexpr (expiring) detail::seq_copy(&due, &n->due.value, sizeof due);
+            return true;
+        });
+        if (torn || !s.mu.read_valid(seq)) return peeked::busy;
+        if (slot == none) return peeked::miss;
+        if constexpr (expiring) {
+            // Expired, or time entered a new tick of the wheel (about once a millisecond):
+            // the lock, to remove what is due, as a locked read would.
+            const std::int64_t now = now_ns();
+            if (due <= now || s.wheel.ticked_shared(now)) return peeked::busy;
+        }
+        value.emplace(std::bit_cast<V>(vb));
+        return peeked::hit;
+    }
+    // After a hit without the lock: records the access for the policy; when this thread's
+    // ring is full, replays the shard's rings if the lock is free.
+    [[gnu::always_inline]] void record_read(shard& s, std::uint32_t slot, std::uint64_t h) {
+        if (s.reads.record((h & 0xffffffff00000000ULL) | slot, opts_.record_stats)) [[unlikely]] replay_reads(s);
+    }
+    [[gnu::noinline]] void replay_reads(shard& s) {
+        std::unique_lock lock(s.mu, std::try_to_lock);
+        if (!lock.owns_lock()) return; // another thread holds it: records beyond a ring are lost
+        s.reads.drain_as_drainer([&](std::uint64_t r) { replay(s, r); });
+    }
+    // Under the lock: applies the recorded accesses, skipping a record whose slot has been
+    // freed or now holds a key of another hash.
+    void drain_reads(shard& s) {
+        if constexpr (optimistic_reads) {
+            s.reads.drain([&](std::uint64_t r) { replay(s, r); });
+        }
+    }
+    void replay(shard& s, std::uint64_t r) {
+        const std::uint32_t slot = static_cast<std::uint32_t>(r);
+        if (!s.store.live(slot)) return;
+        const std::uint64_t h = hash_of(s.store[slot].key);
+        if ((h ^ r) >> 32) return;
+        s.policy.on_access(slot, h);
+    }
     std::uint64_t weigh(const K& key, const V& value) const {
         if constexpr (weighted) {
             const std::uint64_t w = static_cast<std::uint64_t>(weigher_(key, value));
@@ -703,6 +820,7 @@ private:
     // A found entry is live unless expired; an expired one is removed. On a live
     // entry, records the access (eviction and expiry policies).
     bool live(shard& s, std::uint32_t slot, std::uint64_t h, removals& out) {
+        drain_reads(s); // accesses made without the lock come first
         if constexpr (expiring) {
             const std::int64_t now = now_ns();
             const std::int64_t due = s.store[slot].due.get();
@@ -738,6 +856,8 @@ private:
 
     void store_locked(shard& s, const K& key, std::uint64_t h, V&& value, std::uint64_t w, const entry_options& opts,
                       removals& out) {
+        writing(s);
+        drain_reads(s); // the policy sees reads made without the lock before it evicts
         std::int64_t now = 0;
         if constexpr (expiring || refreshing) now = now_ns();
         if constexpr (expiring) sweep(s, now, out);
@@ -915,14 +1035,20 @@ private:
             {
                 std::lock_guard lock(s.mu);
                 s.budget = n / count + (i < n % count ? 1 : 0);
+                drain_reads(s);
                 s.policy.set_capacity(s.budget);
                 evict_to_budget(s, out);
+                if constexpr (optimistic_reads) {
+                    writing(s);
+                    reserve_for_readers(s);
+                }
             }
             notify(out);
         }
     }
 
     void schedule(shard& s, std::uint32_t slot, std::int64_t due) {
+        writing(s);
         s.store[slot].due.set(due);
         s.wheel.schedule(slot, due);
     }
@@ -952,6 +1078,7 @@ private:
     // Removes `slot` from the index, wheel, tags and storage (the policy has already
     // forgotten it) and records the removal.
     void remove(shard& s, std::uint32_t slot, std::uint64_t h, removal_cause cause, removals& out) {
+        writing(s);
         node& n = s.store[slot];
         s.table.erase(h, slot);
         if constexpr (expiring) s.wheel.deschedule(slot);
@@ -980,8 +1107,22 @@ private:
         const std::uint64_t h = hash_of(key);
         shard& s = shard_for(h);
         prefetch(s, h);
-        removals out;
         std::optional<V> result;
+        if constexpr (optimistic_reads) {
+            std::uint32_t slot;
+            switch (peek(s, key, h, result, slot)) {
+            case peeked::hit:
+                record_read(s, slot, h);
+                return result;
+            case peeked::miss:
+                if (opts_.record_stats) s.reads.count_miss();
+                return result;
+            case peeked::busy:
+                result.reset();
+                break;
+            }
+        }
+        removals out;
         {
             std::lock_guard lock(s.mu);
             const std::uint32_t slot = find(s, key, h);
@@ -1014,6 +1155,7 @@ private:
         bool found = false;
         {
             std::lock_guard lock(s.mu);
+            drain_reads(s);
             const std::uint32_t slot = find(s, key, h);
             if (slot != none) {
                 s.policy.on_erase(slot);
@@ -1034,6 +1176,14 @@ private:
         const std::uint64_t h = hash_of(key);
         shard& s = shard_for(h);
         prefetch(s, h);
+        if constexpr (optimistic_reads) {
+            std::optional<V> value;
+            std::uint32_t slot;
+            if (peek(s, key, h, value, slot) == peeked::hit) [[likely]] {
+                record_read(s, slot, h);
+                return std::move(*value);
+            }
+        }
         removals out;
         std::unique_lock lock(s.mu);
         const std::uint32_t slot = find(s, key, h);

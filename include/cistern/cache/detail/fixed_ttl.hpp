@@ -18,6 +18,8 @@ template <bool RestartOnRead>
 class fixed_ttl {
 public:
     static constexpr bool expires = true;
+    /// True for after_write: reads never move the due time (the cache may read without its lock).
+    static constexpr bool reads_keep_expiry = !RestartOnRead;
 
     explicit fixed_ttl(std::chrono::nanoseconds ttl) : ttl_(ttl) {
         if (ttl <= std::chrono::nanoseconds::zero())

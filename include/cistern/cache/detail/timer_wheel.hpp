@@ -6,6 +6,7 @@
 #include <cistern/cache/detail/grow.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -31,7 +32,7 @@ public:
     void clear(std::int64_t now) {
         nodes_.assign(sentinels, node{});
         for (std::uint32_t i = 0; i < sentinels; ++i) nodes_[i] = node{i, i, never};
-        now_ = now;
+        set_now(now);
         size_ = 0;
     }
     /// Makes room for `slot`.
@@ -66,11 +67,16 @@ public:
     /// before it (the slot is descheduled before the call).
     /// True when advance(now) may have work: time entered a new level-0 tick.
     bool ticked(std::int64_t now) const noexcept { return (now >> shift(0)) != (now_ >> shift(0)); }
+    /// ticked() without the owner's lock (the wheel's time is written atomically).
+    bool ticked_shared(std::int64_t now) const noexcept {
+        const std::int64_t at = std::atomic_ref<std::int64_t>(const_cast<std::int64_t&>(now_)).load(std::memory_order_relaxed);
+        return (now >> shift(0)) != (at >> shift(0));
+    }
     template <class F>
     void advance(std::int64_t now, F&& expire) {
         if (now <= now_) return;
         const std::int64_t before = now_;
-        now_ = now;
+        set_now(now);
         for (std::uint32_t level = 0; level < levels; ++level) {
             const std::int64_t prev_tick = before >> shift(level), cur_tick = now >> shift(level);
             if (prev_tick == cur_tick) break;
@@ -138,7 +144,8 @@ private:
     }
 
     std::vector<node> nodes_;
-    std::int64_t now_ = 0;
+    void set_now(std::int64_t now) noexcept { std::atomic_ref<std::int64_t>(now_).store(now, std::memory_order_relaxed); }
+    alignas(8) std::int64_t now_ = 0;
     std::size_t size_ = 0;
 };
 

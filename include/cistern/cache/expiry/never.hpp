@@ -11,6 +11,8 @@ namespace cistern::expiry {
 struct never {
     /// False: the cache keeps no expiry time and skips all time keeping.
     static constexpr bool expires = false;
+    /// True: reads change nothing (the cache may read without its lock).
+    static constexpr bool reads_keep_expiry = true;
     /// ExpiryPolicy::after_create: nanoseconds::max() (never expires), whatever TTL was requested.
     template <class K, class V>
     std::chrono::nanoseconds after_create(const K&, const V&, std::optional<std::chrono::nanoseconds>) const noexcept {

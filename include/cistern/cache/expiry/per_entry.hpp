@@ -19,6 +19,8 @@ class per_entry {
 public:
     /// True: the cache keeps an expiry time per entry.
     static constexpr bool expires = true;
+    /// True: after_read keeps the time left (the cache may read without its lock).
+    static constexpr bool reads_keep_expiry = true;
 
     /// Writes that name no TTL never expire.
     per_entry() = default;

@@ -1,0 +1,114 @@
+#pragma once
+/// \file
+/// detail::read_buffer: the hits a cache shard served without its lock, recorded for its
+/// eviction policy in small lossy rings, one per stripe of threads, and replayed under the
+/// lock (Caffeine's read buffers).
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+namespace cistern::detail {
+
+/// This thread's stripe number: threads take consecutive numbers on first use, so up to
+/// `stripes` threads each have a ring of their own.
+inline std::uint32_t thread_stripe() noexcept {
+    static std::atomic<std::uint32_t> next{0};
+    thread_local std::uint32_t id = 0; // 0: not assigned yet (constant-initialised: no guard)
+    if (id == 0) [[unlikely]] id = next.fetch_add(1, std::memory_order_relaxed) + 1;
+    return id - 1;
+}
+
+/// Rings of 64-bit records (a cache stores slot and hash fingerprint), one per stripe.
+/// record() is called without the owner's lock by any thread; drain() under it. A ring
+/// holds the last `ring` records of its stripe: older ones not drained in time are lost,
+/// and two threads sharing a stripe may overwrite each other's records (the owner's
+/// policy sees fewer accesses, never a wrong slot: the owner validates each record). With
+/// `exact`, record() counts every call (an atomic increment, the hit count); without it
+/// a plain store that may lose counts between threads sharing a stripe.
+///
+/// One drainer at a time: a drain replays every stripe's records, and the stripe that
+/// drained last (the drainer) asks for the next drain at half a ring while the others ask
+/// only at a full ring. So while its thread keeps reading, one thread replays the others'
+/// records too, and the policy's lines stay in that core's cache instead of moving
+/// between cores on every drain; when it stops, another stripe fills and takes over.
+class read_buffer {
+public:
+    static constexpr std::uint32_t ring = 32;
+
+    /// Allocates the stripes: one per hardware thread (a power of two, 2 to 16).
+    void init() {
+        const std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
+        const std::size_t n = std::clamp<std::size_t>(std::bit_ceil(hw), 2, 16);
+        stripes_ = std::make_unique<stripe[]>(n);
+        mask_ = n - 1;
+    }
+    /// Records `r` in this thread's ring; true when this thread should drain (if it can
+    /// take the owner's lock without waiting).
+    bool record(std::uint64_t r, bool exact) noexcept {
+        const std::uint32_t me = thread_stripe() & static_cast<std::uint32_t>(mask_);
+        stripe& st = stripes_[me];
+        const std::uint64_t p = st.pos.load(std::memory_order_relaxed);
+        st.records[p & (ring - 1)].store(r, std::memory_order_relaxed);
+        if (exact) st.pos.fetch_add(1, std::memory_order_release);
+        else st.pos.store(p + 1, std::memory_order_release);
+        const std::uint64_t pending = p + 1 - st.drained.load(std::memory_order_relaxed);
+        return pending >= (drainer_.load(std::memory_order_relaxed) == me ? ring / 2 : ring);
+    }
+    /// Under the owner's lock, by a thread whose record() asked for it: drain() and
+    /// become the drainer.
+    template <class F>
+    void drain_as_drainer(F&& f) {
+        const std::uint32_t me = thread_stripe() & static_cast<std::uint32_t>(mask_);
+        if (drainer_.load(std::memory_order_relaxed) != me) drainer_.store(me, std::memory_order_relaxed);
+        drain(f);
+    }
+    /// Counts a miss served without the lock.
+    void count_miss() noexcept { stripes_[thread_stripe() & mask_].misses.fetch_add(1, std::memory_order_relaxed); }
+    /// Under the owner's lock: calls `f(record)` for each record not drained before,
+    /// oldest first (at most the last `ring` of each stripe).
+    template <class F>
+    void drain(F&& f) {
+        for (std::size_t i = 0; i <= mask_; ++i) {
+            stripe& st = stripes_[i];
+            const std::uint64_t end = st.pos.load(std::memory_order_acquire);
+            const std::uint64_t done = st.drained.load(std::memory_order_relaxed);
+            if (end == done) continue;
+            // (A stripe shared by threads without exact counts may even move backwards.)
+            const std::uint64_t begin = end - done > ring ? end - ring : done;
+            st.drained.store(end, std::memory_order_relaxed); // first: if f throws, these are dropped, not replayed twice
+            for (std::uint64_t p = begin; p != end; ++p) f(st.records[p & (ring - 1)].load(std::memory_order_relaxed));
+        }
+    }
+    /// The records made with `exact` (the hits served without the lock).
+    std::uint64_t recorded() const noexcept {
+        std::uint64_t n = 0;
+        for (std::size_t i = 0; i <= mask_; ++i) n += stripes_[i].pos.load(std::memory_order_relaxed);
+        return n;
+    }
+    /// The misses counted.
+    std::uint64_t misses() const noexcept {
+        std::uint64_t n = 0;
+        for (std::size_t i = 0; i <= mask_; ++i) n += stripes_[i].misses.load(std::memory_order_relaxed);
+        return n;
+    }
+    std::size_t memory_bytes() const noexcept { return (mask_ + 1) * sizeof(stripe); }
+
+private:
+    // One stripe: its counters and ring, on lines of its own.
+    struct alignas(64) stripe {
+        std::atomic<std::uint64_t> pos{0};    // records made (the next one goes to pos % ring)
+        std::atomic<std::uint64_t> misses{0};
+        std::atomic<std::uint64_t> drained{0}; // records drained (written under the owner's lock)
+        std::atomic<std::uint64_t> records[ring] = {};
+    };
+    std::unique_ptr<stripe[]> stripes_;
+    std::size_t mask_ = 0;
+    std::atomic<std::uint32_t> drainer_{0}; // the stripe that drained last
+};
+
+} // namespace cistern::detail

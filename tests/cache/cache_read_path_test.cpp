@@ -1,0 +1,239 @@
+#define BOOST_TEST_MODULE cistern cache reads without the lock
+#include <boost/test/unit_test.hpp>
+
+// cache::optimistic_reads: which caches read without the shard's lock, and that a single
+// thread sees exactly what a cache with locked reads shows (values, evictions, statistics):
+// every policy, every write in between, expiry on a manual clock, a bound changed at run
+// time. The concurrent side is in cache_stress_test (under ThreadSanitizer).
+
+#include <cistern/cache/cache.hpp>
+#include <cistern/cache/eviction/fifo.hpp>
+#include <cistern/cache/eviction/lfu.hpp>
+#include <cistern/cache/eviction/lru.hpp>
+#include <cistern/cache/eviction/s3fifo.hpp>
+#include <cistern/cache/eviction/sieve.hpp>
+#include <cistern/cache/eviction/slru.hpp>
+#include <cistern/cache/eviction/w_tinylfu.hpp>
+#include <cistern/cache/expiry/after_access.hpp>
+#include <cistern/cache/expiry/after_write.hpp>
+#include <cistern/cache/expiry/never.hpp>
+#include <cistern/cache/expiry/per_entry.hpp>
+
+#include "support/manual_clock.hpp"
+
+#include <boost/mpl/list.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+using namespace std::chrono_literals;
+using cistern::cache;
+using cistern::cache_options;
+using cistern::removal_cause;
+using cistern::test::manual_clock;
+namespace ev = cistern::eviction;
+namespace ex = cistern::expiry;
+namespace cp = cistern::cache_policy;
+
+namespace {
+
+// A value the cache must read under its lock: copying it is not trivial.
+struct boxed {
+    std::uint64_t v;
+    boxed(std::uint64_t x) : v(x) {} // NOLINT: converts like the plain value
+    boxed(const boxed& o) : v(o.v) {}
+    boxed& operator=(const boxed& o) {
+        v = o.v;
+        return *this;
+    }
+};
+
+struct ttl_weigher {
+    std::uint64_t operator()(const std::uint64_t&, const std::uint64_t&) const { return 1; }
+};
+struct reload {
+    std::uint64_t operator()(const std::uint64_t& k) const { return k; }
+};
+
+} // namespace
+
+// Which caches read without the lock.
+static_assert(cache<std::uint64_t, std::uint64_t>::optimistic_reads);
+static_assert(cache<int, double, ev::lru, ex::after_write>::optimistic_reads);
+static_assert(cache<int, int, ev::sieve, ex::per_entry>::optimistic_reads);
+static_assert(!cache<int, std::string>::optimistic_reads, "a std::string is copied under the lock");
+static_assert(!cache<std::string, int>::optimistic_reads);
+static_assert(!cache<int, boxed>::optimistic_reads);
+static_assert(!cache<int, int, ev::lru, ex::after_access>::optimistic_reads, "reads move the due time");
+static_assert(!cache<std::uint64_t, std::uint64_t, ev::lru, ex::never, cp::with_weigher<ttl_weigher>>::optimistic_reads);
+static_assert(!cache<std::uint64_t, std::uint64_t, ev::lru, ex::never, cp::with_refresh<reload>>::optimistic_reads);
+static_assert(!cache<int, int, ev::lru, ex::never, cp::single_threaded>::optimistic_reads, "no lock to skip");
+
+namespace {
+
+using log_t = std::vector<std::tuple<std::uint64_t, std::uint64_t, removal_cause>>;
+struct plain_recorder {
+    log_t* log;
+    void operator()(const std::uint64_t& k, const std::uint64_t& v, removal_cause c) const { log->emplace_back(k, v, c); }
+};
+struct boxed_recorder {
+    log_t* log;
+    void operator()(const std::uint64_t& k, const boxed& v, removal_cause c) const { log->emplace_back(k, v.v, c); }
+};
+
+std::optional<std::uint64_t> unbox(const std::optional<boxed>& b) {
+    return b ? std::optional<std::uint64_t>(b->v) : std::nullopt;
+}
+std::uint64_t unbox(const boxed& b) { return b.v; }
+std::uint64_t unbox(std::uint64_t v) { return v; }
+
+// The same random calls on a cache that reads without the lock (A) and its twin with a
+// value read under the lock (B); every answer, every removal and the counters agree.
+// Each shard's policy sees its accesses in the same order; a policy with state shared by
+// the shards (the default W-TinyLFU's window sampler) may see two shards' accesses
+// interleaved otherwise, so with it and several shards only the totals are compared.
+template <class E, class X>
+void run_twins_body(X expiry, std::size_t shards, std::uint32_t seed, bool advance_time) {
+    const bool exact = shards == 1 || !std::is_same_v<E, ev::w_tinylfu>;
+    log_t la, lb;
+    cache<std::uint64_t, std::uint64_t, E, X, cp::with_listener<plain_recorder>, cp::with_clock<manual_clock>> a(
+        cache_options{.max_size = 96, .shards = shards, .record_stats = true}, expiry, {}, plain_recorder{&la});
+    cache<std::uint64_t, boxed, E, X, cp::with_listener<boxed_recorder>, cp::with_clock<manual_clock>> b(
+        cache_options{.max_size = 96, .shards = shards, .record_stats = true}, expiry, {}, boxed_recorder{&lb});
+    static_assert(decltype(a)::optimistic_reads && !decltype(b)::optimistic_reads);
+    std::mt19937 rng(seed);
+    // Skewed keys over four times the bound: hits, misses and evictions all happen.
+    auto key = [&] { return static_cast<std::uint64_t>(rng() % 4 == 0 ? rng() % 400 : rng() % 40); };
+    for (int i = 0; i < 30'000; ++i) {
+        const std::uint64_t k = key();
+        const unsigned op = rng() % 100;
+        const std::size_t before = la.size();
+        bool walked = false;
+        if (op < 70) {
+            const auto got = a.get(k);
+            const auto want = unbox(b.get(k));
+            if (exact) BOOST_REQUIRE((got == want));
+        } else if (op < 85) {
+            a.put(k, k * 3 + static_cast<std::uint64_t>(i));
+            b.put(k, k * 3 + static_cast<std::uint64_t>(i));
+        } else if (op < 90) {
+            const auto got = a.get_or_load(k, [&] { return k + 7; });
+            const auto want = unbox(b.get_or_load(k, [&] { return boxed(k + 7); }));
+            if (exact) BOOST_REQUIRE(got == want);
+        } else if (op < 93) {
+            const bool got = a.erase(k), want = b.erase(k);
+            if (exact) BOOST_REQUIRE(got == want);
+        } else if (op < 95) {
+            const auto got = a.put_if_absent(k, k);
+            const auto want = unbox(b.put_if_absent(k, k));
+            if (exact) BOOST_REQUIRE((got == want));
+        } else if (op < 97) {
+            const auto bump = [](auto* v) { return v ? std::optional<std::uint64_t>(unbox(*v) + 1) : std::nullopt; };
+            a.compute(k, bump);
+            b.compute(k, [&](const boxed* v) { return v ? std::optional<boxed>(boxed(v->v + 1)) : std::nullopt; });
+        } else if (op < 98 && advance_time) {
+            manual_clock::advance(std::chrono::milliseconds(rng() % 40));
+        } else if (op == 98 && i % 7 == 0) {
+            const std::uint64_t n = 48 + rng() % 200; // shrink and grow the bound at run time
+            a.set_max_size(n);
+            b.set_max_size(n);
+        } else if (i % 2000 == 0) {
+            a.clear();
+            b.clear();
+            walked = true;
+        }
+        // The removals of one call in the same order, except those of a whole-shard walk
+        // (clear): a shard's index is reserved for its bound when reads skip the lock,
+        // so the walk meets the entries in another order.
+        BOOST_REQUIRE(a.size() <= a.bound());
+        if (!exact) continue;
+        BOOST_REQUIRE(la.size() == lb.size());
+        if (walked) {
+            std::sort(la.begin() + static_cast<std::ptrdiff_t>(before), la.end());
+            std::sort(lb.begin() + static_cast<std::ptrdiff_t>(before), lb.end());
+        }
+    }
+    const auto sa = a.stats(), sb = b.stats();
+    BOOST_TEST(sa.hits > 1000u);
+    BOOST_TEST(sa.evictions > 300u);
+    if (!exact) { // the same hit ratio within 2 % of the hits
+        BOOST_TEST(static_cast<double>(sa.hits) == static_cast<double>(sb.hits), boost::test_tools::tolerance(0.02));
+        return;
+    }
+    for (std::size_t j = 0; j < la.size() && j < lb.size(); ++j)
+        if (la[j] != lb[j]) {
+            BOOST_TEST_MESSAGE("first difference at removal " << j << ": " << std::get<0>(la[j]) << "=" << std::get<1>(la[j])
+                               << " cause " << int(std::get<2>(la[j])) << " against " << std::get<0>(lb[j]) << "="
+                               << std::get<1>(lb[j]) << " cause " << int(std::get<2>(lb[j])));
+            break;
+        }
+    BOOST_TEST((la == lb));
+    BOOST_TEST(sa.hits == sb.hits);
+    BOOST_TEST(sa.misses == sb.misses);
+    BOOST_TEST(sa.evictions == sb.evictions);
+    BOOST_TEST(sa.expirations == sb.expirations);
+    BOOST_TEST(a.size() == b.size());
+}
+
+template <class E, class X>
+void run_twins(X expiry, std::size_t shards, std::uint32_t seed, bool advance_time) {
+    BOOST_TEST_CONTEXT("shards " << shards << ", seed " << seed)
+    run_twins_body<E>(expiry, shards, seed, advance_time);
+}
+using all_evictions = boost::mpl::list<ev::lru, ev::fifo, ev::slru, ev::lfu, ev::sieve, ev::s3fifo, ev::w_tinylfu>;
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(one_thread_sees_what_locked_reads_show, E, all_evictions) {
+    run_twins<E>(ex::never{}, 1, 11, false);
+    run_twins<E>(ex::never{}, 4, 12, false);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(one_thread_sees_what_locked_reads_show_with_expiry, E, all_evictions) {
+    run_twins<E>(ex::after_write(300ms), 1, 21, true);
+    run_twins<E>(ex::per_entry(200ms), 2, 22, true);
+}
+
+// An expired entry read without the lock is a miss, and the locked retry removes it at
+// once (the listener hears it), as a locked read would.
+BOOST_AUTO_TEST_CASE(an_expired_entry_is_a_miss_and_is_removed_by_the_read) {
+    log_t log;
+    cache<std::uint64_t, std::uint64_t, ev::lru, ex::after_write, cp::with_listener<plain_recorder>, cp::with_clock<manual_clock>> c(
+        cache_options{.max_size = 100, .record_stats = true}, ex::after_write(10s), {}, plain_recorder{&log});
+    c.put(1, 10);
+    BOOST_TEST((c.get(1) == std::optional<std::uint64_t>(10)));
+    manual_clock::advance(11s);
+    BOOST_TEST(!c.get(1));
+    BOOST_REQUIRE(log.size() == 1u);
+    BOOST_TEST((std::get<2>(log[0]) == removal_cause::expired));
+    BOOST_TEST(c.size() == 0u);
+    const auto st = c.stats();
+    BOOST_TEST(st.hits == 1u);
+    BOOST_TEST(st.misses == 1u);
+}
+
+// The index is reserved for the bound up front and grows with set_max_size; what it grew
+// out of is kept (readers may still be in it) and counted in memory_bytes().
+BOOST_AUTO_TEST_CASE(growing_the_bound_keeps_every_entry_readable) {
+    cache<std::uint64_t, std::uint64_t> c(cache_options{.max_size = 64, .shards = 1});
+    const std::size_t small = c.memory_bytes();
+    for (std::uint64_t k = 0; k < 64; ++k) c.put(k, k);
+    c.set_max_size(4096);
+    for (std::uint64_t k = 64; k < 4096; ++k) c.put(k, k * 2);
+    std::size_t found = 0;
+    for (std::uint64_t k = 0; k < 4096; ++k)
+        if (auto v = c.get(k)) {
+            BOOST_REQUIRE(*v == (k < 64 ? k : k * 2));
+            ++found;
+        }
+    BOOST_TEST(found == c.size());
+    BOOST_TEST(found >= 4000u);
+    BOOST_TEST(c.memory_bytes() > small);
+}
