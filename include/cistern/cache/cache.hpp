@@ -1117,8 +1117,7 @@ private:
             case peeked::miss:
                 if (opts_.record_stats) s.reads.count_miss();
                 return result;
-            case peeked::busy:
-                result.reset();
+            case peeked::busy: // the lock below (peek fills `result` only on a hit)
                 break;
             }
         }
