@@ -8,6 +8,7 @@
 //   bench_cache_hit_ratio --policies             every cistern policy on the suite
 //   bench_cache_hit_ratio --variants             LRU beside other sampler configurations (mini size, densest rate)
 //   bench_cache_hit_ratio --speed                replay speed, default vs the previous default (hill climber), paired
+//   bench_cache_hit_ratio --speed --rounds 1     the same, one A B B A round per cell (e.g. under callgrind)
 //   bench_cache_hit_ratio --trace FILE [--sizes ...]   one key per line (numbers or any text)
 //
 // Each cache has one shard, so the policy sees the whole trace. A request that misses
@@ -32,6 +33,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -81,8 +83,9 @@ private:
     double previous_ = 0, step_ = 0;
 };
 
+// Not inlined: one function per policy, so a profile (callgrind) gives each policy's cost.
 template <class Policy>
-double replay(const trace_t& t, std::size_t size, double* seconds = nullptr) {
+[[gnu::noinline]] double replay(const trace_t& t, std::size_t size, double* seconds = nullptr) {
     cistern::cache<std::uint64_t, std::uint64_t, Policy, cistern::expiry::never, cistern::cache_policy::single_threaded> c(
         cistern::cache_options{.max_size = size});
     std::uint64_t hits = 0;
@@ -370,6 +373,7 @@ int main(int argc, char** argv) {
     std::vector<std::size_t> sizes{1000, 8192, 65536};
     const char* file = nullptr;
     bool all_policies = false, speed = false, variants = false;
+    int rounds = 3;
     std::string only;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--trace") && i + 1 < argc) {
@@ -383,33 +387,42 @@ int main(int argc, char** argv) {
             variants = true;
         } else if (!std::strcmp(argv[i], "--speed")) {
             speed = true;
+        } else if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) {
+            rounds = std::max(1, std::atoi(argv[++i]));
         } else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) {
             only = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: %s [--policies | --speed | --variants] [--trace FILE] [--sizes N,M,...] [--only NAME-PREFIX]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--policies | --speed [--rounds N] | --variants] [--trace FILE] [--sizes N,M,...] [--only NAME-PREFIX]\n", argv[0]);
             return 2;
         }
     }
     if (speed) {
         // Replay speed, paired: the previous default, the hill climber (A), and the default (B) alternate
-        // A B B A on every trace of the suite, 3 rounds; totals of each.
+        // A B B A on every trace of the suite, `rounds` rounds (3 unless --rounds); one line per cell
+        // (its own ratio), then the totals of each.
         double a = 0, b = 0;
         std::uint64_t n = 0;
         for (const family& f : families)
             for (std::size_t s : sizes) {
                 if (!only.empty() && std::strncmp(f.name, only.c_str(), only.size()) != 0) continue;
                 const trace_t t = f.make(s, trace_length(s));
-                for (int r = 0; r < 3; ++r) {
-                    replay<ev::w_tinylfu_hill>(t, s, &a);
-                    replay<ev::w_tinylfu>(t, s, &b);
-                    replay<ev::w_tinylfu>(t, s, &b);
-                    replay<ev::w_tinylfu_hill>(t, s, &a);
+                double ca = 0, cb = 0;
+                for (int r = 0; r < rounds; ++r) {
+                    replay<ev::w_tinylfu_hill>(t, s, &ca);
+                    replay<ev::w_tinylfu>(t, s, &cb);
+                    replay<ev::w_tinylfu>(t, s, &cb);
+                    replay<ev::w_tinylfu_hill>(t, s, &ca);
                     n += 2 * t.size();
                 }
+                std::printf("  %-38s %6zu: hill %6.2f, default %6.2f M requests/s, ratio %.3f\n", f.name, s,
+                            double(2 * rounds) * double(t.size()) / ca / 1e6, double(2 * rounds) * double(t.size()) / cb / 1e6, ca / cb);
+                std::fflush(stdout);
+                a += ca;
+                b += cb;
             }
-        std::printf("replay speed, paired (A B B A, 3 rounds, %llu requests each): previous default (w_tinylfu_hill) %.2f M requests/s, "
+        std::printf("replay speed, paired (A B B A, %d rounds, %llu requests each): previous default (w_tinylfu_hill) %.2f M requests/s, "
                     "default (w_tinylfu) %.2f M requests/s, ratio %.3f\n",
-                    static_cast<unsigned long long>(n), double(n) / a / 1e6, double(n) / b / 1e6, a / b);
+                    rounds, static_cast<unsigned long long>(n), double(n) / a / 1e6, double(n) / b / 1e6, a / b);
         return 0;
     }
     if (variants) {

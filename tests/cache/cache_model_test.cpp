@@ -1055,3 +1055,109 @@ BOOST_AUTO_TEST_CASE(shared_sampler_moves_every_shards_window_the_way_the_worklo
         BOOST_TEST(share <= 0.15);
     }
 }
+
+namespace {
+
+// What window_sampler's mini caches are defined to be: six basic_w_tinylfu<preset_window>
+// of mini_capacity() entries, each behind its own index, replaying the sampled keys' requests
+// (a miss inserts, then the mini cache evicts down to its bound); every period_samples()
+// samples the most hitting one's share is published and hits and requests halve.
+struct reference_minis {
+    struct one {
+        ev::basic_w_tinylfu<cistern::detail::preset_window> policy;
+        std::unordered_map<std::uint64_t, std::uint32_t> slot_of;
+        std::vector<std::uint64_t> key_of;
+        std::vector<std::uint32_t> free;
+        std::uint64_t hits = 0;
+    };
+    std::array<one, 6> m;
+    std::uint64_t capacity = 0, period = 0, samples = 0, requests = 0;
+    std::uint32_t share = 0;
+
+    template <class Sampler>
+    explicit reference_minis(const Sampler& s) : capacity(s.mini_capacity()), period(s.period_samples()), share(Sampler::shares[0]) {
+        for (std::size_t i = 0; i < m.size(); ++i) {
+            m[i].policy.climber().permille = Sampler::shares[i];
+            m[i].policy.reset(capacity);
+        }
+    }
+    template <class Sampler>
+    void access(std::uint64_t h) {
+        ++requests;
+        for (one& x : m) {
+            if (auto it = x.slot_of.find(h); it != x.slot_of.end()) {
+                ++x.hits;
+                x.policy.on_access(it->second, h);
+                continue;
+            }
+            std::uint32_t s;
+            if (!x.free.empty()) {
+                s = x.free.back();
+                x.free.pop_back();
+                x.key_of[s] = h;
+            } else {
+                s = static_cast<std::uint32_t>(x.key_of.size());
+                x.key_of.push_back(h);
+            }
+            x.slot_of[h] = s;
+            x.policy.on_insert(s, h, 1);
+            if (x.slot_of.size() > capacity) {
+                const std::uint32_t v = x.policy.evict();
+                x.slot_of.erase(x.key_of[v]);
+                x.free.push_back(v);
+            }
+        }
+        if (++samples < period) return;
+        samples = 0;
+        std::size_t best = 0;
+        for (std::size_t i = 1; i < m.size(); ++i)
+            if (m[i].hits > m[best].hits) best = i;
+        if (requests < 256) return;
+        for (one& x : m) x.hits /= 2;
+        requests /= 2;
+        share = Sampler::shares[best];
+    }
+};
+
+} // namespace
+
+// The sampler's mini caches share one sketch, one index and one node per key, but must
+// behave exactly as six separate W-TinyLFU caches: the same hits in every mini cache after
+// every sample, the same sizes, the same published share. The trace mixes the ways the
+// policy moves entries (Zipf hits promoting from probation, scans spilling the window,
+// a loop over more keys than a mini cache holds, warm keys whose ties reach the random
+// admission).
+BOOST_AUTO_TEST_CASE(window_sampler_mini_caches_match_six_reference_w_tinylfu_caches) {
+    using sampler = cistern::detail::window_sampler;
+    for (std::uint64_t capacity : {1000u, 5000u, 1u << 16}) {
+        sampler s;
+        s.resize(capacity);
+        reference_minis ref(s);
+        const unsigned shift = sampler::shift_for(capacity);
+        std::mt19937_64 rng(capacity);
+        const std::uint64_t keys = 20 * capacity;
+        std::vector<std::uint64_t> trace = zipf_keys(keys, std::max<std::uint64_t>(60 * capacity, 600000), 0.9, 0, rng);
+        for (std::uint64_t i = 0; i < 8 * capacity; ++i) trace[(i * 7) % trace.size()] = keys + i;      // one-off keys
+        for (std::uint64_t i = 0; i < 20 * capacity; ++i) trace.push_back(2 * keys + i % (3 * capacity)); // a loop
+        // Frequent keys, more than a mini cache holds: warm candidates tie warm victims.
+        std::uniform_int_distribution<std::uint64_t> warm(3 * keys, 3 * keys + capacity + capacity / 2);
+        for (std::uint64_t i = 0; i < 30 * capacity; ++i) trace.push_back(warm(rng));
+        std::uint64_t sampled = 0, mismatches = 0;
+        for (std::uint64_t k : trace) {
+            const std::uint64_t h = cistern::detail::mix64(k);
+            s.offer(h);
+            if (!sampler::sampled(h, shift)) continue;
+            ref.access<sampler>(h);
+            ++sampled;
+            bool same = s.mini_requests() == ref.requests && s.share_permille() == ref.share;
+            for (std::size_t i = 0; i < 6; ++i)
+                same = same && s.mini_hits(i) == ref.m[i].hits && s.mini_size(i) == ref.m[i].slot_of.size();
+            if (!same && ++mismatches <= 3)
+                BOOST_TEST_MESSAGE("capacity " << capacity << ", sample " << sampled << ": the mini caches differ from the reference");
+        }
+        BOOST_TEST_MESSAGE("capacity " << capacity << ": " << sampled << " samples, share " << s.share_permille());
+        BOOST_TEST(mismatches == 0u, "capacity " << capacity << ": " << mismatches << " of " << sampled << " samples differ");
+        BOOST_TEST(sampled > 10 * s.period_samples()); // many decisions were compared
+        for (std::size_t i = 0; i < 6; ++i) BOOST_TEST(s.mini_size(i) == s.mini_capacity());
+    }
+}

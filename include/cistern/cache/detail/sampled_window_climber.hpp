@@ -5,8 +5,7 @@
 /// several window sizes (Caffeine's simulator's "mini-simulation" idea), one sampler per
 /// cache, shared by all its shards.
 
-#include <cistern/cache/detail/slot_table.hpp>
-#include <cistern/cache/eviction/basic_w_tinylfu.hpp>
+#include <cistern/cache/detail/count_min_sketch.hpp>
 
 #include <algorithm>
 #include <array>
@@ -21,8 +20,9 @@
 
 namespace cistern::detail {
 
-/// A W-TinyLFU "climber" for a window given at runtime, as a share of the capacity (the
-/// mini caches of window_sampler).
+/// A W-TinyLFU "climber" for a window given at runtime, as a share of the capacity:
+/// eviction::basic_w_tinylfu<preset_window> is what each of window_sampler's mini caches
+/// behaves as (the model test replays both).
 struct preset_window {
     std::uint32_t permille = 10; ///< the window's share of the capacity, per mille
     /// The window's budget for `capacity` weight units.
@@ -41,6 +41,14 @@ struct preset_window {
 /// differ only by their window, where consecutive samples of one cache differ by the
 /// workload's phase too.
 ///
+/// Each mini cache behaves exactly as an eviction::basic_w_tinylfu<preset_window> of
+/// mini_capacity() entries behind its own index (the model test checks it request by
+/// request), but the six share what they can, since they see the same requests: one
+/// count-min sketch (each of six would hold the same counts), one index from a sampled
+/// key to one node (a key's lookup is done once per sample, not once per mini cache),
+/// and one node per key holding that key's links, segment and residency in every mini
+/// cache (one cache line), so a sample touches one node where six caches touched six.
+///
 /// Thread safety: offer() and resize() may be called from any thread (the shards of one
 /// cache, each under its own lock); a spin lock guards the mini caches, and offer() only
 /// tries it (a busy sampler skips that sample). share_permille() is a relaxed atomic
@@ -57,6 +65,7 @@ public:
     /// The densest sampling: one key in this many at least.
     static constexpr std::uint64_t min_rate = MinRate;
     static_assert(std::has_single_bit(MinRate) && MinRate >= 2, "cistern::detail::basic_window_sampler: MinRate is a power of two >= 2");
+    static_assert(MiniTarget >= 1 && MiniTarget <= 4096, "cistern::detail::basic_window_sampler: MiniTarget is 1 to 4096 entries");
     /// The multiplier that spreads a key's hash before sampling (the cache picks shards by
     /// the hash's low bits, so sampling on those would sample whole shards).
     static constexpr std::uint64_t spread = 0x9E3779B97F4A7C15ULL;
@@ -89,21 +98,43 @@ public:
         // Shards of one cache differ by one unit of bound: the same sampler for all of them.
         if (shift == shift_ && mini_capacity + mini_capacity / 16 >= mini_capacity_ && mini_capacity_ + mini_capacity_ / 16 >= mini_capacity)
             return;
+        // Every node may be held by one mini cache alone, and one more while a miss is
+        // inserted before the evictions.
+        const std::size_t nodes = sentinels + minis * static_cast<std::size_t>(mini_capacity) + 1;
+        std::vector<node> fresh_nodes(nodes);
+        std::vector<std::uint16_t> fresh_buckets(std::bit_ceil(2 * nodes), 0);
+        std::vector<std::uint16_t> fresh_free;
+        fresh_free.reserve(nodes - sentinels);
+        for (std::size_t i = nodes; i-- > sentinels;) fresh_free.push_back(static_cast<std::uint16_t>(i));
+        sketch_.resize(mini_capacity); // the only allocation left may throw: nothing changed yet
+        nodes_.swap(fresh_nodes);
+        buckets_.swap(fresh_buckets);
+        free_.swap(fresh_free);
+        mask_ = buckets_.size() - 1;
         shift_ = shift;
         mini_capacity_ = mini_capacity;
         period_samples_ = std::max<std::uint64_t>(1, period / rate);
-        samples_ = 0;
+        samples_ = requests_ = 0;
         share_.store(shares[0], std::memory_order_relaxed);
-        for (std::size_t i = 0; i < shares.size(); ++i) minis_[i].reset(mini_capacity, shares[i]);
+        for (std::uint16_t l = 0; l < sentinels; ++l)
+            for (std::size_t m = 0; m < minis; ++m) nodes_[l].prev[m] = nodes_[l].next[m] = l;
+        for (std::size_t m = 0; m < minis; ++m) {
+            mini& x = minis_[m];
+            x = mini{};
+            x.window_budget = static_cast<std::uint32_t>(std::clamp<std::uint64_t>(mini_capacity * shares[m] / 1000, 1, mini_capacity));
+            x.protected_budget = (static_cast<std::uint32_t>(mini_capacity) - x.window_budget) -
+                                 (static_cast<std::uint32_t>(mini_capacity) - x.window_budget) / 5;
+        }
     }
 
     /// Replays the request of a key with `hash` through the mini caches if the key is
     /// sampled and the sampler is not busy (a sample another thread holds the lock for is
-    /// skipped); publishes a new share when a decision is due. Never allocates.
-    void offer(std::uint64_t hash) noexcept {
+    /// skipped); publishes a new share when a decision is due. Never allocates. Out of
+    /// line: callers test sampled() first, inline, and call this for sampled keys only.
+    [[gnu::noinline]] void offer(std::uint64_t hash) noexcept {
         if (locked_.exchange(true, std::memory_order_acquire)) return; // busy: skip the sample
-        if (sampled(hash, shift_)) {
-            for (mini& m : minis_) m.access(hash);
+        if (sampled(hash, shift_) && !nodes_.empty()) {
+            replay(hash);
             if (++samples_ >= period_samples_) decide();
         }
         locked_.store(false, std::memory_order_release);
@@ -117,12 +148,40 @@ public:
     std::uint64_t mini_capacity() const noexcept { return mini_capacity_; }
     /// Replayed requests between two decisions (no lock: tests).
     std::uint64_t period_samples() const noexcept { return period_samples_; }
+    /// Hits of mini cache `i` (window shares[i]) since the last decision, halved at each
+    /// decision as the requests are (no lock: tests).
+    std::uint64_t mini_hits(std::size_t i) const noexcept { return minis_[i].hits; }
+    /// Requests every mini cache was given, halved at each decision (no lock: tests).
+    std::uint64_t mini_requests() const noexcept { return requests_; }
+    /// Entries mini cache `i` holds (no lock: tests).
+    std::uint64_t mini_size(std::size_t i) const noexcept { return minis_[i].size; }
     /// Bytes the mini caches hold.
     std::size_t memory_bytes() const noexcept {
-        return sizeof(*this) + shares.size() * mini_capacity_ * mini::bytes_per_entry;
+        return sizeof(*this) + nodes_.capacity() * sizeof(node) + buckets_.capacity() * sizeof(std::uint16_t) +
+               free_.capacity() * sizeof(std::uint16_t) + sketch_.memory_bytes();
     }
 
 private:
+    static constexpr std::size_t minis = shares.size();
+    // Nodes 0..2 are every mini cache's list sentinels (window, probation, protected).
+    static constexpr std::uint16_t window = 0, probation = 1, protected_ = 2, sentinels = 3;
+    // node::seg[m]: the segment in bits 0-1, "admission candidate" (left the window, not hit
+    // since) in bit 2, as basic_w_tinylfu's.
+    static constexpr std::uint8_t segment_mask = 3, candidate_bit = 4;
+
+    // One sampled key: its links, segment and residency in every mini cache.
+    struct node {
+        std::uint64_t key = 0;
+        std::array<std::uint16_t, minis> prev{}, next{};
+        std::array<std::uint8_t, minis> seg{};
+        std::uint8_t in = 0; // bit m: held by mini cache m
+    };
+    // One mini cache's budgets and weights (every entry weighs 1) and its tie-break state.
+    struct mini {
+        std::uint32_t window_budget = 1, protected_budget = 0, window_weight = 0, protected_weight = 0, size = 0;
+        std::uint64_t random = 0x2545f4914f6cdd1dULL, hits = 0;
+    };
+
     void lock() noexcept {
         while (locked_.exchange(true, std::memory_order_acquire))
             while (locked_.load(std::memory_order_relaxed)) std::this_thread::yield();
@@ -131,72 +190,178 @@ private:
     void decide() noexcept {
         samples_ = 0;
         std::size_t best = 0;
-        for (std::size_t i = 1; i < minis_.size(); ++i)
+        for (std::size_t i = 1; i < minis; ++i)
             if (minis_[i].hits > minis_[best].hits) best = i;
-        if (minis_[best].requests < 256) return; // too few samples to tell
-        for (mini& m : minis_) m.age();
+        if (requests_ < 256) return; // too few samples to tell
+        for (mini& m : minis_) m.hits /= 2;
+        requests_ /= 2;
         share_.store(shares[best], std::memory_order_relaxed);
     }
 
-    struct mini {
-        // Policy links, hash, segment, sketch; index bucket (at 3/4 load); key; free slot.
-        static constexpr std::size_t bytes_per_entry = 8 + 4 + 1 + 8 + 11 + 8 + 4;
-        eviction::basic_w_tinylfu<preset_window> policy;
-        slot_table index;
-        std::vector<std::uint64_t> keys;
-        std::vector<std::uint32_t> free;
-        std::uint64_t capacity = 1, size = 0, hits = 0, requests = 0;
-
-        void reset(std::uint64_t c, std::uint32_t permille) {
-            policy.climber().permille = permille;
-            policy.reset(c);
-            index.clear();
-            index.reserve(static_cast<std::size_t>(c) + 1);
-            keys.clear();
-            keys.reserve(static_cast<std::size_t>(c) + 1);
-            free.clear();
-            free.reserve(static_cast<std::size_t>(c) + 1);
-            // Touch every slot once so that no later access allocates.
-            for (std::uint32_t s = 0; s <= c; ++s) policy.on_insert(s, 0, 1);
-            policy.reset(c);
-            capacity = c;
-            size = hits = requests = 0;
+    // Under the lock: one request of the sampled key `h` in every mini cache.
+    void replay(std::uint64_t h) noexcept {
+        ++requests_;
+        sketch_.increment(h >> 32); // every mini cache counts every request, before its evictions
+        std::uint16_t n = find(h);
+        if (n == 0) {
+            n = free_.back(); // a free node always remains (see resize())
+            free_.pop_back();
+            nodes_[n].key = h;
+            nodes_[n].in = 0;
+            insert_index(h, n);
         }
-        void access(std::uint64_t h) noexcept {
-            ++requests;
-            if (const std::uint32_t s = index.find(h, [&](std::uint32_t slot) { return keys[slot] == h; });
-                s != slot_table::none) {
-                ++hits;
-                policy.on_access(s, h);
-                return;
-            }
-            std::uint32_t slot;
-            if (!free.empty()) {
-                slot = free.back();
-                free.pop_back();
-                keys[slot] = h;
+        for (std::size_t m = 0; m < minis; ++m) {
+            if (nodes_[n].in & (1u << m)) {
+                ++minis_[m].hits;
+                touch(m, n);
             } else {
-                slot = static_cast<std::uint32_t>(keys.size());
-                keys.push_back(h); // within the reserved capacity + 1
-            }
-            index.insert(h, slot);
-            policy.on_insert(slot, h, 1);
-            for (++size; size > capacity; --size) {
-                const std::uint32_t victim = policy.evict();
-                index.erase(keys[victim], victim);
-                free.push_back(victim);
+                add(m, n);
             }
         }
-        void age() noexcept {
-            hits /= 2;
-            requests /= 2;
+        if (nodes_[n].in == 0) release(n); // a miss every mini cache turned away at once
+    }
+
+    // The lists of mini cache m, through the nodes' links (front = oldest).
+    void unlink(std::size_t m, std::uint16_t i) noexcept {
+        const std::uint16_t p = nodes_[i].prev[m], x = nodes_[i].next[m];
+        nodes_[p].next[m] = x;
+        nodes_[x].prev[m] = p;
+    }
+    void push_back(std::size_t m, std::uint16_t list, std::uint16_t i) noexcept {
+        const std::uint16_t last = nodes_[list].prev[m];
+        nodes_[i].prev[m] = last;
+        nodes_[i].next[m] = list;
+        nodes_[last].next[m] = i;
+        nodes_[list].prev[m] = i;
+    }
+    void move_to_back(std::size_t m, std::uint16_t from, std::uint16_t to, std::uint16_t i) noexcept {
+        if (from == to && nodes_[i].next[m] == to) return;
+        unlink(m, i);
+        push_back(m, to, i);
+    }
+    // The oldest / newest of a list, or 0 (a sentinel, never a key's node) when it is empty.
+    std::uint16_t front(std::size_t m, std::uint16_t list) const noexcept {
+        const std::uint16_t f = nodes_[list].next[m];
+        return f < sentinels ? 0 : f;
+    }
+    std::uint16_t back(std::size_t m, std::uint16_t list) const noexcept {
+        const std::uint16_t b = nodes_[list].prev[m];
+        return b < sentinels ? 0 : b;
+    }
+
+    // basic_w_tinylfu::on_access for mini cache m (weights 1).
+    void touch(std::size_t m, std::uint16_t i) noexcept {
+        const std::uint16_t seg = nodes_[i].seg[m] & segment_mask;
+        if (seg == probation) {
+            move_to_back(m, probation, protected_, i);
+            nodes_[i].seg[m] = protected_;
+            ++minis_[m].protected_weight;
+            demote_protected(m);
+        } else {
+            move_to_back(m, seg, seg, i);
         }
-    };
+    }
+    void demote_protected(std::size_t m) noexcept {
+        mini& x = minis_[m];
+        while (x.protected_weight > x.protected_budget) {
+            const std::uint16_t d = front(m, protected_);
+            move_to_back(m, protected_, probation, d);
+            nodes_[d].seg[m] = probation;
+            --x.protected_weight;
+        }
+    }
+    void spill_window(std::size_t m) noexcept {
+        mini& x = minis_[m];
+        while (x.window_weight > x.window_budget) {
+            const std::uint16_t s = front(m, window);
+            move_to_back(m, window, probation, s);
+            nodes_[s].seg[m] = probation | candidate_bit;
+            --x.window_weight;
+        }
+    }
+    // basic_w_tinylfu::on_insert for mini cache m, then the eviction its bound calls for.
+    void add(std::size_t m, std::uint16_t i) noexcept {
+        mini& x = minis_[m];
+        nodes_[i].in |= static_cast<std::uint8_t>(1u << m);
+        nodes_[i].seg[m] = window;
+        push_back(m, window, i);
+        ++x.window_weight;
+        spill_window(m);
+        if (++x.size <= mini_capacity_) return;
+        --x.size;
+        const std::uint16_t loser = evict(m);
+        nodes_[loser].in &= static_cast<std::uint8_t>(~(1u << m));
+        if (nodes_[loser].in == 0 && loser != i) release(loser); // the requested key's node stays until the sample ends
+    }
+    // basic_w_tinylfu::evict for mini cache m: the window candidate against probation's
+    // victim, by the shared sketch's frequencies; unlinks and returns the loser.
+    std::uint16_t evict(std::size_t m) noexcept {
+        std::uint16_t victim = front(m, probation);
+        if (victim == 0) victim = front(m, protected_);
+        if (victim == 0) victim = front(m, window);
+        const std::uint16_t candidate = back(m, probation);
+        std::uint16_t loser = victim;
+        if (candidate != 0 && candidate != victim && (nodes_[candidate].seg[m] & candidate_bit)) {
+            if (!admit(m, nodes_[candidate].key, nodes_[victim].key)) loser = candidate;
+            else nodes_[candidate].seg[m] &= segment_mask;
+        }
+        const std::uint8_t seg = nodes_[loser].seg[m] & segment_mask;
+        if (seg == window) --minis_[m].window_weight;
+        else if (seg == protected_) --minis_[m].protected_weight;
+        unlink(m, loser);
+        return loser;
+    }
+    bool admit(std::size_t m, std::uint64_t candidate, std::uint64_t victim) noexcept {
+        const std::uint32_t fc = sketch_.frequency(candidate >> 32), fv = sketch_.frequency(victim >> 32);
+        if (fc > fv) return true;
+        if (fc <= 5) return false;
+        std::uint64_t& r = minis_[m].random; // as basic_w_tinylfu: a warm candidate occasionally wins a tie
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        return (r & 127) == 0;
+    }
+
+    // The index: open addressing over nodes (0 = empty), linear probing, backward-shift
+    // deletion; at most half full.
+    std::size_t home(std::uint64_t h) const noexcept { return static_cast<std::size_t>(h >> 32) & mask_; }
+    std::uint16_t find(std::uint64_t h) const noexcept {
+        for (std::size_t i = home(h);; i = (i + 1) & mask_) {
+            const std::uint16_t n = buckets_[i];
+            if (n == 0 || nodes_[n].key == h) return n;
+        }
+    }
+    void insert_index(std::uint64_t h, std::uint16_t n) noexcept {
+        std::size_t i = home(h);
+        while (buckets_[i] != 0) i = (i + 1) & mask_;
+        buckets_[i] = n;
+    }
+    // Forgets node n (held by no mini cache): out of the index, back to the free nodes.
+    void release(std::uint16_t n) noexcept {
+        std::size_t i = home(nodes_[n].key);
+        while (buckets_[i] != n) i = (i + 1) & mask_;
+        for (std::size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
+            const std::uint16_t b = buckets_[j];
+            if (b == 0) break;
+            const std::size_t hj = home(nodes_[b].key);
+            // b may move to i when its home is not in the cyclic range (i, j].
+            if (((j - hj) & mask_) >= ((j - i) & mask_)) {
+                buckets_[i] = b;
+                i = j;
+            }
+        }
+        buckets_[i] = 0;
+        free_.push_back(n);
+    }
 
     std::atomic<bool> locked_{false};
     unsigned shift_ = 64 - 4;
-    std::uint64_t mini_capacity_ = 0, period_samples_ = 1, samples_ = 0;
-    std::array<mini, shares.size()> minis_{};
+    std::uint64_t mini_capacity_ = 0, period_samples_ = 1, samples_ = 0, requests_ = 0;
+    std::size_t mask_ = 0;
+    std::vector<node> nodes_;
+    std::vector<std::uint16_t> buckets_, free_;
+    count_min_sketch sketch_;
+    std::array<mini, minis> minis_{};
     alignas(64) std::atomic<std::uint32_t> share_{shares[0]};
 };
 
