@@ -94,6 +94,10 @@ private:
 };
 
 using tinylfu_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu, cistern::expiry::after_write>;
+// The same with every read under the shard's lock (the read path before issue 17's).
+using locked_tinylfu_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu,
+                                            cistern::expiry::after_write, cistern::cache_policy::locked_reads>;
+static_assert(tinylfu_cache::optimistic_reads && !locked_tinylfu_cache::optimistic_reads);
 using lru_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::lru>;
 
 template <class C>
@@ -249,6 +253,30 @@ struct contender {
     }
 };
 
+// The scaling control: the keys a warm cache holds in an open-addressing array of keys and
+// values, probed linearly; read-only, so it shows what two cores give on this access
+// pattern when nothing is shared but memory.
+struct probe_table {
+    std::vector<std::uint64_t> keys, values;
+    std::uint64_t mask;
+    explicit probe_table(tinylfu_cache& c) : keys(capacity * 2, 0), values(capacity * 2, 0), mask(capacity * 2 - 1) {
+        for (std::uint64_t k : trace()) {
+            if (!c.contains(k) || k == 0) continue;
+            std::uint64_t i = (k >> 32) & mask;
+            while (keys[i] != 0 && keys[i] != k) i = (i + 1) & mask;
+            keys[i] = k;
+            values[i] = k;
+        }
+    }
+    std::optional<std::uint64_t> get(std::uint64_t k) const {
+        for (std::uint64_t i = (k >> 32) & mask;; i = (i + 1) & mask) {
+            if (keys[i] == k) return values[i];
+            if (keys[i] == 0) return std::nullopt;
+        }
+    }
+    void put(std::uint64_t, std::uint64_t) const {}
+};
+
 // std::string keys and values (16 hex digits each: beyond the small-string buffer, so a
 // copy allocates as real keys do), the same Zipf trace by rank.
 using string_cache = cistern::cache<std::string, std::string, cistern::eviction::w_tinylfu, cistern::expiry::after_write>;
@@ -345,6 +373,26 @@ int run_paired_suite(int rounds) {
         contender<tinylfu_cache> a{ours, 100}, b{ours, 100};
         print_paired("scaling/read_only/uint64/1_vs_2_threads", "cistern 1 thread", "cistern 2 threads",
                      run_paired_threads(rounds, 1, 2, ops, a, b));
+        // The same configuration with locked reads: its scaling, and the two read paths
+        // against each other on 1 and on 2 threads.
+        static locked_tinylfu_cache locked(cistern::cache_options{.max_size = capacity, .record_stats = true},
+                                           cistern::expiry::after_write(1h));
+        warm(locked);
+        contender<locked_tinylfu_cache> la{locked, 100}, lb{locked, 100};
+        print_paired("scaling/read_only/uint64_locked_reads/1_vs_2_threads", "locked 1 thread", "locked 2 threads",
+                     run_paired_threads(rounds, 1, 2, ops, la, lb));
+        for (int threads : {1, 2}) {
+            contender<locked_tinylfu_cache> l{locked, 100};
+            contender<tinylfu_cache> o{ours, 100};
+            print_paired("read_path/read_only/threads:" + std::to_string(threads), "locked_reads", "reads without the lock",
+                         run_paired(rounds, threads, ops, l, o));
+        }
+        // Control: the machine's own scaling for this access pattern, a plain lookup of the
+        // cached keys in an open-addressing array that nothing writes (no lock, no policy).
+        static const probe_table probe(ours);
+        contender<const probe_table> pa{probe, 100}, pb{probe, 100};
+        print_paired("scaling/control/lock_free_probe/1_vs_2_threads", "probe 1 thread", "probe 2 threads",
+                     run_paired_threads(rounds, 1, 2, ops, pa, pb));
         static string_cache strings(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
         const auto& keys = string_keys();
         for (std::uint64_t k : trace()) strings.put(keys[k & (key_space - 1)], keys[k & (key_space - 1)]);

@@ -75,6 +75,8 @@ static_assert(!cache<int, int, ev::lru, ex::after_access>::optimistic_reads, "re
 static_assert(!cache<std::uint64_t, std::uint64_t, ev::lru, ex::never, cp::with_weigher<ttl_weigher>>::optimistic_reads);
 static_assert(!cache<std::uint64_t, std::uint64_t, ev::lru, ex::never, cp::with_refresh<reload>>::optimistic_reads);
 static_assert(!cache<int, int, ev::lru, ex::never, cp::single_threaded>::optimistic_reads, "no lock to skip");
+static_assert(!cache<int, int, ev::lru, ex::never, cp::locked_reads>::optimistic_reads);
+static_assert(cache<int, int, ev::lru, ex::never, cp::multi_threaded>::optimistic_reads);
 
 namespace {
 

@@ -133,7 +133,7 @@ concept other_lookup_key = TransparentHash<Hash, Eq> && !std::is_same_v<Q, K>;
 ///   per_entry; default never). An expired entry is never returned.
 /// - `Policies...` (any order, each optional): cache_policy::with_clock<C>,
 ///   with_weigher<W>, with_listener<L>, with_hash<H, Eq>, with_refresh<R, E>,
-///   single_threaded.
+///   single_threaded, locked_reads.
 ///
 /// Values are returned by copy (`std::optional<V>`), so nothing a caller holds can
 /// dangle when another thread evicts; store `std::shared_ptr<const T>` for large values.
@@ -219,9 +219,10 @@ public:
     /// get_or_load also accept lookup keys of other types (see the class comment).
     static constexpr bool heterogeneous = TransparentHash<hasher, key_equal>;
     /// True when get() and the hit of get_or_load() read without the shard's lock (see the
-    /// class comment): trivially copyable K and V, threaded, no weigher, no refresh, and
-    /// an expiry policy whose reads keep the due time.
-    static constexpr bool optimistic_reads = threaded && !weighted && !refreshing && std::is_trivially_copyable_v<K> &&
+    /// class comment): trivially copyable K and V, threaded (not cache_policy::locked_reads),
+    /// no weigher, no refresh, and an expiry policy whose reads keep the due time.
+    static constexpr bool optimistic_reads = threaded && policies::lock_free_reads && !weighted && !refreshing &&
+                                             std::is_trivially_copyable_v<K> &&
                                              std::is_trivially_copyable_v<V> &&
                                              (!expiring || detail::ex_reads_keep_expiry<Expiry>);
 

@@ -92,12 +92,28 @@ struct single_threaded {
     static constexpr bool threaded = false;
 };
 
-/// A spin lock per shard (the default).
+/// A spin lock per shard (the default); reads of trivially copyable entries may skip it
+/// (cache::optimistic_reads).
 struct multi_threaded {
     /// Marks this type as a locking policy for the cache's policy selection.
     using locking_tag = void;
     /// True: each shard is guarded by a spin lock.
     static constexpr bool threaded = true;
+    /// True: reads may skip the lock where the cache allows it.
+    static constexpr bool lock_free_reads = true;
+};
+
+/// A spin lock per shard that every read takes too, whatever the key and value types:
+/// each read updates the eviction policy at once, in the order reads happen across all
+/// shards. Costs read scaling on several cores; for comparison, or for a policy whose
+/// shared state must see every access in order.
+struct locked_reads {
+    /// Marks this type as a locking policy for the cache's policy selection.
+    using locking_tag = void;
+    /// True: each shard is guarded by a spin lock.
+    static constexpr bool threaded = true;
+    /// False: reads take the lock.
+    static constexpr bool lock_free_reads = false;
 };
 
 /// The listener used when none is given: does nothing and costs nothing.
@@ -152,7 +168,7 @@ struct cache_policies {
     static_assert(((cache_clock_policy<P> || cache_weigher_policy<P> || cache_listener_policy<P> ||
                     cache_hash_policy<P> || cache_locking_policy<P> || cache_refresh_policy<P>) && ...),
                   "cistern::cache: unknown policy; expected cache_policy::with_clock<C>, with_weigher<W>, "
-                  "with_listener<L>, with_hash<H, Eq>, with_refresh<R, E>, single_threaded or multi_threaded");
+                  "with_listener<L>, with_hash<H, Eq>, with_refresh<R, E>, single_threaded, multi_threaded or locked_reads");
     static_assert((int(cache_clock_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one with_clock<> policy");
     static_assert((int(cache_weigher_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one with_weigher<> policy");
     static_assert((int(cache_listener_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one with_listener<> policy");
@@ -170,7 +186,9 @@ struct cache_policies {
     using hash = typename hash_policy::hash_type;
     using key_equal = std::conditional_t<std::is_void_v<typename hash_policy::key_equal_type>, std::equal_to<K>,
                                          typename hash_policy::key_equal_type>;
-    static constexpr bool threaded = cache_pick<is_cache_locking, cache_policy::multi_threaded, P...>::type::threaded;
+    using locking = typename cache_pick<is_cache_locking, cache_policy::multi_threaded, P...>::type;
+    static constexpr bool threaded = locking::threaded;
+    static constexpr bool lock_free_reads = requires { requires locking::lock_free_reads; };
     static constexpr bool refreshing = (cache_refresh_policy<P> || ...);
     using refresh_policy = typename cache_pick<is_cache_refresh,
                                                cache_policy::with_refresh<cache_policy::no_reloader, cache_policy::inline_executor>,
