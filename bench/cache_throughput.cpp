@@ -97,7 +97,11 @@ using tinylfu_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::evic
 // The same with every read under the shard's lock (the read path before issue 17's).
 using locked_tinylfu_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu,
                                             cistern::expiry::after_write, cistern::cache_policy::locked_reads>;
-static_assert(tinylfu_cache::optimistic_reads && !locked_tinylfu_cache::optimistic_reads);
+// And with every read that may skip the lock skipping it, even a shard's only reader's.
+using lock_free_tinylfu_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::w_tinylfu,
+                                               cistern::expiry::after_write, cistern::cache_policy::lock_free_reads>;
+static_assert(tinylfu_cache::sole_reader_locks && !lock_free_tinylfu_cache::sole_reader_locks &&
+              lock_free_tinylfu_cache::optimistic_reads && !locked_tinylfu_cache::optimistic_reads);
 using lru_cache = cistern::cache<std::uint64_t, std::uint64_t, cistern::eviction::lru>;
 
 template <class C>
@@ -269,6 +273,7 @@ struct probe_table {
         }
     }
     std::optional<std::uint64_t> get(std::uint64_t k) const {
+        if (k == 0) return std::nullopt; // 0 marks an empty slot: never stored
         for (std::uint64_t i = (k >> 32) & mask;; i = (i + 1) & mask) {
             if (keys[i] == k) return values[i];
             if (keys[i] == 0) return std::nullopt;
@@ -381,11 +386,21 @@ int run_paired_suite(int rounds) {
         contender<locked_tinylfu_cache> la{locked, 100}, lb{locked, 100};
         print_paired("scaling/read_only/uint64_locked_reads/1_vs_2_threads", "locked 1 thread", "locked 2 threads",
                      run_paired_threads(rounds, 1, 2, ops, la, lb));
+        static lock_free_tinylfu_cache lock_free(cistern::cache_options{.max_size = capacity, .record_stats = true},
+                                                 cistern::expiry::after_write(1h));
+        warm(lock_free);
+        contender<lock_free_tinylfu_cache> fa{lock_free, 100}, fb{lock_free, 100};
+        print_paired("scaling/read_only/uint64_lock_free_reads/1_vs_2_threads", "lock_free 1 thread", "lock_free 2 threads",
+                     run_paired_threads(rounds, 1, 2, ops, fa, fb));
         for (int threads : {1, 2}) {
             contender<locked_tinylfu_cache> l{locked, 100};
             contender<tinylfu_cache> o{ours, 100};
-            print_paired("read_path/read_only/threads:" + std::to_string(threads), "locked_reads", "reads without the lock",
+            print_paired("read_path/read_only/threads:" + std::to_string(threads), "locked_reads", "multi_threaded (default)",
                          run_paired(rounds, threads, ops, l, o));
+            contender<lock_free_tinylfu_cache> f{lock_free, 100};
+            contender<tinylfu_cache> o2{ours, 100};
+            print_paired("read_path/read_only/threads:" + std::to_string(threads), "lock_free_reads", "multi_threaded (default)",
+                         run_paired(rounds, threads, ops, f, o2));
         }
         // Control: the machine's own scaling for this access pattern, a plain lookup of the
         // cached keys in an open-addressing array that nothing writes (no lock, no policy).

@@ -77,6 +77,10 @@ static_assert(!cache<std::uint64_t, std::uint64_t, ev::lru, ex::never, cp::with_
 static_assert(!cache<int, int, ev::lru, ex::never, cp::single_threaded>::optimistic_reads, "no lock to skip");
 static_assert(!cache<int, int, ev::lru, ex::never, cp::locked_reads>::optimistic_reads);
 static_assert(cache<int, int, ev::lru, ex::never, cp::multi_threaded>::optimistic_reads);
+static_assert(cache<int, int>::sole_reader_locks, "the default: a shard's only reader locks");
+static_assert(cache<int, int, ev::lru, ex::never, cp::lock_free_reads>::optimistic_reads);
+static_assert(!cache<int, int, ev::lru, ex::never, cp::lock_free_reads>::sole_reader_locks);
+static_assert(!cache<int, std::string>::sole_reader_locks);
 
 namespace {
 
@@ -101,11 +105,11 @@ std::uint64_t unbox(std::uint64_t v) { return v; }
 // Each shard's policy sees its accesses in the same order; a policy with state shared by
 // the shards (the default W-TinyLFU's window sampler) may see two shards' accesses
 // interleaved otherwise, so with it and several shards only the totals are compared.
-template <class E, class X>
+template <class E, class L, class X>
 void run_twins_body(X expiry, std::size_t shards, std::uint32_t seed, bool advance_time) {
     const bool exact = shards == 1 || !std::is_same_v<E, ev::w_tinylfu>;
     log_t la, lb;
-    cache<std::uint64_t, std::uint64_t, E, X, cp::with_listener<plain_recorder>, cp::with_clock<manual_clock>> a(
+    cache<std::uint64_t, std::uint64_t, E, X, cp::with_listener<plain_recorder>, cp::with_clock<manual_clock>, L> a(
         cache_options{.max_size = 96, .shards = shards, .record_stats = true}, expiry, {}, plain_recorder{&la});
     cache<std::uint64_t, boxed, E, X, cp::with_listener<boxed_recorder>, cp::with_clock<manual_clock>> b(
         cache_options{.max_size = 96, .shards = shards, .record_stats = true}, expiry, {}, boxed_recorder{&lb});
@@ -184,10 +188,14 @@ void run_twins_body(X expiry, std::size_t shards, std::uint32_t seed, bool advan
     BOOST_TEST(a.size() == b.size());
 }
 
+// Both read paths that skip the lock: always (every read through the rings), and the
+// default, where the thread, alone, soon claims the shards and reads them under the lock.
 template <class E, class X>
 void run_twins(X expiry, std::size_t shards, std::uint32_t seed, bool advance_time) {
-    BOOST_TEST_CONTEXT("shards " << shards << ", seed " << seed)
-    run_twins_body<E>(expiry, shards, seed, advance_time);
+    BOOST_TEST_CONTEXT("lock_free_reads, shards " << shards << ", seed " << seed)
+    run_twins_body<E, cp::lock_free_reads>(expiry, shards, seed, advance_time);
+    BOOST_TEST_CONTEXT("multi_threaded, shards " << shards << ", seed " << seed)
+    run_twins_body<E, cp::multi_threaded>(expiry, shards, seed, advance_time);
 }
 using all_evictions = boost::mpl::list<ev::lru, ev::fifo, ev::slru, ev::lfu, ev::sieve, ev::s3fifo, ev::w_tinylfu>;
 
@@ -238,4 +246,21 @@ BOOST_AUTO_TEST_CASE(growing_the_bound_keeps_every_entry_readable) {
     BOOST_TEST(found == c.size());
     BOOST_TEST(found >= 4000u);
     BOOST_TEST(c.memory_bytes() > small);
+}
+
+// Reserving the index for the bound at construction takes one step: no array on the way
+// to that size is kept (with reads that skip the lock, arrays grown out of are kept).
+// Against a locked twin filled to the same bound: the same memory within the read rings
+// and the store's live bits (tens of KiB), where the kept arrays would add 1 MiB.
+BOOST_AUTO_TEST_CASE(reserving_the_index_keeps_no_array_on_the_way) {
+    constexpr std::size_t bound = 1 << 16;
+    cache<std::uint64_t, std::uint64_t> a(cache_options{.max_size = bound, .shards = 1});
+    cache<std::uint64_t, std::uint64_t, ev::w_tinylfu, ex::never, cp::locked_reads> b(cache_options{.max_size = bound, .shards = 1});
+    static_assert(decltype(a)::optimistic_reads && !decltype(b)::optimistic_reads);
+    for (std::uint64_t k = 0; k < bound; ++k) {
+        a.put(k, k);
+        b.put(k, k);
+    }
+    BOOST_TEST(a.size() == b.size());
+    BOOST_TEST(a.memory_bytes() <= b.memory_bytes() + 64 * 1024);
 }

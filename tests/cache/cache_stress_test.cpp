@@ -1,5 +1,6 @@
 #define BOOST_TEST_MODULE cistern cache stress
 #include <boost/test/unit_test.hpp>
+#include <boost/mpl/list.hpp>
 
 // Concurrency stress for cistern::cache; run under ThreadSanitizer (preset tsan).
 
@@ -362,20 +363,41 @@ BOOST_AUTO_TEST_CASE(shards_share_the_window_sampler_under_concurrent_use) {
 // Reads without the lock (cache::optimistic_reads) while writers replace, erase, clear and
 // resize: a read returns a whole value that was stored under its key, never a torn copy
 // or another key's value; the statistics still count every read once.
-BOOST_AUTO_TEST_CASE(reads_without_the_lock_return_only_whole_values_of_their_key) {
-    struct value {
-        std::uint64_t key, version, mixed, check; // check = f(key, version, mixed): a torn copy fails it
-    };
-    using cache_t = cistern::cache<std::uint64_t, value, cistern::eviction::w_tinylfu, cistern::expiry::after_write>;
+namespace {
+struct versioned {
+    std::uint64_t key, version, mixed, check; // check = f(key, version, mixed): a torn copy fails it
+};
+versioned make_versioned(std::uint64_t k, std::uint64_t v) {
+    const std::uint64_t mixed = cistern::detail::mix64(k * 31 + v);
+    return versioned{k, v, mixed, k ^ (v * 0x9e3779b97f4a7c15ULL) ^ mixed};
+}
+bool whole(std::uint64_t k, const versioned& x) {
+    return x.key == k && x.mixed == cistern::detail::mix64(k * 31 + x.version) &&
+           x.check == (k ^ (x.version * 0x9e3779b97f4a7c15ULL) ^ x.mixed);
+}
+// A writer for the tests below: replaces, erases, resizes, clears and computes until `done`.
+template <class C>
+void write_until(C& c, std::uint64_t seed, const std::atomic<bool>& done) {
+    std::mt19937_64 rng(seed);
+    for (std::uint64_t version = 1; !done.load(std::memory_order_relaxed); ++version) {
+        const std::uint64_t k = rng() % 4 == 0 ? rng() % 4096 : rng() % 256;
+        const unsigned op = static_cast<unsigned>(rng() % 1000);
+        if (op < 900) c.put(k, make_versioned(k, version));
+        else if (op < 990) c.erase(k);
+        else if (op < 995) c.set_max_size(op % 2 ? 512 : 4096); // shrinks, and grows the index
+        else if (op < 996) c.clear();
+        else c.compute(k, [&](const versioned* v) { return v ? std::optional<versioned>(make_versioned(k, v->version + 1)) : std::nullopt; });
+    }
+}
+// The read paths that skip the lock: the default (a shard's only reader locks) and always.
+using skipping_policies = boost::mpl::list<cistern::cache_policy::multi_threaded, cistern::cache_policy::lock_free_reads>;
+} // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(reads_without_the_lock_return_only_whole_values_of_their_key, L, skipping_policies) {
+    using value = versioned;
+    using cache_t = cistern::cache<std::uint64_t, value, cistern::eviction::w_tinylfu, cistern::expiry::after_write, L>;
     static_assert(cache_t::optimistic_reads);
-    auto make = [](std::uint64_t k, std::uint64_t v) {
-        const std::uint64_t mixed = cistern::detail::mix64(k * 31 + v);
-        return value{k, v, mixed, k ^ (v * 0x9e3779b97f4a7c15ULL) ^ mixed};
-    };
-    auto whole = [](std::uint64_t k, const value& x) {
-        return x.key == k && x.mixed == cistern::detail::mix64(k * 31 + x.version) &&
-               x.check == (k ^ (x.version * 0x9e3779b97f4a7c15ULL) ^ x.mixed);
-    };
+    const auto make = make_versioned;
     cache_t c(cistern::cache_options{.max_size = 1024, .shards = 4, .record_stats = true}, cistern::expiry::after_write(1h));
     constexpr int readers = 3, writers = 2;
     constexpr int per_thread = iterations(400'000, 40'000);
@@ -402,22 +424,61 @@ BOOST_AUTO_TEST_CASE(reads_without_the_lock_return_only_whole_values_of_their_ke
             gets += mine;
             hits += found;
         });
-    for (int t = 0; t < writers; ++t)
-        ts.emplace_back([&, t] {
-            std::mt19937_64 rng(500 + t);
-            for (std::uint64_t version = 1; !done.load(std::memory_order_relaxed); ++version) {
-                const std::uint64_t k = rng() % 4 == 0 ? rng() % 4096 : rng() % 256;
-                const unsigned op = static_cast<unsigned>(rng() % 1000);
-                if (op < 900) c.put(k, make(k, version));
-                else if (op < 990) c.erase(k);
-                else if (op < 995) c.set_max_size(op % 2 ? 512 : 4096); // shrinks, and grows the index
-                else if (op < 996) c.clear();
-                else c.compute(k, [&](const value* v) { return v ? std::optional<value>(make(k, v->version + 1)) : std::nullopt; });
-            }
-        });
+    for (int t = 0; t < writers; ++t) ts.emplace_back([&, t] { write_until(c, 500 + static_cast<std::uint64_t>(t), done); });
     for (int t = 0; t < readers; ++t) ts[static_cast<std::size_t>(t)].join();
     done = true;
     for (int t = readers; t < readers + writers; ++t) ts[static_cast<std::size_t>(t)].join();
+    BOOST_TEST(wrong.load() == 0u);
+    BOOST_TEST(hits.load() > 0u);
+    const auto st = c.stats();
+    BOOST_TEST(st.hits + st.misses == gets.load());
+    BOOST_TEST(c.size() <= c.bound());
+}
+
+// The default's sole reader: readers take turns reading alone (each turn long enough for
+// the reader to claim the shards and read them under the lock), then all read at once
+// (every claim dropped by another reader's first read), while a writer keeps writing.
+// Values stay whole and the statistics count every read once, across every hand-over.
+BOOST_AUTO_TEST_CASE(a_sole_reader_hands_the_shards_back_when_others_read) {
+    using cache_t = cistern::cache<std::uint64_t, versioned, cistern::eviction::w_tinylfu, cistern::expiry::after_write>;
+    static_assert(cache_t::sole_reader_locks);
+    cache_t c(cistern::cache_options{.max_size = 1024, .shards = 2, .record_stats = true}, cistern::expiry::after_write(1h));
+    constexpr int readers = 3, turns = iterations(12, 4), per_turn = iterations(20'000, 4'000);
+    std::atomic<int> turn{0};
+    std::atomic<std::uint64_t> gets{0}, wrong{0}, hits{0};
+    std::atomic<bool> done{false};
+    std::thread writer([&] { write_until(c, 900, done); });
+    std::vector<std::thread> ts;
+    for (int t = 0; t < readers; ++t)
+        ts.emplace_back([&, t] {
+            std::mt19937_64 rng(300 + static_cast<std::uint64_t>(t));
+            std::uint64_t mine = 0, found = 0;
+            auto read = [&](int n) {
+                for (int i = 0; i < n; ++i) {
+                    const std::uint64_t k = rng() % 8 == 0 ? rng() % 4096 : rng() % 128;
+                    ++mine;
+                    if (auto v = c.get(k)) {
+                        ++found;
+                        if (!whole(k, *v)) ++wrong;
+                    }
+                    if (i % 8 == 0) {
+                        ++mine;
+                        if (!whole(k, c.get_or_load(k, [&] { return make_versioned(k, 0); }))) ++wrong;
+                    }
+                }
+            };
+            for (int r = 0; r < turns; ++r) { // alone, in turn
+                while (turn.load(std::memory_order_acquire) != r * readers + t) std::this_thread::yield();
+                read(per_turn);
+                turn.fetch_add(1, std::memory_order_release);
+            }
+            read(per_turn); // together
+            gets += mine;
+            hits += found;
+        });
+    for (auto& t : ts) t.join();
+    done = true;
+    writer.join();
     BOOST_TEST(wrong.load() == 0u);
     BOOST_TEST(hits.load() > 0u);
     const auto st = c.stats();

@@ -133,7 +133,7 @@ concept other_lookup_key = TransparentHash<Hash, Eq> && !std::is_same_v<Q, K>;
 ///   per_entry; default never). An expired entry is never returned.
 /// - `Policies...` (any order, each optional): cache_policy::with_clock<C>,
 ///   with_weigher<W>, with_listener<L>, with_hash<H, Eq>, with_refresh<R, E>,
-///   single_threaded, locked_reads.
+///   single_threaded, multi_threaded (the default), lock_free_reads, locked_reads.
 ///
 /// Values are returned by copy (`std::optional<V>`), so nothing a caller holds can
 /// dangle when another thread evicts; store `std::shared_ptr<const T>` for large values.
@@ -221,10 +221,13 @@ public:
     /// True when get() and the hit of get_or_load() read without the shard's lock (see the
     /// class comment): trivially copyable K and V, threaded (not cache_policy::locked_reads),
     /// no weigher, no refresh, and an expiry policy whose reads keep the due time.
-    static constexpr bool optimistic_reads = threaded && policies::lock_free_reads && !weighted && !refreshing &&
+    static constexpr bool optimistic_reads = threaded && policies::skip_lock_on_reads && !weighted && !refreshing &&
                                              std::is_trivially_copyable_v<K> &&
                                              std::is_trivially_copyable_v<V> &&
                                              (!expiring || detail::ex_reads_keep_expiry<Expiry>);
+    /// True when, besides, a shard's only reader reads it under the lock
+    /// (cache_policy::multi_threaded, the default; not cache_policy::lock_free_reads).
+    static constexpr bool sole_reader_locks = optimistic_reads && policies::sole_reader_locks;
 
     /// Validates `opts` (throws config_error) and builds the shards. `reloader` and
     /// `executor` are used only with cache_policy::with_refresh.
@@ -273,7 +276,7 @@ public:
     /// With cache_policy::with_refresh, a hit on an entry written refresh_after_write ago
     /// or longer still returns the current value and starts one reload of it (see
     /// with_refresh; with inline_executor this call runs it before returning).
-    std::optional<V> get(const K& key) { return get_as(key); }
+    [[gnu::always_inline]] std::optional<V> get(const K& key) { return get_as(key); }
     /// get() by a lookup key `key` of another type (a cache whose hash and equality are
     /// transparent; Q models LookupKey<Q, K, hasher, key_equal>): builds no K.
     template <class Q>
@@ -773,6 +776,11 @@ private:
         value.emplace(std::bit_cast<V>(vb));
         return peeked::hit;
     }
+    // Whether this read takes the lock as the shard's only reader (sole_reader_locks).
+    [[gnu::always_inline]] bool sole_reader(shard& s) noexcept {
+        if constexpr (sole_reader_locks) return s.reads.sole_reader();
+        else return false;
+    }
     // After a hit without the lock: records the access for the policy; when this thread's
     // ring is full, replays the shard's rings if the lock is free.
     [[gnu::always_inline]] void record_read(shard& s, std::uint32_t slot, std::uint64_t h) {
@@ -781,7 +789,7 @@ private:
     [[gnu::noinline]] void replay_reads(shard& s) {
         std::unique_lock lock(s.mu, std::try_to_lock);
         if (!lock.owns_lock()) return; // another thread holds it: records beyond a ring are lost
-        s.reads.drain_as_drainer([&](std::uint64_t r) { replay(s, r); });
+        s.reads.drain_as_drainer([&](std::uint64_t r) { replay(s, r); }, sole_reader_locks);
     }
     // Under the lock: applies the recorded accesses, skipping a record whose slot has been
     // freed or now holds a key of another hash.
@@ -819,9 +827,12 @@ private:
     }
 
     // A found entry is live unless expired; an expired one is removed. On a live
-    // entry, records the access (eviction and expiry policies).
-    bool live(shard& s, std::uint32_t slot, std::uint64_t h, removals& out) {
-        drain_reads(s); // accesses made without the lock come first
+    // entry, records the access (eviction and expiry policies). A sole reader (`sole`)
+    // skips the replay: its claim began with a drain and its own reads since recorded
+    // nothing, so only a thread that has just dropped the claim can have left records,
+    // which the next drain replays.
+    bool live(shard& s, std::uint32_t slot, std::uint64_t h, removals& out, bool sole = false) {
+        if (!sole) drain_reads(s); // accesses made without the lock come first
         if constexpr (expiring) {
             const std::int64_t now = now_ns();
             const std::int64_t due = s.store[slot].due.get();
@@ -1109,24 +1120,28 @@ private:
         shard& s = shard_for(h);
         prefetch(s, h);
         std::optional<V> result;
+        [[maybe_unused]] bool sole = false;
         if constexpr (optimistic_reads) {
-            std::uint32_t slot;
-            switch (peek(s, key, h, result, slot)) {
-            case peeked::hit:
-                record_read(s, slot, h);
-                return result;
-            case peeked::miss:
-                if (opts_.record_stats) s.reads.count_miss();
-                return result;
-            case peeked::busy: // the lock below (peek fills `result` only on a hit)
-                break;
+            sole = sole_reader(s);
+            if (!sole) {
+                std::uint32_t slot;
+                switch (peek(s, key, h, result, slot)) {
+                case peeked::hit:
+                    record_read(s, slot, h);
+                    return result;
+                case peeked::miss:
+                    if (opts_.record_stats) s.reads.count_miss();
+                    return result;
+                case peeked::busy: // the lock below (peek fills `result` only on a hit)
+                    break;
+                }
             }
         }
         removals out;
         {
             std::lock_guard lock(s.mu);
             const std::uint32_t slot = find(s, key, h);
-            if (slot != none && live(s, slot, h, out)) {
+            if (slot != none && live(s, slot, h, out, sole)) {
                 result.emplace(s.store[slot].value);
                 if (opts_.record_stats) ++s.hits;
                 if constexpr (refreshing) check_refresh(s, slot, out);
@@ -1176,10 +1191,12 @@ private:
         const std::uint64_t h = hash_of(key);
         shard& s = shard_for(h);
         prefetch(s, h);
+        [[maybe_unused]] bool sole = false;
         if constexpr (optimistic_reads) {
             std::optional<V> value;
             std::uint32_t slot;
-            if (peek(s, key, h, value, slot) == peeked::hit) [[likely]] {
+            sole = sole_reader(s);
+            if (!sole && peek(s, key, h, value, slot) == peeked::hit) [[likely]] {
                 record_read(s, slot, h);
                 return std::move(*value);
             }
@@ -1187,7 +1204,7 @@ private:
         removals out;
         std::unique_lock lock(s.mu);
         const std::uint32_t slot = find(s, key, h);
-        if (slot != none && live(s, slot, h, out)) [[likely]] {
+        if (slot != none && live(s, slot, h, out, sole)) [[likely]] {
             if (opts_.record_stats) ++s.hits;
             if constexpr (refreshing) check_refresh(s, slot, out);
             V v = s.store[slot].value;

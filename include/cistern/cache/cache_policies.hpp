@@ -92,15 +92,32 @@ struct single_threaded {
     static constexpr bool threaded = false;
 };
 
-/// A spin lock per shard (the default); reads of trivially copyable entries may skip it
-/// (cache::optimistic_reads).
+/// A spin lock per shard (the default). Reads of trivially copyable entries skip it
+/// (cache::optimistic_reads) while several threads read a shard; a thread found to be a
+/// shard's only reader reads it under the lock (cheaper for one thread) until another
+/// thread reads there.
 struct multi_threaded {
     /// Marks this type as a locking policy for the cache's policy selection.
     using locking_tag = void;
     /// True: each shard is guarded by a spin lock.
     static constexpr bool threaded = true;
     /// True: reads may skip the lock where the cache allows it.
-    static constexpr bool lock_free_reads = true;
+    static constexpr bool skip_lock_on_reads = true;
+    /// True: a shard's only reader reads under the lock.
+    static constexpr bool sole_reader_locks = true;
+};
+
+/// A spin lock per shard that reads of trivially copyable entries always skip where the
+/// cache allows it (cache::optimistic_reads), even for a shard's only reader.
+struct lock_free_reads {
+    /// Marks this type as a locking policy for the cache's policy selection.
+    using locking_tag = void;
+    /// True: each shard is guarded by a spin lock.
+    static constexpr bool threaded = true;
+    /// True: reads may skip the lock where the cache allows it.
+    static constexpr bool skip_lock_on_reads = true;
+    /// False: every read that may skip the lock does.
+    static constexpr bool sole_reader_locks = false;
 };
 
 /// A spin lock per shard that every read takes too, whatever the key and value types:
@@ -113,7 +130,7 @@ struct locked_reads {
     /// True: each shard is guarded by a spin lock.
     static constexpr bool threaded = true;
     /// False: reads take the lock.
-    static constexpr bool lock_free_reads = false;
+    static constexpr bool skip_lock_on_reads = false;
 };
 
 /// The listener used when none is given: does nothing and costs nothing.
@@ -168,7 +185,7 @@ struct cache_policies {
     static_assert(((cache_clock_policy<P> || cache_weigher_policy<P> || cache_listener_policy<P> ||
                     cache_hash_policy<P> || cache_locking_policy<P> || cache_refresh_policy<P>) && ...),
                   "cistern::cache: unknown policy; expected cache_policy::with_clock<C>, with_weigher<W>, "
-                  "with_listener<L>, with_hash<H, Eq>, with_refresh<R, E>, single_threaded, multi_threaded or locked_reads");
+                  "with_listener<L>, with_hash<H, Eq>, with_refresh<R, E>, single_threaded, multi_threaded, lock_free_reads or locked_reads");
     static_assert((int(cache_clock_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one with_clock<> policy");
     static_assert((int(cache_weigher_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one with_weigher<> policy");
     static_assert((int(cache_listener_policy<P>) + ... + 0) <= 1, "cistern::cache: more than one with_listener<> policy");
@@ -188,7 +205,8 @@ struct cache_policies {
                                          typename hash_policy::key_equal_type>;
     using locking = typename cache_pick<is_cache_locking, cache_policy::multi_threaded, P...>::type;
     static constexpr bool threaded = locking::threaded;
-    static constexpr bool lock_free_reads = requires { requires locking::lock_free_reads; };
+    static constexpr bool skip_lock_on_reads = requires { requires locking::skip_lock_on_reads; };
+    static constexpr bool sole_reader_locks = requires { requires locking::sole_reader_locks; };
     static constexpr bool refreshing = (cache_refresh_policy<P> || ...);
     using refresh_policy = typename cache_pick<is_cache_refresh,
                                                cache_policy::with_refresh<cache_policy::no_reloader, cache_policy::inline_executor>,

@@ -14,14 +14,18 @@
 
 namespace cistern::detail {
 
-/// This thread's stripe number: threads take consecutive numbers on first use, so up to
-/// `stripes` threads each have a ring of their own.
-inline std::uint32_t thread_stripe() noexcept {
+/// This thread's number, from 1: threads take consecutive numbers on first use (never
+/// reused while the process runs, short of 2^32 threads).
+inline std::uint32_t thread_number() noexcept {
     static std::atomic<std::uint32_t> next{0};
     thread_local std::uint32_t id = 0; // 0: not assigned yet (constant-initialised: no guard)
     if (id == 0) [[unlikely]] id = next.fetch_add(1, std::memory_order_relaxed) + 1;
-    return id - 1;
+    return id;
 }
+
+/// This thread's stripe number: consecutive from 0, so up to `stripes` threads each have
+/// a ring of their own.
+inline std::uint32_t thread_stripe() noexcept { return thread_number() - 1; }
 
 /// Rings of 64-bit records (a cache stores slot and hash fingerprint), one per stripe.
 /// record() is called without the owner's lock by any thread; drain() under it. A ring
@@ -36,9 +40,16 @@ inline std::uint32_t thread_stripe() noexcept {
 /// only at a full ring. So while its thread keeps reading, one thread replays the others'
 /// records too, and the policy's lines stay in that core's cache instead of moving
 /// between cores on every drain; when it stops, another stripe fills and takes over.
+///
+/// A sole reader: when `claim_after` drains in a row by one thread found no other
+/// thread's records, that thread claims the owner (claimed_by_me() is true for it) and
+/// may read under the lock, which costs one thread less than a record and its replay;
+/// the first read without the lock by any other thread drops the claim (release_claim()).
 class read_buffer {
 public:
     static constexpr std::uint32_t ring = 32;
+    /// Drains in a row that found this thread's records alone before it claims the owner.
+    static constexpr std::uint32_t claim_after = 4;
 
     /// Allocates the stripes: one per hardware thread (a power of two, 2 to 16).
     void init() {
@@ -61,28 +72,50 @@ public:
     }
     /// Under the owner's lock, by a thread whose record() asked for it: drain() and
     /// become the drainer.
+    /// With `claim`, a drainer that found only its own records `claim_after` times in a
+    /// row claims the owner.
     template <class F>
-    void drain_as_drainer(F&& f) {
+    void drain_as_drainer(F&& f, bool claim) {
         const std::uint32_t me = thread_stripe() & static_cast<std::uint32_t>(mask_);
         if (drainer_.load(std::memory_order_relaxed) != me) drainer_.store(me, std::memory_order_relaxed);
-        drain(f);
+        const bool alone = drain(f, me);
+        if (!claim) return;
+        solo_drains_ = alone ? solo_drains_ + 1 : 0;
+        if (solo_drains_ >= claim_after) {
+            solo_drains_ = 0;
+            claimed_.store(thread_number(), std::memory_order_relaxed);
+        }
+    }
+    /// Before a read: true when this thread has claimed the owner (it reads under the
+    /// lock); otherwise drops another thread's claim, so that its reads go back to the
+    /// rings, and returns false (this thread reads without the lock).
+    bool sole_reader() noexcept {
+        const std::uint32_t c = claimed_.load(std::memory_order_relaxed);
+        if (c == 0) [[likely]] return false;
+        if (c == thread_number()) return true;
+        claimed_.store(0, std::memory_order_relaxed);
+        return false;
     }
     /// Counts a miss served without the lock.
     void count_miss() noexcept { stripes_[thread_stripe() & mask_].misses.fetch_add(1, std::memory_order_relaxed); }
     /// Under the owner's lock: calls `f(record)` for each record not drained before,
     /// oldest first (at most the last `ring` of each stripe).
+    /// Returns true when no stripe but `mine` had records.
     template <class F>
-    void drain(F&& f) {
+    bool drain(F&& f, std::size_t mine = ~std::size_t{0}) {
+        bool alone = true;
         for (std::size_t i = 0; i <= mask_; ++i) {
             stripe& st = stripes_[i];
             const std::uint64_t end = st.pos.load(std::memory_order_acquire);
             const std::uint64_t done = st.drained.load(std::memory_order_relaxed);
             if (end == done) continue;
+            alone = alone && i == mine;
             // (A stripe shared by threads without exact counts may even move backwards.)
             const std::uint64_t begin = end - done > ring ? end - ring : done;
             st.drained.store(end, std::memory_order_relaxed); // first: if f throws, these are dropped, not replayed twice
             for (std::uint64_t p = begin; p != end; ++p) f(st.records[p & (ring - 1)].load(std::memory_order_relaxed));
         }
+        return alone;
     }
     /// The records made with `exact` (the hits served without the lock).
     std::uint64_t recorded() const noexcept {
@@ -109,6 +142,8 @@ private:
     std::unique_ptr<stripe[]> stripes_;
     std::size_t mask_ = 0;
     std::atomic<std::uint32_t> drainer_{0}; // the stripe that drained last
+    std::atomic<std::uint32_t> claimed_{0}; // the thread_number() of the sole reader, or 0
+    std::uint32_t solo_drains_ = 0;         // drains in a row by the drainer alone (under the owner's lock)
 };
 
 } // namespace cistern::detail

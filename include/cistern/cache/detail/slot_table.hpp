@@ -109,9 +109,12 @@ public:
         for (std::size_t i = 0; i <= mask_; ++i)
             if (const std::uint64_t b = load(buckets_[i]); b != 0) f(static_cast<std::uint32_t>(b) - 1);
     }
-    /// Presizes for `n` keys.
+    /// Presizes for `n` keys, in one step (so that with keep_retired at most one array is
+    /// kept, not every size on the way).
     void reserve(std::size_t n) {
-        while (n * 4 > (mask_ + 1) * 3) grow();
+        std::size_t size = mask_ + 1;
+        while (n * 4 > size * 3) size *= 2;
+        if (size > mask_ + 1) grow(size);
     }
     /// Keeps the arrays the table grows out of until it is destroyed (for find_shared).
     void keep_retired(bool keep) noexcept { keep_retired_ = keep; }
@@ -131,8 +134,9 @@ private:
         while (load(buckets_[i]) != 0) i = (i + 1) & mask_;
         store(buckets_[i], b);
     }
-    void grow() {
-        const std::size_t old_size = mask_ + 1, size = old_size * 2;
+    void grow() { grow((mask_ + 1) * 2); }
+    void grow(std::size_t size) {
+        const std::size_t old_size = mask_ + 1;
         if (keep_retired_) retired_.reserve(retired_.size() + 1); // keeping the old array cannot fail below
         auto fresh = std::make_unique<std::uint64_t[]>(size); // zeroed
         std::unique_ptr<std::uint64_t[]> old = std::move(buckets_);
