@@ -42,9 +42,9 @@ inline std::uint32_t thread_stripe() noexcept { return thread_number() - 1; }
 /// between cores on every drain; when it stops, another stripe fills and takes over.
 ///
 /// A sole reader: when `claim_after` drains in a row by one thread found no other
-/// thread's records, that thread claims the owner (claimed_by_me() is true for it) and
-/// may read under the lock, which costs one thread less than a record and its replay;
-/// the first read without the lock by any other thread drops the claim (release_claim()).
+/// thread's records, that thread claims the owner (sole_reader() is true for it) and may
+/// read under the lock, which costs one thread less than a record and its replay; the
+/// first sole_reader() call by any other thread drops the claim.
 class read_buffer {
 public:
     static constexpr std::uint32_t ring = 32;
@@ -71,9 +71,8 @@ public:
         return pending >= (drainer_.load(std::memory_order_relaxed) == me ? ring / 2 : ring);
     }
     /// Under the owner's lock, by a thread whose record() asked for it: drain() and
-    /// become the drainer.
-    /// With `claim`, a drainer that found only its own records `claim_after` times in a
-    /// row claims the owner.
+    /// become the drainer. With `claim`, a drainer that found only its own records
+    /// `claim_after` times in a row claims the owner.
     template <class F>
     void drain_as_drainer(F&& f, bool claim) {
         const std::uint32_t me = thread_stripe() & static_cast<std::uint32_t>(mask_);
