@@ -373,25 +373,23 @@ int run_paired_suite(int rounds) {
     }
     // Read scaling: the same cistern instance on 1 thread (A) and on 2 threads (B).
     {
+        // A warm instance on 1 thread (A) and on 2 threads (B).
+        const auto scaling = [&](auto& c, const std::string& name, const std::string& who) {
+            warm(c);
+            contender<std::remove_reference_t<decltype(c)>> one{c, 100}, two{c, 100};
+            print_paired("scaling/read_only/" + name + "/1_vs_2_threads", who + " 1 thread", who + " 2 threads",
+                         run_paired_threads(rounds, 1, 2, ops, one, two));
+        };
         auto& ours = instance<tinylfu_cache>();
-        warm(ours);
-        contender<tinylfu_cache> a{ours, 100}, b{ours, 100};
-        print_paired("scaling/read_only/uint64/1_vs_2_threads", "cistern 1 thread", "cistern 2 threads",
-                     run_paired_threads(rounds, 1, 2, ops, a, b));
-        // The same configuration with locked reads: its scaling, and the two read paths
-        // against each other on 1 and on 2 threads.
+        scaling(ours, "uint64", "cistern");
+        // The same configuration with locked reads and with every read through the rings:
+        // their scaling, and each read path against the default on 1 and on 2 threads.
         static locked_tinylfu_cache locked(cistern::cache_options{.max_size = capacity, .record_stats = true},
                                            cistern::expiry::after_write(1h));
-        warm(locked);
-        contender<locked_tinylfu_cache> la{locked, 100}, lb{locked, 100};
-        print_paired("scaling/read_only/uint64_locked_reads/1_vs_2_threads", "locked 1 thread", "locked 2 threads",
-                     run_paired_threads(rounds, 1, 2, ops, la, lb));
+        scaling(locked, "uint64_locked_reads", "locked");
         static lock_free_tinylfu_cache lock_free(cistern::cache_options{.max_size = capacity, .record_stats = true},
                                                  cistern::expiry::after_write(1h));
-        warm(lock_free);
-        contender<lock_free_tinylfu_cache> fa{lock_free, 100}, fb{lock_free, 100};
-        print_paired("scaling/read_only/uint64_lock_free_reads/1_vs_2_threads", "lock_free 1 thread", "lock_free 2 threads",
-                     run_paired_threads(rounds, 1, 2, ops, fa, fb));
+        scaling(lock_free, "uint64_lock_free_reads", "lock_free");
         for (int threads : {1, 2}) {
             contender<locked_tinylfu_cache> l{locked, 100};
             contender<tinylfu_cache> o{ours, 100};
