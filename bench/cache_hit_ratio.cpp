@@ -325,11 +325,9 @@ struct variant_totals {
 // LRU beside the default and other sampler configurations (no static windows, no Belady).
 void variants_row(const std::string& name, const trace_t& t, std::size_t size, variant_totals& tot) {
     const double lru = replay<ev::lru>(t, size);
-    const double v[] = {replay<ev::w_tinylfu>(t, size),          replay<sampled_variant<512, 16>>(t, size),
-                        replay<sampled_variant<128, 16>>(t, size),
-                        replay<sampled_variant<512, 16, std::array<std::uint32_t, 6>{10, 40, 100, 200, 400, 1000}>>(t, size),
-                        replay<sampled_variant<512, 16, std::array<std::uint32_t, 6>{10, 50, 200, 350, 650, 1000}>>(t, size),
-                        replay<ev::w_tinylfu_hill>(t, size)};
+    const double v[] = {replay<ev::w_tinylfu>(t, size),           replay<sampled_variant<256, 32>>(t, size),
+                        replay<sampled_variant<256, 64>>(t, size), replay<sampled_variant<128, 32>>(t, size),
+                        replay<sampled_variant<512, 32>>(t, size), replay<ev::w_tinylfu_hill>(t, size)};
     std::printf("| %-38s | %6zu | %5.1f |", name.c_str(), size, 100 * lru);
     for (std::size_t i = 0; i < std::size(v); ++i) {
         std::printf(" %5.1f |", 100 * v[i]);
@@ -426,7 +424,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (variants) {
-        std::fputs("| trace | size | LRU | default | 512, 16 | 128, 16 | 512, 16, {1 4 10 20 40 100 %} | 512, 16, {1 5 20 35 65 100 %} | hill climber |\n|---|---|---|---|---|---|---|---|---|\n", stdout);
+        std::fputs("| trace | size | LRU | default | 256, 32 | 256, 64 | 128, 32 | 512, 32 | hill climber |\n|---|---|---|---|---|---|---|---|---|\n", stdout);
         variant_totals vt;
         for (const family& f : families) {
             if (!only.empty() && std::strncmp(f.name, only.c_str(), only.size()) != 0) continue;
