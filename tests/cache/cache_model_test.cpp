@@ -844,6 +844,43 @@ namespace {
 
 using sampled_policy = ev::basic_w_tinylfu<cistern::detail::sampled_window_climber>;
 
+// An eviction policy behind a plain index, driven as a cache shard drives it: a hit is
+// on_access; a miss takes a free slot (or a new one), is inserted, and then the policy
+// evicts one entry if the index is over `capacity`.
+template <class Policy>
+struct indexed_policy {
+    Policy policy;
+    std::unordered_map<std::uint64_t, std::uint32_t> slot_of;
+    std::vector<std::uint64_t> key_of;
+    std::vector<std::uint32_t> free;
+    std::size_t capacity = 0;
+
+    // One request of key `k` with hash `h`; true on a hit.
+    bool request(std::uint64_t k, std::uint64_t h) {
+        if (auto it = slot_of.find(k); it != slot_of.end()) {
+            policy.on_access(it->second, h);
+            return true;
+        }
+        std::uint32_t slot;
+        if (!free.empty()) {
+            slot = free.back();
+            free.pop_back();
+            key_of[slot] = k;
+        } else {
+            slot = static_cast<std::uint32_t>(key_of.size());
+            key_of.push_back(k);
+        }
+        slot_of[k] = slot;
+        policy.on_insert(slot, h, 1);
+        if (slot_of.size() > capacity) {
+            const std::uint32_t v = policy.evict();
+            slot_of.erase(key_of[v]);
+            free.push_back(v);
+        }
+        return false;
+    }
+};
+
 template <class Policy>
 double replay_hit_ratio(const std::vector<std::uint64_t>& trace, std::size_t size, std::uint64_t* window = nullptr) {
     cistern::cache<std::uint64_t, std::uint64_t, Policy, cistern::expiry::never, cp::single_threaded> c(
@@ -857,35 +894,11 @@ double replay_hit_ratio(const std::vector<std::uint64_t>& trace, std::size_t siz
       if (window) {
         // The window the policy chose, measured from outside: replay the same trace into
         // a policy instance directly.
-        Policy p;
-        p.reset(size);
-        std::map<std::uint64_t, std::uint32_t> slot_of;
-        std::vector<std::uint64_t> key_of;
-        std::vector<std::uint32_t> free;
-        for (std::uint64_t k : trace) {
-            const std::uint64_t h = cistern::detail::mix64(k);
-            if (auto it = slot_of.find(k); it != slot_of.end()) {
-                p.on_access(it->second, h);
-                continue;
-            }
-            std::uint32_t s;
-            if (!free.empty()) {
-                s = free.back();
-                free.pop_back();
-                key_of[s] = k;
-            } else {
-                s = static_cast<std::uint32_t>(key_of.size());
-                key_of.push_back(k);
-            }
-            slot_of[k] = s;
-            p.on_insert(s, h, 1);
-            if (slot_of.size() > size) {
-                const std::uint32_t v = p.evict();
-                slot_of.erase(key_of[v]);
-                free.push_back(v);
-            }
-        }
-        *window = p.window_budget();
+        indexed_policy<Policy> p;
+        p.capacity = size;
+        p.policy.reset(size);
+        for (std::uint64_t k : trace) p.request(k, cistern::detail::mix64(k));
+        *window = p.policy.window_budget();
       }
     }
     return double(hits) / double(trace.size());
@@ -991,13 +1004,7 @@ namespace {
 // Replays `trace` into `shards` policy instances sharing one climber as cache<> sets them
 // up (each key to the shard its hash's low bits pick); returns each shard's window share.
 std::vector<double> sharded_window_shares(const std::vector<std::uint64_t>& trace, std::size_t size, std::size_t shards) {
-    struct shard {
-        ev::w_tinylfu policy;
-        std::unordered_map<std::uint64_t, std::uint32_t> slot_of;
-        std::vector<std::uint64_t> key_of;
-        std::vector<std::uint32_t> free;
-        std::size_t capacity = 0;
-    };
+    using shard = indexed_policy<ev::w_tinylfu>;
     std::vector<shard> s(shards);
     for (std::size_t i = 0; i < shards; ++i) {
         s[i].capacity = size / shards;
@@ -1006,27 +1013,7 @@ std::vector<double> sharded_window_shares(const std::vector<std::uint64_t>& trac
     for (auto& x : s) x.policy.share_climber(s[0].policy, size);
     for (std::uint64_t k : trace) {
         const std::uint64_t h = cistern::detail::mix64(k);
-        shard& x = s[h % shards];
-        if (auto it = x.slot_of.find(k); it != x.slot_of.end()) {
-            x.policy.on_access(it->second, h);
-            continue;
-        }
-        std::uint32_t slot;
-        if (!x.free.empty()) {
-            slot = x.free.back();
-            x.free.pop_back();
-            x.key_of[slot] = k;
-        } else {
-            slot = static_cast<std::uint32_t>(x.key_of.size());
-            x.key_of.push_back(k);
-        }
-        x.slot_of[k] = slot;
-        x.policy.on_insert(slot, h, 1);
-        if (x.slot_of.size() > x.capacity) {
-            const std::uint32_t v = x.policy.evict();
-            x.slot_of.erase(x.key_of[v]);
-            x.free.push_back(v);
-        }
+        s[h % shards].request(k, h);
     }
     std::vector<double> out;
     for (auto& x : s) out.push_back(double(x.policy.window_budget()) / double(x.capacity));
@@ -1063,11 +1050,7 @@ namespace {
 // (a miss inserts, then the mini cache evicts down to its bound); every period_samples()
 // samples the most hitting one's share is published and hits and requests halve.
 struct reference_minis {
-    struct one {
-        ev::basic_w_tinylfu<cistern::detail::preset_window> policy;
-        std::unordered_map<std::uint64_t, std::uint32_t> slot_of;
-        std::vector<std::uint64_t> key_of;
-        std::vector<std::uint32_t> free;
+    struct one : indexed_policy<ev::basic_w_tinylfu<cistern::detail::preset_window>> {
         std::uint64_t hits = 0;
     };
     std::array<one, 6> m;
@@ -1077,6 +1060,7 @@ struct reference_minis {
     template <class Sampler>
     explicit reference_minis(const Sampler& s) : capacity(s.mini_capacity()), period(s.period_samples()), share(Sampler::shares[0]) {
         for (std::size_t i = 0; i < m.size(); ++i) {
+            m[i].capacity = capacity;
             m[i].policy.climber().permille = Sampler::shares[i];
             m[i].policy.reset(capacity);
         }
@@ -1084,29 +1068,8 @@ struct reference_minis {
     template <class Sampler>
     void access(std::uint64_t h) {
         ++requests;
-        for (one& x : m) {
-            if (auto it = x.slot_of.find(h); it != x.slot_of.end()) {
-                ++x.hits;
-                x.policy.on_access(it->second, h);
-                continue;
-            }
-            std::uint32_t s;
-            if (!x.free.empty()) {
-                s = x.free.back();
-                x.free.pop_back();
-                x.key_of[s] = h;
-            } else {
-                s = static_cast<std::uint32_t>(x.key_of.size());
-                x.key_of.push_back(h);
-            }
-            x.slot_of[h] = s;
-            x.policy.on_insert(s, h, 1);
-            if (x.slot_of.size() > capacity) {
-                const std::uint32_t v = x.policy.evict();
-                x.slot_of.erase(x.key_of[v]);
-                x.free.push_back(v);
-            }
-        }
+        for (one& x : m)
+            if (x.request(h, h)) ++x.hits;
         if (++samples < period) return;
         samples = 0;
         std::size_t best = 0;
