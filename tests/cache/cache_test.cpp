@@ -874,6 +874,32 @@ BOOST_AUTO_TEST_CASE(set_max_weight_evicts_by_weight_and_counts_evicted_weight) 
     BOOST_TEST(u.stats().evictions == 20u);
 }
 
+// A weighted cache's bound is in weight units (bytes, say): W-TinyLFU sizes its sketch by
+// the entries it holds, not by the bound. Before the fix, a 64 MiB bound on one shard
+// reserved a sketch for 2^26 entries (512 MiB, zeroed); here 1 000 entries of 1 KiB take
+// a few KiB of sketch. The sketch still counts after growing: entries read often stay while a
+// scan of one-time keys, ten times the bound, passes through.
+BOOST_AUTO_TEST_CASE(a_weighted_cache_sizes_its_sketch_by_its_entries_not_its_bound) {
+    cache<int, std::string, ev::w_tinylfu, ex::never, cp::with_weigher<size_weigher>> big(
+        cache_options{.max_weight = std::uint64_t{1} << 26, .shards = 1});
+    const std::size_t empty = big.memory_bytes();
+    BOOST_TEST(empty < 64u * 1024u);
+    for (int k = 0; k < 1000; ++k) big.put(k, std::string(1024, 'x'));
+    BOOST_TEST(big.size() == 1000u);
+    BOOST_TEST(big.memory_bytes() < 1024u * 1024u);
+
+    cache<int, std::string, ev::w_tinylfu, ex::never, cp::with_weigher<size_weigher>> c(
+        cache_options{.max_weight = 100 * 100, .shards = 1}); // 100 entries of 100 bytes
+    for (int round = 0; round < 20; ++round)
+        for (int k = 0; k < 50; ++k)
+            if (!c.get(k)) c.put(k, std::string(100, 'h'));
+    for (int k = 1000; k < 2000; ++k) c.put(k, std::string(100, 's')); // one-time keys
+    int hot = 0;
+    for (int k = 0; k < 50; ++k) hot += c.get(k) ? 1 : 0;
+    BOOST_TEST(hot >= 45);
+    BOOST_TEST(c.weight() <= 100u * 100u);
+}
+
 // A caller that misses after an invalidation must not wait for a load that started before
 // it: that load may have read the data before the change. It loads anew, gets the fresh
 // value, and the older load's value is not stored. (Before the fix, the second caller

@@ -244,6 +244,7 @@ public:
         const std::int64_t now = expiring ? now_ns() : 0;
         for (std::size_t i = 0; i < n; ++i) {
             shards_[i].budget = bound / n + (i < bound % n ? 1 : 0);
+            if constexpr (weighted && requires(Eviction& p) { p.set_weighted(); }) shards_[i].policy.set_weighted();
             shards_[i].policy.reset(shards_[i].budget);
             if constexpr (expiring) shards_[i].wheel.clear(now);
             if constexpr (optimistic_reads) {
@@ -604,8 +605,9 @@ public:
         return r;
     }
 
-    /// Bytes of the cache's own structures (entries, index, policy, wheel), for
-    /// memory measurements; excludes heap memory owned by keys and values.
+    /// Bytes of the cache's own structures (entries, index, wheel, and the policy's when it
+    /// reports them: W-TinyLFU), for memory measurements; excludes heap memory owned by
+    /// keys and values.
     std::size_t memory_bytes() const {
         std::size_t n = sizeof(*this) + (shard_mask_ + 1) * sizeof(shard);
         for (std::size_t i = 0; i <= shard_mask_; ++i) {
@@ -613,6 +615,7 @@ public:
             n += shards_[i].store.memory_bytes() + shards_[i].table.memory_bytes();
             if constexpr (expiring) n += shards_[i].wheel.memory_bytes();
             if constexpr (optimistic_reads) n += shards_[i].reads.memory_bytes();
+            if constexpr (requires(const Eviction& p) { p.memory_bytes(); }) n += shards_[i].policy.memory_bytes();
         }
         return n;
     }

@@ -34,6 +34,11 @@ namespace cistern {
 /// Optional: `p.prefetch_slot(slot)` (const, noexcept), called under the lock when a
 /// lookup finds a candidate slot, before the key comparison, to start loading what
 /// on_access(slot) will touch.
+/// Optional: `p.set_weighted()`, called once before the first reset() by a cache with a
+/// weigher: the bound is in weight units (bytes, say) and says nothing of the number of
+/// entries, so state kept per entry must be sized by the entries tracked, not by the bound.
+/// Optional: `p.memory_bytes()` (const): bytes of the policy's own structures, counted by
+/// cache::memory_bytes().
 /// Optional: `p.set_capacity(capacity)`, under the lock: the bound changed at runtime
 /// (cache::set_max_size / set_max_weight, which need it); keep every entry, then the
 /// shard calls evict() while it is over the new bound. Every built-in has it.

@@ -11,6 +11,7 @@
 #include <cistern/cache/cache_policies.hpp>
 #include <cistern/cache/cache_stats.hpp>
 #include <cistern/cache/detail/hash.hpp>
+#include <cistern/cache/detail/shared_text.hpp>
 #include <cistern/cache/eviction/w_tinylfu.hpp>
 #include <cistern/cache/expiry/per_entry.hpp>
 #include <cistern/cache/query_admission.hpp>
@@ -27,6 +28,7 @@
 #include <cistern/value.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -50,45 +52,100 @@ namespace cistern {
 
 namespace detail {
 
-/// The cache key of a query: statement text and bound parameters (owned; built only on a
-/// miss that stores a result).
-struct query_key {
-    std::string sql;
-    std::vector<value> params;
-    friend bool operator==(const query_key&, const query_key&) = default;
+/// The cache key of a query, owned (built only on a miss that stores a result): the
+/// statement text, shared by every key of that text when the keys are built through a
+/// text_interner (the query cache's: one copy of a statement's text, whose cache lines a hit
+/// finds warm), and the bound parameters, the first two kept in the key itself (a point
+/// lookup's parameter lies in the cache's node, not in an allocation of its own).
+class query_key {
+public:
+    /// Parameters kept in the key without an allocation.
+    static constexpr std::size_t inline_params = 2;
+
+    /// A key of its own copy of `sql` with copies of `params`.
+    query_key(std::string_view sql, std::span<const value> params) : query_key(shared_text(sql, text_hash(sql)), params) {}
+    /// A key of the shared text `sql` with copies of `params`.
+    query_key(shared_text sql, std::span<const value> params) : text_(std::move(sql)), count_(params.size()) {
+        if (params.size() <= inline_params) std::copy(params.begin(), params.end(), local_.begin());
+        else spilled_.assign(params.begin(), params.end());
+    }
+
+    /// The statement text.
+    std::string_view sql() const noexcept { return text_.view(); }
+    /// Its detail::text_hash.
+    std::uint64_t sql_hash() const noexcept { return text_.hash(); }
+    /// The bound parameters.
+    std::span<const value> params() const noexcept {
+        return count_ <= inline_params ? std::span<const value>(local_.data(), count_) : std::span<const value>(spilled_);
+    }
+    /// The bytes the key takes beyond sizeof(query_key): the text's block (counted whole,
+    /// shared or not) and the parameters' allocations.
+    std::size_t heap_bytes() const noexcept {
+        std::size_t n = text_.heap_bytes() + spilled_.capacity() * sizeof(value);
+        for (const value& v : params()) {
+            if (auto* s = std::get_if<std::string>(&v)) n += s->capacity() > 15 ? s->capacity() + 1 : 0;
+            else if (auto* b = std::get_if<blob>(&v)) n += b->capacity();
+        }
+        return n;
+    }
+    /// Same text, same parameters.
+    friend bool operator==(const query_key& a, const query_key& b) noexcept {
+        const std::string_view x = a.sql(), y = b.sql();
+        const auto p = a.params(), q = b.params();
+        return a.sql_hash() == b.sql_hash() && x.size() == y.size() && std::equal(p.begin(), p.end(), q.begin(), q.end()) &&
+               same_text(x.data(), y.data(), x.size());
+    }
+
+private:
+    shared_text text_;
+    std::size_t count_;
+    std::array<value, inline_params> local_{};
+    std::vector<value> spilled_; // more than inline_params parameters
 };
 
 /// A query key looked up without owning it (query_cache::query's hit): the statement text,
 /// its parameters, and the text's hash `sql_hash`, which must be detail::text_hash(sql)
 /// (the two-argument constructor computes it; query() computes it once for the cache and
 /// the admission's lookup). Hashes (query_key_hash) and compares (query_key_equal) as the
-/// query_key it converts to.
+/// query_key it converts to, which shares the text `texts` holds when `texts` is set.
 struct query_key_view {
-    std::string_view sql;          ///< the statement text
-    std::span<const value> params; ///< its bound parameters
-    std::uint64_t sql_hash;        ///< detail::text_hash(sql)
+    std::string_view sql;            ///< the statement text
+    std::span<const value> params;   ///< its bound parameters
+    std::uint64_t sql_hash;          ///< detail::text_hash(sql)
+    text_interner* texts = nullptr;  ///< where the owned key's text comes from (null: a copy of its own)
     /// A view of `text` with `parameters`, hashing the text.
     query_key_view(std::string_view text, std::span<const value> parameters) noexcept
         : sql(text), params(parameters), sql_hash(text_hash(text)) {}
-    /// A view of `text` with `parameters` whose hash `text_h` = detail::text_hash(text) is known.
-    query_key_view(std::string_view text, std::span<const value> parameters, std::uint64_t text_h) noexcept
-        : sql(text), params(parameters), sql_hash(text_h) {}
-    /// The owned key (copies of the text and the parameters).
-    explicit operator query_key() const { return query_key{std::string(sql), std::vector<value>(params.begin(), params.end())}; }
+    /// A view of `text` with `parameters` whose hash `text_h` = detail::text_hash(text) is
+    /// known, building keys whose text comes from `interner` (if set).
+    query_key_view(std::string_view text, std::span<const value> parameters, std::uint64_t text_h,
+                   text_interner* interner = nullptr) noexcept
+        : sql(text), params(parameters), sql_hash(text_h), texts(interner) {}
+    /// The owned key (the shared text, or a copy of it, and copies of the parameters).
+    explicit operator query_key() const {
+        return query_key(texts ? texts->intern(sql, sql_hash) : shared_text(sql, sql_hash), params);
+    }
 };
 
-/// The hash of a query key from its text's hash (detail::text_hash) and its parameters.
-inline std::uint64_t query_key_hash_of(std::uint64_t text_h, std::span<const value> params) noexcept {
-    std::uint64_t h = text_h;
-    for (const value& v : params) {
-        std::uint64_t x = v.index();
-        if (auto* i = std::get_if<std::int64_t>(&v)) x ^= mix64(static_cast<std::uint64_t>(*i));
-        else if (auto* d = std::get_if<double>(&v)) x ^= std::hash<double>{}(*d);
-        else if (auto* s = std::get_if<std::string>(&v)) x ^= std::hash<std::string>{}(*s);
-        else if (auto* b = std::get_if<blob>(&v))
-            x ^= std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(b->data()), b->size()));
-        h = mix64(h ^ x) + 0x9e3779b97f4a7c15ULL;
+/// The hash of one parameter (its type and its value), for query_key_hash_of.
+[[gnu::always_inline]] inline std::uint64_t param_hash(const value& v) noexcept {
+    const std::uint64_t type = v.index();
+    switch (type) {
+    case 1: return type ^ mix64(static_cast<std::uint64_t>(*std::get_if<1>(&v)));
+    case 2: return type ^ std::hash<double>{}(*std::get_if<2>(&v));
+    case 3: return type ^ std::hash<std::string>{}(*std::get_if<3>(&v));
+    case 4: {
+        const blob& b = *std::get_if<4>(&v);
+        return type ^ std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
     }
+    default: return type; // null
+    }
+}
+
+/// The hash of a query key from its text's hash (detail::text_hash) and its parameters.
+[[gnu::always_inline]] inline std::uint64_t query_key_hash_of(std::uint64_t text_h, std::span<const value> params) noexcept {
+    std::uint64_t h = text_h;
+    for (const value& v : params) h = mix64(h ^ param_hash(v)) + 0x9e3779b97f4a7c15ULL;
     return h;
 }
 
@@ -97,7 +154,7 @@ struct query_key_hash {
     using is_transparent = void; ///< query_key_view lookups (cache heterogeneous lookup)
     /// The hash of an owned key.
     std::size_t operator()(const query_key& k) const noexcept {
-        return static_cast<std::size_t>(query_key_hash_of(text_hash(k.sql), k.params));
+        return static_cast<std::size_t>(query_key_hash_of(k.sql_hash(), k.params()));
     }
     /// The hash of a view: that of the owned key with the same text and parameters.
     std::size_t operator()(const query_key_view& k) const noexcept {
@@ -105,26 +162,26 @@ struct query_key_hash {
     }
 };
 
-/// Compares query keys and views of them by text and parameters (transparent).
+/// Compares query keys and views of them by text and parameters (transparent): the
+/// texts' hashes and lengths first, then the parameters, then the texts' bytes.
 struct query_key_equal {
     using is_transparent = void; ///< query_key_view lookups (cache heterogeneous lookup)
     /// Same text, same parameters.
-    bool operator()(const query_key& a, const query_key& b) const { return a == b; }
+    bool operator()(const query_key& a, const query_key& b) const noexcept { return a == b; }
     /// Same text, same parameters.
-    bool operator()(const query_key& a, const query_key_view& b) const {
-        return a.sql == b.sql && std::equal(a.params.begin(), a.params.end(), b.params.begin(), b.params.end());
+    bool operator()(const query_key& a, const query_key_view& b) const noexcept {
+        const std::string_view x = a.sql();
+        const auto p = a.params();
+        return a.sql_hash() == b.sql_hash && x.size() == b.sql.size() &&
+               std::equal(p.begin(), p.end(), b.params.begin(), b.params.end()) && same_text(x.data(), b.sql.data(), x.size());
     }
     /// Same text, same parameters.
-    bool operator()(const query_key_view& a, const query_key& b) const { return (*this)(b, a); }
+    bool operator()(const query_key_view& a, const query_key& b) const noexcept { return (*this)(b, a); }
 };
 
 struct query_weigher {
     std::uint64_t operator()(const query_key& k, const std::shared_ptr<const row_set>& rows) const noexcept {
-        std::uint64_t n = sizeof(query_key) + k.sql.capacity() + k.params.capacity() * sizeof(value);
-        for (const value& v : k.params) {
-            if (auto* s = std::get_if<std::string>(&v)) n += s->capacity();
-            else if (auto* b = std::get_if<blob>(&v)) n += b->capacity();
-        }
+        std::uint64_t n = sizeof(query_key) + k.heap_bytes();
         n += rows ? rows->byte_size() : 0;
         return n > 0xffffffffULL ? 0xffffffffULL : n;
     }
@@ -308,7 +365,7 @@ public:
     /// the text and the parameters are hashed once, where they are, and shared with the
     /// admission's lookup; a hit allocates nothing (it returns a copy of the shared
     /// pointer). A miss that runs the statement copies them into the cached key.
-    rows_ptr query(std::string_view sql, std::span<const value> params = {}, query_cache_call call = {}) {
+    rows_ptr query(std::string_view sql, std::span<const value> params = {}, const query_cache_call& call = {}) {
         const std::uint64_t text_h = detail::text_hash(sql);
         detail::admission_entry* admitted = nullptr;
         if (query_admission* adm = admission_.load(std::memory_order_acquire); adm && call.admission == admission_mode::automatic) {
@@ -317,7 +374,7 @@ public:
             admitted = &e;
         }
         bool ran = false; // this caller ran the statement (else: answered without the database)
-        const detail::query_key_view key(sql, params, text_h);
+        const detail::query_key_view key(sql, params, text_h, &texts_);
         std::optional<lease_type> lease; // acquired by the options, used by the loader: one lease a miss
         std::optional<shared_read> shared; // the second tier's answer (a miss with a tier only)
         try {
@@ -327,7 +384,7 @@ public:
                     if (shared && shared->ticket.rows) return shared->ticket.rows;
                     if (!lease) lease.emplace(pool_.acquire());
                     ran = true;
-                    auto rows = std::make_shared<const row_set>((*lease)->query(k.sql, std::span<const value>(k.params)));
+                    auto rows = std::make_shared<const row_set>((*lease)->query(k.sql(), k.params()));
                     if (shared) tier_->store(shared->key, *rows, shared->ticket, call.ttl ? call.ttl : default_ttl_);
                     return rows;
                 },
@@ -344,8 +401,8 @@ public:
     }
     /// query() with a braced list of parameters, `qc.query(sql, {id, name})`, read in
     /// place as above.
-    rows_ptr query(std::string_view sql, std::initializer_list<value> params, query_cache_call call = {}) {
-        return query(sql, std::span<const value>(params.begin(), params.size()), std::move(call));
+    rows_ptr query(std::string_view sql, std::initializer_list<value> params, const query_cache_call& call = {}) {
+        return query(sql, std::span<const value>(params.begin(), params.size()), call);
     }
 
     /// Runs a statement that writes (INSERT, UPDATE, DELETE, DDL, ...) through a lease and
@@ -463,7 +520,7 @@ private:
     };
 
     /// The entry options of a miss: its tags, its TTL and, with a tier, what the tier has.
-    entry_options miss_options(const detail::query_key_view& key, query_cache_call& call, std::optional<lease_type>& lease,
+    entry_options miss_options(const detail::query_key_view& key, const query_cache_call& call, std::optional<lease_type>& lease,
                                std::optional<shared_read>& shared) {
         entry_options o{.ttl = call.ttl, .tags = tags_for(key.sql, call, lease)};
         if (!tier_) return o;
@@ -532,7 +589,7 @@ private:
 
     /// The tags of `sql` for this call, on a miss: the found tables (memoised), plus the
     /// declared ones; throws query_refused when the result must not be cached.
-    std::vector<std::string> tags_for(std::string_view sql, query_cache_call& call, std::optional<lease_type>& lease) {
+    std::vector<std::string> tags_for(std::string_view sql, const query_cache_call& call, std::optional<lease_type>& lease) {
         const analysis_ptr a = memoised(sql, lease);
         const sql::table_access& t = a->access;
         if (!t.written.empty() || a->schema_change) refuse_write(sql, *a);
@@ -656,6 +713,7 @@ private:
     std::size_t listener_ = 0;
     mutable std::mutex memo_mu_;
     std::unordered_map<std::string, analysis_ptr, text_hash, std::equal_to<>> memo_;
+    detail::text_interner texts_{memo_capacity}; // one copy of each statement text for the cached keys
     std::uint64_t memo_generation_ = 0;
     query_cache_memo_stats memo_counts_{};
     std::atomic<std::uint64_t> uncached_{0};

@@ -8,6 +8,7 @@
 #include <cistern/cache/detail/slot_lists.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +31,8 @@ namespace cistern::eviction {
 /// the window takes only what protected gives up.
 /// Per entry: 8 bytes of links, 4 of hash, 1 of segment, 4 of weight only once an entry
 /// weighs other than 1 (never without a weigher), and 8 bytes of sketch per unit of
-/// capacity.
+/// capacity (per entry tracked, rounded up to a power of two, in a weighted cache: see
+/// set_weighted()).
 template <class Climber>
 class basic_w_tinylfu {
 public:
@@ -42,15 +44,30 @@ public:
         seg_.clear();
         weight_.clear();
         capacity_ = std::max<std::uint64_t>(capacity, 1);
-        sketch_.resize(capacity_);
+        sketch_entries_ = weighted_ ? 16 : capacity_;
+        sketch_.resize(sketch_entries_);
         window_budget_ = std::clamp<std::uint64_t>(climber_.reset(capacity_), 1, capacity_);
         protected_budget_ = (capacity_ - window_budget_) - (capacity_ - window_budget_) / 5;
         window_weight_ = protected_weight_ = 0;
         random_ = 0x2545f4914f6cdd1dULL;
     }
+    /// EvictionPolicy::set_weighted (called by a cache with a weigher before reset()): the
+    /// bound is in weight units (bytes, say), which says nothing of how many entries there
+    /// will be, so the sketch is sized by the entries tracked instead of by the bound: 16 to
+    /// start, grown (and cleared) to the next power of two each time the entries outnumber
+    /// it, as Caffeine sizes a weighted cache's sketch by its entry count.
+    void set_weighted() noexcept { weighted_ = true; }
+
     /// EvictionPolicy::on_insert: counts `hash` in the sketch and puts `slot` in the window;
     /// the window's oldest entries may move on to compete for main. May throw std::bad_alloc.
     void on_insert(std::uint32_t slot, std::uint64_t hash, std::uint64_t weight) {
+        if (weighted_) [[unlikely]] {
+            const std::uint64_t entries = lists_.size(window) + lists_.size(probation) + lists_.size(protected_) + 1;
+            if (entries > sketch_entries_) {
+                sketch_.ensure_capacity(std::bit_ceil(entries));
+                sketch_entries_ = std::bit_ceil(entries);
+            }
+        }
         lists_.ensure(slot);
         const std::size_t n = std::size_t{slot} + 1;
         detail::grow_to(hash_, n);
@@ -128,7 +145,10 @@ public:
     /// down to the bound. May throw std::bad_alloc (a larger sketch).
     void set_capacity(std::uint64_t capacity) {
         const std::uint64_t c = std::max<std::uint64_t>(capacity, 1);
-        sketch_.ensure_capacity(c);
+        if (!weighted_) {
+            sketch_.ensure_capacity(c);
+            sketch_entries_ = c;
+        }
         const double share = static_cast<double>(window_budget_) / static_cast<double>(capacity_);
         capacity_ = c;
         window_budget_ = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(std::llround(share * static_cast<double>(c))), 1, c);
@@ -149,6 +169,12 @@ public:
         requires requires(Climber& a, Climber& b) { a.share_with(b, total); }
     {
         climber_.share_with(first.climber_, total);
+    }
+
+    /// Bytes of the policy's own structures (links, hashes, segments, weights, sketch).
+    std::size_t memory_bytes() const noexcept {
+        return lists_.memory_bytes() + hash_.capacity() * sizeof(std::uint32_t) + seg_.capacity() +
+               weight_.capacity() * sizeof(std::uint32_t) + sketch_.memory_bytes();
     }
 
     /// The current window bound, in weight units (for tests and benchmarks).
@@ -258,6 +284,8 @@ private:
     std::vector<std::uint8_t> seg_;     // segment and candidate bit
     std::vector<std::uint32_t> weight_; // empty while every entry weighs 1
     detail::count_min_sketch sketch_;
+    std::uint64_t sketch_entries_ = 16; // the entries the sketch is sized for
+    bool weighted_ = false;             // set_weighted(): the sketch follows the entries, not the bound
     std::uint64_t capacity_ = 1, window_budget_ = 1, protected_budget_ = 0;
     std::uint64_t window_weight_ = 0, protected_weight_ = 0;
     Climber climber_;
