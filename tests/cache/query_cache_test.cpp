@@ -311,6 +311,54 @@ BOOST_FIXTURE_TEST_CASE(parameters_in_any_form_are_one_key, fixture) {
         BOOST_TEST(!d::query_key_equal{}(key, d::query_key_view(typed, std::span<const cistern::value>(params).first(1))), type);
         BOOST_TEST(!d::query_key_equal{}(key, d::query_key_view(sql, params)), type);
     }
+    // More parameters than the key keeps inline: the rest live in an allocation of the key's.
+    const std::vector<cistern::value> three{cistern::value(std::int64_t{1}), cistern::value(2.5), cistern::value(std::string("c"))};
+    static_assert(d::query_key::inline_params < 3);
+    const d::query_key spilled{typed, three};
+    BOOST_TEST(spilled.params().size() == 3u);
+    BOOST_TEST(d::query_key_hash{}(spilled) == d::query_key_hash{}(d::query_key_view(typed, three)));
+    BOOST_TEST(d::query_key_equal{}(spilled, d::query_key_view(typed, three)));
+    BOOST_TEST(!d::query_key_equal{}(spilled, d::query_key_view(typed, std::span<const cistern::value>(three).first(2))));
+    const d::query_key copy = spilled;
+    BOOST_TEST((copy == spilled));
+    BOOST_TEST(copy.sql() == typed);
+    // Keys built through one interner share their statement's text; without one, each has its own.
+    d::text_interner texts(16);
+    const d::query_key a(d::query_key_view(typed, three, d::text_hash(typed), &texts));
+    const d::query_key b(d::query_key_view(typed, std::span<const cistern::value>(three).first(1), d::text_hash(typed), &texts));
+    BOOST_TEST(static_cast<const void*>(a.sql().data()) == static_cast<const void*>(b.sql().data()));
+    BOOST_TEST(static_cast<const void*>(spilled.sql().data()) != static_cast<const void*>(a.sql().data()));
+    BOOST_TEST(texts.size() == 1u);
     const std::array<cistern::value, 2> two{cistern::value(std::int64_t{7}), cistern::value(std::string("ab"))};
     BOOST_TEST(d::query_key_text(d::query_key_view("SELECT ?, ?", two)) == "SELECT ?, ?\x1fi7\x1fs2:ab"); // a shared tier's key
+}
+
+// The interner hands out one block per text and stays bounded: at capacity it first lets
+// go of the texts no key holds any more, then of all of them (keys keep their blocks).
+BOOST_AUTO_TEST_CASE(text_interner_shares_one_block_per_text_and_stays_bounded) {
+    namespace d = cistern::detail;
+    d::text_interner texts(2);
+    const auto intern = [&](std::string_view t) { return texts.intern(t, d::text_hash(t)); };
+    d::shared_text a1 = intern("SELECT 1");
+    const d::shared_text a2 = intern("SELECT 1");
+    BOOST_TEST(static_cast<const void*>(a1.view().data()) == static_cast<const void*>(a2.view().data()));
+    BOOST_TEST(a1.use_count() == 3u); // a1, a2 and the interner
+    BOOST_TEST(a1.hash() == d::text_hash("SELECT 1"));
+    { const d::shared_text b = intern("SELECT 2"); }
+    BOOST_TEST(texts.size() == 2u);
+    const d::shared_text c = intern("SELECT 3"); // full: "SELECT 2", held by no key, goes
+    BOOST_TEST(texts.size() == 2u);
+    BOOST_TEST(c.view() == "SELECT 3");
+    BOOST_TEST(static_cast<const void*>(intern("SELECT 1").view().data()) == static_cast<const void*>(a1.view().data()));
+    const d::shared_text e = intern("SELECT 4"); // full of held texts: all go, the keys keep theirs
+    BOOST_TEST(texts.size() == 1u);
+    BOOST_TEST(a1.view() == "SELECT 1");
+    BOOST_TEST(a1.use_count() == 2u); // a1 and a2
+    d::shared_text moved = std::move(a1);
+    BOOST_TEST(a1.view().empty());
+    BOOST_TEST(moved.view() == "SELECT 1");
+    BOOST_TEST(e.view() == "SELECT 4");
+    const d::shared_text empty = intern("");
+    BOOST_TEST(empty.view().empty());
+    BOOST_TEST(empty.use_count() >= 1u);
 }

@@ -4,7 +4,10 @@
 #include <cistern/monitor/slow_query_log.hpp>
 #include <cistern/monitor/statement_registry.hpp>
 
+#include <cstdint>
+#include <cstring>
 #include <string>
+#include <string_view>
 
 using namespace std::chrono_literals;
 
@@ -78,3 +81,56 @@ BOOST_AUTO_TEST_CASE(slow_log_hands_each_entry_out_once) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+// detail::text_hash as first written (the tail copied byte-wise): the one-load tail must
+// give the same hashes.
+std::uint64_t reference_text_hash(std::string_view s) {
+    constexpr std::uint64_t k1 = 0xFF51AFD7ED558CCDull, k2 = 0xC4CEB9FE1A85EC53ull;
+    std::uint64_t a = 0x9E3779B97F4A7C15ull ^ s.size(), b = 0x2545F4914F6CDD1Dull;
+    const char* p = s.data();
+    std::size_t n = s.size();
+    std::uint64_t w0, w1;
+    for (; n >= 16; p += 16, n -= 16) {
+        std::memcpy(&w0, p, 8);
+        std::memcpy(&w1, p + 8, 8);
+        a = (a ^ w0) * k1;
+        b = (b ^ w1) * k2;
+        a ^= a >> 32;
+        b ^= b >> 29;
+    }
+    if (n >= 8) {
+        std::memcpy(&w0, p, 8);
+        a = (a ^ w0) * k1;
+        a ^= a >> 32;
+        p += 8;
+        n -= 8;
+    }
+    w1 = 0;
+    std::memcpy(&w1, p, n);
+    b = (b ^ w1) * k2;
+    std::uint64_t h = (a ^ ((b << 31) | (b >> 33))) * k1;
+    h ^= h >> 29;
+    return h;
+}
+} // namespace
+
+// Every length up to 48 (each tail and step), also at unaligned starts: the same hash as
+// the byte-wise tail; same_text tells equal texts from texts differing at any one byte.
+BOOST_AUTO_TEST_CASE(text_hash_and_same_text_read_every_byte_of_every_length) {
+    std::string buf(64, ' ');
+    for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<char>('A' + (i * 7) % 50);
+    for (std::size_t off = 0; off < 3; ++off)
+        for (std::size_t n = 0; n <= 48; ++n) {
+            const std::string_view t(buf.data() + off, n);
+            BOOST_TEST(cistern::detail::text_hash(t) == reference_text_hash(t), "length " << n << " at " << off);
+            std::string other(t);
+            BOOST_TEST(cistern::detail::same_text(t.data(), other.data(), n));
+            for (std::size_t i = 0; i < n; ++i) {
+                other[i] ^= 1;
+                BOOST_TEST(!cistern::detail::same_text(t.data(), other.data(), n), "length " << n << " byte " << i);
+                BOOST_TEST(cistern::detail::text_hash(other) != cistern::detail::text_hash(t));
+                other[i] ^= 1;
+            }
+        }
+}
