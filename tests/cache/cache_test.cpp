@@ -347,6 +347,28 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(expired_entries_are_never_returned, X, expiring) {
     BOOST_TEST(c.get_or_load(4, [&] { return ++loads; }) == 2);
 }
 
+// A hit on an entry that never expires, in a shard whose wheel is empty, reads no clock
+// and sweeps nothing (there is nothing to sweep). Once an entry with a TTL is in the
+// shard, the same hits sweep again: the expired entry is removed by a read of another.
+BOOST_AUTO_TEST_CASE(reads_of_entries_without_ttl_still_sweep_once_something_is_due) {
+    std::vector<std::tuple<int, std::string, removal_cause>> log;
+    cache<int, std::string, ev::lru, ex::per_entry, cp::with_clock<manual_clock>, cp::with_listener<recorder>> c(
+        cache_options{.max_size = 100, .shards = 1}, ex::per_entry{}, {}, recorder{&log});
+    c.put(1, "forever");
+    for (int i = 0; i < 10; ++i) {
+        manual_clock::advance(1h);
+        BOOST_TEST(c.get(1).value_or("") == "forever");
+    }
+    c.put(2, "brief", {.ttl = 10ms});
+    BOOST_TEST(c.get(2).value_or("") == "brief");
+    manual_clock::advance(20ms);
+    BOOST_TEST(c.get(1).value_or("") == "forever"); // sweeps 2 on the way
+    BOOST_TEST(log.size() == 1u);
+    BOOST_TEST((log.size() == 1u && std::get<0>(log[0]) == 2 && std::get<2>(log[0]) == removal_cause::expired));
+    BOOST_TEST(c.size() == 1u);
+    BOOST_TEST(!c.get(2));
+}
+
 BOOST_AUTO_TEST_CASE(timer_wheel_sweeps_expired_entries_without_reads) {
     // Random TTLs from 1 ms to 4 years; time moves in random steps; after cleanup() the
     // cache holds every entry whose TTL has not run out, and none that ran out more than

@@ -170,6 +170,9 @@ concept other_lookup_key = TransparentHash<Hash, Eq> && !std::is_same_v<Q, K>;
 /// parameters for a query key), and build no `K` unless get_or_load stores one on a miss
 /// (`K(q)`). `H{}(q)` must equal `H{}(K(q))`, and `Eq{}(k, q)` hold exactly for that key.
 /// Lookups by `K` take the same code as with an ordinary hash.
+template <class Pool, class Eviction>
+class query_cache;
+
 template <class K, class V, class Eviction = eviction::w_tinylfu, class Expiry = expiry::never, class... Policies>
 class cache {
     static_assert(detail::check_eviction_policy<Eviction>());
@@ -834,11 +837,18 @@ private:
     // skips the replay: its claim began with a drain and its own reads since recorded
     // nothing, so only a thread that has just dropped the claim can have left records,
     // which the next drain replays.
-    bool live(shard& s, std::uint32_t slot, std::uint64_t h, removals& out, bool sole = false) {
+    [[gnu::always_inline]] bool live(shard& s, std::uint32_t slot, std::uint64_t h, removals& out, bool sole = false) {
         if (!sole) drain_reads(s); // accesses made without the lock come first
         if constexpr (expiring) {
-            const std::int64_t now = now_ns();
             const std::int64_t due = s.store[slot].due.get();
+            // Nothing in the shard is due (the wheel is empty) and reads keep this entry's
+            // "never": no time to read, nothing to sweep.
+            if constexpr (detail::ex_reads_keep_expiry<Expiry>)
+                if (due == detail::timer_wheel::never && s.wheel.size() == 0) {
+                    s.policy.on_access(slot, h);
+                    return true;
+                }
+            const std::int64_t now = now_ns();
             if (due <= now) {
                 s.policy.on_erase(slot);
                 remove(s, slot, h, removal_cause::expired, out);
@@ -1117,7 +1127,13 @@ private:
     }
 
     // The bodies of get, contains and erase, for the key type and for lookup keys.
+    // query_cache's hit: get() that counts a hit and leaves a miss uncounted (the
+    // get_or_load that follows a miss counts it).
+    template <class, class> friend class query_cache;
     template <class Q>
+    [[gnu::always_inline]] std::optional<V> hit_of(const Q& key) { return get_as<false>(key); }
+
+    template <bool CountMiss = true, class Q>
     [[gnu::always_inline]] std::optional<V> get_as(const Q& key) {
         const std::uint64_t h = hash_of(key);
         shard& s = shard_for(h);
@@ -1133,7 +1149,7 @@ private:
                     record_read(s, slot, h);
                     return result;
                 case peeked::miss:
-                    if (opts_.record_stats) s.reads.count_miss();
+                    if (CountMiss && opts_.record_stats) s.reads.count_miss();
                     return result;
                 case peeked::busy: // the lock below (peek fills `result` only on a hit)
                     break;
@@ -1148,7 +1164,7 @@ private:
                 result.emplace(s.store[slot].value);
                 if (opts_.record_stats) ++s.hits;
                 if constexpr (refreshing) check_refresh(s, slot, out);
-            } else if (opts_.record_stats) {
+            } else if (CountMiss && opts_.record_stats) {
                 ++s.misses;
             }
         }

@@ -373,35 +373,17 @@ public:
             if (!e.admitted()) return pass_through(e, sql, params);
             admitted = &e;
         }
-        bool ran = false; // this caller ran the statement (else: answered without the database)
         const detail::query_key_view key(sql, params, text_h, &texts_);
-        std::optional<lease_type> lease; // acquired by the options, used by the loader: one lease a miss
-        std::optional<shared_read> shared; // the second tier's answer (a miss with a tier only)
-        try {
-            rows_ptr rows = cache_.get_or_load(
-                key,
-                [&](const detail::query_key& k) -> rows_ptr {
-                    if (shared && shared->ticket.rows) return shared->ticket.rows;
-                    if (!lease) lease.emplace(pool_.acquire());
-                    ran = true;
-                    auto rows = std::make_shared<const row_set>((*lease)->query(k.sql(), k.params()));
-                    if (shared) tier_->store(shared->key, *rows, shared->ticket, call.ttl ? call.ttl : default_ttl_);
-                    return rows;
-                },
-                [&] { return adapted(miss_options(key, call, lease, shared), call, admitted); });
-            if (admitted && !ran) admitted->count_served();
-            return rows;
-        } catch (const detail::query_refused& e) {
-            if (call.if_refused != refused_statement::run_uncached || e.writes) throw;
-            lease.reset();
-            ++uncached_;
-            auto l = pool_.acquire();
-            return std::make_shared<const row_set>(l->query(sql, params));
+        if (std::optional<rows_ptr> hit = cache_.hit_of(key)) [[likely]] { // the hit: nothing else to build
+            if (admitted) admitted->count_served();
+            return std::move(*hit);
         }
+        return load(key, call, admitted);
     }
     /// query() with a braced list of parameters, `qc.query(sql, {id, name})`, read in
     /// place as above.
-    rows_ptr query(std::string_view sql, std::initializer_list<value> params, const query_cache_call& call = {}) {
+    [[gnu::always_inline]] rows_ptr query(std::string_view sql, std::initializer_list<value> params,
+                                          const query_cache_call& call = {}) {
         return query(sql, std::span<const value>(params.begin(), params.size()), call);
     }
 
@@ -511,6 +493,37 @@ private:
     [[noreturn]] static void refuse_write(std::string_view sql, const detail::statement_tables& a) {
         refuse(sql, "the statement writes (" + (a.access.written.empty() ? std::string("the schema") : a.access.written.front()) + ")",
                true);
+    }
+
+    /// The miss of query(): loads `key` through the cache (single flight), with the tier and
+    /// the options made only when this caller runs the statement. A load another caller
+    /// finished meanwhile is a hit.
+    [[gnu::noinline]] rows_ptr load(const detail::query_key_view& key, const query_cache_call& call,
+                                    detail::admission_entry* admitted) {
+        bool ran = false; // this caller ran the statement (else: answered without the database)
+        std::optional<lease_type> lease; // acquired by the options, used by the loader: one lease a miss
+        std::optional<shared_read> shared; // the second tier's answer (a miss with a tier only)
+        try {
+            rows_ptr rows = cache_.get_or_load(
+                key,
+                [&](const detail::query_key& k) -> rows_ptr {
+                    if (shared && shared->ticket.rows) return shared->ticket.rows;
+                    if (!lease) lease.emplace(pool_.acquire());
+                    ran = true;
+                    auto rows = std::make_shared<const row_set>((*lease)->query(k.sql(), k.params()));
+                    if (shared) tier_->store(shared->key, *rows, shared->ticket, call.ttl ? call.ttl : default_ttl_);
+                    return rows;
+                },
+                [&] { return adapted(miss_options(key, call, lease, shared), call, admitted); });
+            if (admitted && !ran) admitted->count_served();
+            return rows;
+        } catch (const detail::query_refused& e) {
+            if (call.if_refused != refused_statement::run_uncached || e.writes) throw;
+            lease.reset();
+            ++uncached_;
+            auto l = pool_.acquire();
+            return std::make_shared<const row_set>(l->query(key.sql, key.params));
+        }
     }
 
     /// What a miss read from the shared tier, kept for the load.
