@@ -13,7 +13,11 @@
 // hit, plus the admission's lookup of the statement text and its served counter
 // (query_cache_hit_admitted, third paired line: hit without admission against with); and a
 // statement the admission does not admit, run uncached through the query cache against
-// acquiring a lease and running it (query_cache_pass_through, fourth paired line).
+// acquiring a lease and running it (query_cache_pass_through, fifth paired line).
+//
+// The control (fourth paired line): the same rows in a cistern::cache keyed by the id alone,
+// with the query cache's policies, against the query cache's hit: what hashing and comparing
+// a statement text and its parameters adds to a cache hit.
 //
 // Default: Google Benchmark cases. --paired[=rounds]: interleaved A/B rounds (paired.hpp),
 // median throughputs and median ratio.
@@ -22,6 +26,8 @@
 
 #include <cistern/adapter/sqlite/factory.hpp>
 #include <cistern/cache/query_admission.hpp>
+#include <cistern/cache/cache.hpp>
+#include <cistern/cache/expiry/per_entry.hpp>
 #include <cistern/cache/query_cache.hpp>
 #include <cistern/pool/pool.hpp>
 
@@ -55,6 +61,28 @@ struct fixture {
         for (std::int64_t i = 0; i < table_rows; ++i) qc.query(point_lookup, {i}); // warm
     }
 };
+
+// The control for a hit: the same rows in a cistern::cache keyed by the id alone, with the
+// query cache's policies (W-TinyLFU, per-entry expiry, weighed by the rows' bytes, 64 MiB):
+// what the query cache's key (statement text and parameters: hashed, compared) adds.
+struct id_cache_weigher {
+    std::uint64_t operator()(const std::int64_t&, const std::shared_ptr<const cistern::row_set>& r) const noexcept {
+        return sizeof(std::int64_t) + r->byte_size();
+    }
+};
+struct id_fixture {
+    using rows_ptr = std::shared_ptr<const cistern::row_set>;
+    cistern::cache<std::int64_t, rows_ptr, cistern::eviction::w_tinylfu, cistern::expiry::per_entry,
+                   cistern::cache_policy::with_weigher<id_cache_weigher>>
+        c{cistern::cache_options{.max_weight = 64 << 20}};
+    explicit id_fixture(fixture& f) {
+        auto lease = f.pool.acquire();
+        for (std::int64_t i = 0; i < table_rows; ++i) c.put(i, std::make_shared<const cistern::row_set>(lease->query(point_lookup, i)));
+    }
+};
+void run_id_cached(id_fixture& f, std::uint64_t ops, std::int64_t& i) {
+    for (std::uint64_t n = 0; n < ops; ++n) benchmark::DoNotOptimize(f.c.get(++i % table_rows));
+}
 
 // The fixture with an admission attached: `admit` says whether the point lookup is
 // admitted (then the cache is warm) or not (every call passes through).
@@ -166,6 +194,18 @@ int run_paired_suite(int rounds) {
     cistern_bench::print_paired("sqlite/point_lookup", "query_cache_hit", "query_cache_hit_admitted", ad);
     if (h.qc.stats().misses != static_cast<std::uint64_t>(table_rows) ||
         ha.qc.stats().misses != 2 * static_cast<std::uint64_t>(table_rows)) { // warmed twice
+        std::fprintf(stderr, "a measured call missed the cache\n");
+        return 1;
+    }
+
+    fixture q;
+    id_fixture qi(q);
+    std::int64_t ij = 0, ik = 0;
+    auto j = [&](int, std::uint64_t ops) { run_id_cached(qi, ops, ij); };
+    auto k = [&](int, std::uint64_t ops) { run_cached(q, ops, ik); };
+    const auto ck = cistern_bench::run_paired(rounds, 1, 100'000, j, k);
+    cistern_bench::print_paired("sqlite/point_lookup", "cache_by_id_hit", "query_cache_hit", ck);
+    if (q.qc.stats().misses != static_cast<std::uint64_t>(table_rows) || qi.c.stats().misses != 0) {
         std::fprintf(stderr, "a measured call missed the cache\n");
         return 1;
     }
