@@ -22,6 +22,7 @@
 #include <boost/mpl/list.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -404,9 +405,15 @@ struct ref_w_tinylfu {
     // What the climber did, for the test to check that it moved the window.
     std::uint64_t initial_window = 1, max_window = 1, min_window = 1, resizes = 0, lucky_admissions = 0;
 
+    // Bounded by weight (compare_weighted): the sketch is sized by the entries, 16 to
+    // start, grown to the next power of two (and cleared) when a new key outnumbers it.
+    bool weighted = false;
+    std::uint64_t sketch_entries = 0;
+
     void start(std::size_t capacity) {
         cap = capacity;
-        sketch.resize(cap);
+        sketch_entries = weighted ? 16 : cap;
+        sketch.resize(sketch_entries);
         window_cap = std::max<std::uint64_t>(1, cap / 100);
         const std::uint64_t main_cap = cap - window_cap;
         protected_cap = main_cap - main_cap / 5;
@@ -527,6 +534,10 @@ struct ref_w_tinylfu {
         const bool update = values.count(k) != 0;
         values[k] = v;
         w.of[k] = weight;
+        if (weighted && !update && values.size() > sketch_entries) {
+            sketch_entries = std::bit_ceil(values.size());
+            sketch.ensure_capacity(sketch_entries);
+        }
         sketch.increment(sketch_key(k));
         if (update) {
             reorder(k);
@@ -623,6 +634,7 @@ Ref compare_weighted(std::uint32_t seed, std::size_t bound, int key_space, int s
     cistern::cache<int, int, Policy, cistern::expiry::never, cp::with_weigher<step_weigher>, cp::with_listener<victim_log>> c(
         cistern::cache_options{.max_weight = bound, .shards = 1}, {}, weigher, victim_log{&evicted});
     Ref ref;
+    if constexpr (requires { ref.weighted; }) ref.weighted = true;
     ref_start(ref, bound);
     std::mt19937 rng(seed);
     std::uniform_int_distribution<int> op(0, 99), uni(0, key_space - 1);
@@ -940,6 +952,49 @@ BOOST_AUTO_TEST_CASE(sampled_climber_chooses_the_window_the_workload_needs) {
     BOOST_TEST_MESSAGE("zipf: lru " << zlru << ", sampled " << zsampled << " (window " << window << ")");
     BOOST_TEST(window <= size * 15 / 100);
     BOOST_TEST(zsampled > zlru + 0.05);
+}
+
+// With a weigher the bound is in weight units: the sampler must model the entries the
+// cache holds, not a cache of max_weight entries. Every entry weighs 100 here, so the
+// weighted cache holds as many entries as the unweighted one and should choose as well:
+// on the shifting working set it needs a large window. (Sized by the bound, the sampler
+// modelled a cache 100 times larger than the real one.)
+BOOST_AUTO_TEST_CASE(a_weighted_cache_samples_by_its_entries) {
+    constexpr std::size_t size = 2000;
+    std::mt19937_64 rng(17);
+    std::vector<std::uint64_t> shifting;
+    for (std::uint64_t phase = 0; phase < 40; ++phase) {
+        const auto part = zipf_keys(2 * size, 8 * size, 0.9, phase * size, rng);
+        shifting.insert(shifting.end(), part.begin(), part.end());
+    }
+    struct hundred {
+        std::uint64_t operator()(const std::uint64_t&, const std::uint64_t&) const noexcept { return 100; }
+    };
+    const auto weighted_ratio = [&](const std::vector<std::uint64_t>& trace) {
+        cistern::cache<std::uint64_t, std::uint64_t, sampled_policy, cistern::expiry::never, cp::single_threaded,
+                       cp::with_weigher<hundred>>
+            c(cistern::cache_options{.max_weight = 100 * size});
+        std::uint64_t hits = 0;
+        for (std::uint64_t k : trace) {
+            if (c.get(k)) ++hits;
+            else c.put(k, k);
+        }
+        return double(hits) / double(trace.size());
+    };
+    const double unweighted = replay_hit_ratio<sampled_policy>(shifting, size);
+    const double weighted = weighted_ratio(shifting);
+    const double hill = replay_hit_ratio<ev::w_tinylfu_hill>(shifting, size);
+    BOOST_TEST_MESSAGE("shifting: unweighted " << unweighted << ", weighted " << weighted << ", hill climber " << hill);
+    BOOST_TEST(weighted > unweighted - 0.01);
+    BOOST_TEST(weighted > hill);
+    // The sampler follows the entries: a policy told the bound is a weight samples as a
+    // cache of the entries it holds.
+    sampled_policy p;
+    p.set_weighted();
+    p.reset(std::uint64_t{1} << 26);
+    p.share_climber(p, std::uint64_t{1} << 26);
+    for (std::uint32_t slot = 0; slot < 16384; ++slot) p.on_insert(slot, cistern::detail::mix64(slot), 100);
+    BOOST_TEST(p.climber().sampling_rate() == 16384u / cistern::detail::window_sampler::mini_target);
 }
 
 BOOST_AUTO_TEST_CASE(sampled_climber_samples_by_capacity) {

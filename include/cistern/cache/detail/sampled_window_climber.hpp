@@ -390,27 +390,44 @@ public:
         capacity_ = std::max<std::uint64_t>(capacity, 1);
         scale_ = 1;
         requests_ = 0;
+        entries_ = 16;
         sampler_ = std::make_shared<Sampler>();
-        sampler_->resize(capacity_);
-        shift_ = Sampler::shift_for(capacity_);
+        sampler_->resize(sampled_capacity(1));
+        shift_ = Sampler::shift_for(sampled_capacity(1));
         return std::max<std::uint64_t>(1, capacity_ / 100);
+    }
+    /// The bound is in weight units (a cache with a weigher; called before reset()): the
+    /// mini caches model the entries the cache holds, so the sampler is sized by the
+    /// entries (entries_grew()) rather than by the bound.
+    void set_weighted() noexcept { weighted_ = true; }
+    /// A weighted cache's shard now holds about `entries` entries (a power of two, each
+    /// time it outgrows the last): the shared sampler is resized for that many in every
+    /// shard (it starts over only if its sampling changes). No-op without set_weighted().
+    /// May throw std::bad_alloc.
+    void entries_grew(std::uint64_t entries) {
+        if (!weighted_) return;
+        entries_ = std::max<std::uint64_t>(entries, 1);
+        const std::uint64_t total = sampled_capacity(scale_);
+        sampler_->resize(total);
+        shift_ = Sampler::shift_for(total);
     }
     /// Shares `first`'s sampler (the climber of a cache's first shard; may be this one),
     /// resized for the whole cache's `total` weight units. Called by cache<> after every
     /// shard's reset(). May throw std::bad_alloc.
     void share_with(basic_sampled_window_climber& first, std::uint64_t total) {
         total = std::max<std::uint64_t>(total, 1);
-        if (&first == this) sampler_->resize(total);
-        else sampler_ = first.sampler_;
         scale_ = static_cast<double>(total) / static_cast<double>(capacity_);
-        shift_ = Sampler::shift_for(total);
+        const std::uint64_t sized = weighted_ ? sampled_capacity(scale_) : total;
+        if (&first == this) sampler_->resize(sized);
+        else sampler_ = first.sampler_;
+        shift_ = Sampler::shift_for(sized);
     }
     /// The capacity changed to `capacity`: the shared sampler is resized for the cache's
     /// new bound (estimated as `capacity` times the shard count; it starts over only if
     /// its sampling changes). May throw std::bad_alloc.
     void set_capacity(std::uint64_t capacity) {
         capacity_ = std::max<std::uint64_t>(capacity, 1);
-        const auto total = static_cast<std::uint64_t>(std::llround(scale_ * static_cast<double>(capacity_)));
+        const std::uint64_t total = sampled_capacity(scale_);
         sampler_->resize(total);
         shift_ = Sampler::shift_for(total);
     }
@@ -433,8 +450,17 @@ public:
     std::uint64_t sampling_rate() const noexcept { return std::uint64_t{1} << (64 - shift_); }
 
 private:
+    // What the sampler models for `scale` shards' worth: the bound, or with a weigher the
+    // entries held.
+    std::uint64_t sampled_capacity(double scale) const noexcept {
+        const std::uint64_t per_shard = weighted_ ? entries_ : capacity_;
+        return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(scale * static_cast<double>(per_shard))));
+    }
+
     std::shared_ptr<Sampler> sampler_;
     std::uint64_t capacity_ = 1, requests_ = 0;
+    std::uint64_t entries_ = 16; // with set_weighted(): a shard's entries, as last grown to
+    bool weighted_ = false;
     double scale_ = 1;
     unsigned shift_ = 60;
 };

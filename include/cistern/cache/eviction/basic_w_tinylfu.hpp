@@ -55,8 +55,12 @@ public:
     /// bound is in weight units (bytes, say), which says nothing of how many entries there
     /// will be, so the sketch is sized by the entries tracked instead of by the bound: 16 to
     /// start, grown (and cleared) to the next power of two each time the entries outnumber
-    /// it, as Caffeine sizes a weighted cache's sketch by its entry count.
-    void set_weighted() noexcept { weighted_ = true; }
+    /// it, as Caffeine sizes a weighted cache's sketch by its entry count. A climber with
+    /// `set_weighted()` and `entries_grew(n)` (the default's sampler) follows the entries too.
+    void set_weighted() noexcept {
+        weighted_ = true;
+        if constexpr (requires { climber_.set_weighted(); }) climber_.set_weighted();
+    }
 
     /// EvictionPolicy::on_insert: counts `hash` in the sketch and puts `slot` in the window;
     /// the window's oldest entries may move on to compete for main. May throw std::bad_alloc.
@@ -66,6 +70,7 @@ public:
             if (entries > sketch_entries_) {
                 sketch_.ensure_capacity(std::bit_ceil(entries));
                 sketch_entries_ = std::bit_ceil(entries);
+                if constexpr (requires { climber_.entries_grew(sketch_entries_); }) climber_.entries_grew(sketch_entries_);
             }
         }
         lists_.ensure(slot);
