@@ -926,17 +926,23 @@ std::vector<std::uint64_t> zipf_keys(std::size_t n, std::size_t len, double alph
     return out;
 }
 
+// Zipf 0.9 over a working set of 2 x size keys that moves by size every 8 x size requests,
+// for 40 moves.
+std::vector<std::uint64_t> shifting_keys(std::size_t size, std::mt19937_64& rng) {
+    std::vector<std::uint64_t> out;
+    for (std::uint64_t phase = 0; phase < 40; ++phase) {
+        const auto part = zipf_keys(2 * size, 8 * size, 0.9, phase * size, rng);
+        out.insert(out.end(), part.begin(), part.end());
+    }
+    return out;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(sampled_climber_chooses_the_window_the_workload_needs) {
     constexpr std::size_t size = 2000;
     std::mt19937_64 rng(17);
-    // Zipf 0.9 over a working set of 2 x size that moves by size every 8 x size requests.
-    std::vector<std::uint64_t> shifting;
-    for (std::uint64_t phase = 0; phase < 40; ++phase) {
-        const auto part = zipf_keys(2 * size, 8 * size, 0.9, phase * size, rng);
-        shifting.insert(shifting.end(), part.begin(), part.end());
-    }
+    const std::vector<std::uint64_t> shifting = shifting_keys(size, rng);
     std::uint64_t window = 0;
     const double lru = replay_hit_ratio<ev::lru>(shifting, size);
     const double sampled = replay_hit_ratio<sampled_policy>(shifting, size, &window);
@@ -962,11 +968,7 @@ BOOST_AUTO_TEST_CASE(sampled_climber_chooses_the_window_the_workload_needs) {
 BOOST_AUTO_TEST_CASE(a_weighted_cache_samples_by_its_entries) {
     constexpr std::size_t size = 2000;
     std::mt19937_64 rng(17);
-    std::vector<std::uint64_t> shifting;
-    for (std::uint64_t phase = 0; phase < 40; ++phase) {
-        const auto part = zipf_keys(2 * size, 8 * size, 0.9, phase * size, rng);
-        shifting.insert(shifting.end(), part.begin(), part.end());
-    }
+    const std::vector<std::uint64_t> shifting = shifting_keys(size, rng);
     struct hundred {
         std::uint64_t operator()(const std::uint64_t&, const std::uint64_t&) const noexcept { return 100; }
     };
