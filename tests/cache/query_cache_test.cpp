@@ -322,6 +322,13 @@ BOOST_FIXTURE_TEST_CASE(parameters_in_any_form_are_one_key, fixture) {
     const d::query_key copy = spilled;
     BOOST_TEST((copy == spilled));
     BOOST_TEST(copy.sql() == typed);
+    // What a key weighs beyond itself: its text's block, and a parameter's allocation only
+    // when it has one (a short string lives in the key).
+    const std::array<cistern::value, 1> short_text{cistern::value(std::string("ab"))};
+    const std::array<cistern::value, 1> long_text{cistern::value(std::string(40, 'x'))};
+    const d::query_key small{typed, short_text}, large{typed, long_text};
+    BOOST_TEST(small.heap_bytes() == d::shared_text(typed, d::text_hash(typed)).heap_bytes());
+    BOOST_TEST(large.heap_bytes() >= small.heap_bytes() + 41);
     // Keys built through one interner share their statement's text; without one, each has its own.
     d::text_interner texts(16);
     const d::query_key a(d::query_key_view(typed, three, d::text_hash(typed), &texts));

@@ -48,6 +48,9 @@
 
 namespace cistern {
 
+template <class Pool, class Eviction>
+class query_cache; // a friend of cache (its hit: cache::hit_of)
+
 namespace detail {
 
 /// A mutex that does nothing (single_threaded caches).
@@ -170,9 +173,6 @@ concept other_lookup_key = TransparentHash<Hash, Eq> && !std::is_same_v<Q, K>;
 /// parameters for a query key), and build no `K` unless get_or_load stores one on a miss
 /// (`K(q)`). `H{}(q)` must equal `H{}(K(q))`, and `Eq{}(k, q)` hold exactly for that key.
 /// Lookups by `K` take the same code as with an ordinary hash.
-template <class Pool, class Eviction>
-class query_cache;
-
 template <class K, class V, class Eviction = eviction::w_tinylfu, class Expiry = expiry::never, class... Policies>
 class cache {
     static_assert(detail::check_eviction_policy<Eviction>());
@@ -1126,13 +1126,13 @@ private:
         }
     }
 
-    // The bodies of get, contains and erase, for the key type and for lookup keys.
     // query_cache's hit: get() that counts a hit and leaves a miss uncounted (the
     // get_or_load that follows a miss counts it).
     template <class, class> friend class query_cache;
     template <class Q>
     [[gnu::always_inline]] std::optional<V> hit_of(const Q& key) { return get_as<false>(key); }
 
+    // The bodies of get, contains and erase, for the key type and for lookup keys.
     template <bool CountMiss = true, class Q>
     [[gnu::always_inline]] std::optional<V> get_as(const Q& key) {
         const std::uint64_t h = hash_of(key);

@@ -83,7 +83,7 @@ public:
     std::size_t heap_bytes() const noexcept {
         std::size_t n = text_.heap_bytes() + spilled_.capacity() * sizeof(value);
         for (const value& v : params()) {
-            if (auto* s = std::get_if<std::string>(&v)) n += s->capacity() > 15 ? s->capacity() + 1 : 0;
+            if (auto* s = std::get_if<std::string>(&v)) n += string_heap_bytes(*s);
             else if (auto* b = std::get_if<blob>(&v)) n += b->capacity();
         }
         return n;
@@ -97,6 +97,14 @@ public:
     }
 
 private:
+    // A string's allocation (none while its characters fit in the object itself).
+    static std::size_t string_heap_bytes(const std::string& s) noexcept {
+        const auto* d = s.data();
+        const auto* o = reinterpret_cast<const char*>(&s);
+        const bool inside = !std::less<const char*>{}(d, o) && std::less<const char*>{}(d, o + sizeof(std::string));
+        return inside ? 0 : s.capacity() + 1;
+    }
+
     shared_text text_;
     std::size_t count_;
     std::array<value, inline_params> local_{};
