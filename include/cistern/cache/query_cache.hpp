@@ -90,10 +90,14 @@ public:
     }
     /// Same text, same parameters.
     friend bool operator==(const query_key& a, const query_key& b) noexcept {
-        const std::string_view x = a.sql(), y = b.sql();
-        const auto p = a.params(), q = b.params();
-        return a.sql_hash() == b.sql_hash() && x.size() == y.size() && std::equal(p.begin(), p.end(), q.begin(), q.end()) &&
-               same_text(x.data(), y.data(), x.size());
+        return same_query(a.sql_hash(), a.sql(), a.params(), b.sql_hash(), b.sql(), b.params());
+    }
+    /// Two queries are the same: the texts' hashes and lengths first, then the parameters,
+    /// then the texts' bytes (a key and a view of one compare alike: query_key_equal).
+    static bool same_query(std::uint64_t ha, std::string_view a, std::span<const value> pa, std::uint64_t hb,
+                           std::string_view b, std::span<const value> pb) noexcept {
+        return ha == hb && a.size() == b.size() && std::equal(pa.begin(), pa.end(), pb.begin(), pb.end()) &&
+               same_text(a.data(), b.data(), a.size());
     }
 
 private:
@@ -170,18 +174,15 @@ struct query_key_hash {
     }
 };
 
-/// Compares query keys and views of them by text and parameters (transparent): the
-/// texts' hashes and lengths first, then the parameters, then the texts' bytes.
+/// Compares query keys and views of them by text and parameters (transparent; see
+/// query_key::same_query).
 struct query_key_equal {
     using is_transparent = void; ///< query_key_view lookups (cache heterogeneous lookup)
     /// Same text, same parameters.
     bool operator()(const query_key& a, const query_key& b) const noexcept { return a == b; }
     /// Same text, same parameters.
     bool operator()(const query_key& a, const query_key_view& b) const noexcept {
-        const std::string_view x = a.sql();
-        const auto p = a.params();
-        return a.sql_hash() == b.sql_hash && x.size() == b.sql.size() &&
-               std::equal(p.begin(), p.end(), b.params.begin(), b.params.end()) && same_text(x.data(), b.sql.data(), x.size());
+        return query_key::same_query(a.sql_hash(), a.sql(), a.params(), b.sql_hash, b.sql, b.params);
     }
     /// Same text, same parameters.
     bool operator()(const query_key_view& a, const query_key& b) const noexcept { return (*this)(b, a); }

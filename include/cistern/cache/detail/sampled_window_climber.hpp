@@ -407,9 +407,7 @@ public:
     void entries_grew(std::uint64_t entries) {
         if (!weighted_) return;
         entries_ = std::max<std::uint64_t>(entries, 1);
-        const std::uint64_t total = sampled_capacity(scale_);
-        sampler_->resize(total);
-        shift_ = Sampler::shift_for(total);
+        resize_sampler();
     }
     /// Shares `first`'s sampler (the climber of a cache's first shard; may be this one),
     /// resized for the whole cache's `total` weight units. Called by cache<> after every
@@ -427,9 +425,7 @@ public:
     /// its sampling changes). May throw std::bad_alloc.
     void set_capacity(std::uint64_t capacity) {
         capacity_ = std::max<std::uint64_t>(capacity, 1);
-        const std::uint64_t total = sampled_capacity(scale_);
-        sampler_->resize(total);
-        shift_ = Sampler::shift_for(total);
+        resize_sampler();
     }
     /// Counts one request; offers it to the sampler if its key is sampled; true when the
     /// shard should look at the favoured share (then call decide()).
@@ -455,6 +451,12 @@ private:
     std::uint64_t sampled_capacity(double scale) const noexcept {
         const std::uint64_t per_shard = weighted_ ? entries_ : capacity_;
         return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(scale * static_cast<double>(per_shard))));
+    }
+    // Resizes the shared sampler for the whole cache's sampled capacity.
+    void resize_sampler() {
+        const std::uint64_t total = sampled_capacity(scale_);
+        sampler_->resize(total);
+        shift_ = Sampler::shift_for(total);
     }
 
     std::shared_ptr<Sampler> sampler_;

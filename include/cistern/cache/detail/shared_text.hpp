@@ -4,8 +4,6 @@
 /// detail::text_interner, which hands out one shared_text per distinct text (the query
 /// cache's keys: every cached result of a statement points at one copy of its text).
 
-#include <cistern/monitor/statement_registry.hpp> // detail::text_hash
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -80,10 +78,11 @@ public:
     /// The shared block of `text`, whose hash `h` must be detail::text_hash(text).
     shared_text intern(std::string_view text, std::uint64_t h) {
         std::lock_guard lock(mu_);
-        if (auto it = texts_.find(text); it != texts_.end()) return it->second;
+        for (auto [it, end] = texts_.equal_range(h); it != end; ++it)
+            if (it->second.view() == text) return it->second;
         if (texts_.size() >= capacity_) prune();
         shared_text t(text, h);
-        texts_.emplace(t.view(), t); // the key views the block the value holds
+        texts_.emplace(h, t);
         return t;
     }
     /// Texts held now.
@@ -93,9 +92,6 @@ public:
     }
 
 private:
-    struct hasher {
-        std::size_t operator()(std::string_view s) const noexcept { return static_cast<std::size_t>(text_hash(s)); }
-    };
     void prune() {
         std::erase_if(texts_, [](const auto& e) { return e.second.use_count() == 1; });
         if (texts_.size() >= capacity_) texts_.clear();
@@ -103,7 +99,7 @@ private:
 
     const std::size_t capacity_;
     mutable std::mutex mu_;
-    std::unordered_map<std::string_view, shared_text, hasher> texts_;
+    std::unordered_multimap<std::uint64_t, shared_text> texts_; // by text_hash: the caller's, not hashed again
 };
 
 } // namespace cistern::detail

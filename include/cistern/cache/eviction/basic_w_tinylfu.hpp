@@ -44,8 +44,8 @@ public:
         seg_.clear();
         weight_.clear();
         capacity_ = std::max<std::uint64_t>(capacity, 1);
-        sketch_entries_ = weighted_ ? 16 : capacity_;
-        sketch_.resize(sketch_entries_);
+        sketch_entries_ = 16;
+        sketch_.resize(weighted_ ? sketch_entries_ : capacity_);
         window_budget_ = std::clamp<std::uint64_t>(climber_.reset(capacity_), 1, capacity_);
         protected_budget_ = (capacity_ - window_budget_) - (capacity_ - window_budget_) / 5;
         window_weight_ = protected_weight_ = 0;
@@ -68,8 +68,8 @@ public:
         if (weighted_) [[unlikely]] {
             const std::uint64_t entries = lists_.size(window) + lists_.size(probation) + lists_.size(protected_) + 1;
             if (entries > sketch_entries_) {
-                sketch_.ensure_capacity(std::bit_ceil(entries));
                 sketch_entries_ = std::bit_ceil(entries);
+                sketch_.ensure_capacity(sketch_entries_);
                 if constexpr (requires { climber_.entries_grew(sketch_entries_); }) climber_.entries_grew(sketch_entries_);
             }
         }
@@ -150,10 +150,7 @@ public:
     /// down to the bound. May throw std::bad_alloc (a larger sketch).
     void set_capacity(std::uint64_t capacity) {
         const std::uint64_t c = std::max<std::uint64_t>(capacity, 1);
-        if (!weighted_) {
-            sketch_.ensure_capacity(c);
-            sketch_entries_ = c;
-        }
+        if (!weighted_) sketch_.ensure_capacity(c);
         const double share = static_cast<double>(window_budget_) / static_cast<double>(capacity_);
         capacity_ = c;
         window_budget_ = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(std::llround(share * static_cast<double>(c))), 1, c);
@@ -289,7 +286,7 @@ private:
     std::vector<std::uint8_t> seg_;     // segment and candidate bit
     std::vector<std::uint32_t> weight_; // empty while every entry weighs 1
     detail::count_min_sketch sketch_;
-    std::uint64_t sketch_entries_ = 16; // the entries the sketch is sized for
+    std::uint64_t sketch_entries_ = 16; // with set_weighted(): the entries the sketch is sized for
     bool weighted_ = false;             // set_weighted(): the sketch follows the entries, not the bound
     std::uint64_t capacity_ = 1, window_budget_ = 1, protected_budget_ = 0;
     std::uint64_t window_weight_ = 0, protected_weight_ = 0;
