@@ -35,7 +35,7 @@ struct coarse_steady_clock {
 
     /// The current time (since an unspecified start, typically boot). Never throws; safe
     /// from any thread.
-    static time_point now() noexcept {
+    [[gnu::always_inline]] static time_point now() noexcept {
 #if defined(__linux__) && defined(CLOCK_MONOTONIC_COARSE)
         timespec ts;
         if (::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == 0)

@@ -7,6 +7,7 @@
 // time. The concurrent side is in cache_stress_test (under ThreadSanitizer).
 
 #include <cistern/cache/cache.hpp>
+#include <cistern/cache/detail/read_buffer.hpp>
 #include <cistern/cache/eviction/fifo.hpp>
 #include <cistern/cache/eviction/lfu.hpp>
 #include <cistern/cache/eviction/lru.hpp>
@@ -29,6 +30,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -263,4 +265,48 @@ BOOST_AUTO_TEST_CASE(reserving_the_index_keeps_no_array_on_the_way) {
     }
     BOOST_TEST(a.size() == b.size());
     BOOST_TEST(a.memory_bytes() <= b.memory_bytes() + 64 * 1024);
+}
+
+// The default's locked mode (detail::read_buffer): on at the start (reads take the lock);
+// a read that found the lock taken turns it off; read_buffer::lock_after drains in a row
+// that found one thread's records alone turn it back on, and a drain that found another
+// thread's records starts that count again. Every record is replayed once.
+BOOST_AUTO_TEST_CASE(locked_mode_ends_when_a_read_finds_the_lock_taken_and_returns_when_one_thread_reads_alone) {
+    using cistern::detail::read_buffer;
+    read_buffer rb;
+    rb.init();
+    BOOST_TEST(rb.locked());
+    rb.contended();
+    BOOST_TEST(!rb.locked());
+    std::vector<std::uint64_t> seen;
+    std::uint64_t next = 0;
+    const auto read_and_drain = [&] {
+        rb.record(next++, true);
+        rb.drain_as_drainer([&](std::uint64_t r) { seen.push_back(r); }, true);
+    };
+    for (std::uint32_t i = 1; i < read_buffer::lock_after; ++i) read_and_drain();
+    BOOST_TEST(!rb.locked());
+    // A record by a thread on another stripe (stripes are a power of two, at least 2, and
+    // taken by thread number: one of the next two threads has the other parity).
+    const std::uint32_t mine = cistern::detail::thread_stripe();
+    bool other_recorded = false;
+    for (int attempt = 0; attempt < 2 && !other_recorded; ++attempt)
+        std::thread([&] {
+            if (cistern::detail::thread_stripe() % 2 == mine % 2) return;
+            rb.record(1000, true);
+            other_recorded = true;
+        }).join();
+    BOOST_REQUIRE(other_recorded);
+    read_and_drain(); // finds the other thread's record: not alone
+    BOOST_TEST(!rb.locked());
+    for (std::uint32_t i = 1; i < read_buffer::lock_after; ++i) read_and_drain();
+    BOOST_TEST(!rb.locked());
+    read_and_drain(); // the lock_after-th drain alone in a row
+    BOOST_TEST(rb.locked());
+    std::vector<std::uint64_t> expected(next);
+    for (std::uint64_t r = 0; r < next; ++r) expected[r] = r;
+    expected.push_back(1000);
+    std::sort(seen.begin(), seen.end());
+    BOOST_TEST(seen == expected, boost::test_tools::per_element());
+    BOOST_TEST(rb.recorded() == next + 1);
 }

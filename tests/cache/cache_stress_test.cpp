@@ -435,11 +435,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(reads_without_the_lock_return_only_whole_values_of
     BOOST_TEST(c.size() <= c.bound());
 }
 
-// The default's sole reader: readers take turns reading alone (each turn long enough for
-// the reader to claim the shards and read them under the lock), then all read at once
-// (every claim dropped by another reader's first read), while a writer keeps writing.
-// Values stay whole and the statistics count every read once, across every hand-over.
-BOOST_AUTO_TEST_CASE(a_sole_reader_hands_the_shards_back_when_others_read) {
+// The default's locked mode: readers take turns reading alone (each turn long enough for
+// the shards to return to locked mode and be read under the lock), then all read at once
+// (locked mode ended by the first read that finds a lock taken), while a writer keeps
+// writing. Values stay whole and the statistics count every read once, across every change.
+BOOST_AUTO_TEST_CASE(locked_mode_hands_the_shards_back_when_readers_contend) {
     using cache_t = cistern::cache<std::uint64_t, versioned, cistern::eviction::w_tinylfu, cistern::expiry::after_write>;
     static_assert(cache_t::sole_reader_locks);
     cache_t c(cistern::cache_options{.max_size = 1024, .shards = 2, .record_stats = true}, cistern::expiry::after_write(1h));

@@ -228,7 +228,7 @@ public:
                                              std::is_trivially_copyable_v<K> &&
                                              std::is_trivially_copyable_v<V> &&
                                              (!expiring || detail::ex_reads_keep_expiry<Expiry>);
-    /// True when, besides, a shard's only reader reads it under the lock
+    /// True when, besides, a shard's reads take its lock while no read finds it taken
     /// (cache_policy::multi_threaded, the default; not cache_policy::lock_free_reads).
     static constexpr bool sole_reader_locks = optimistic_reads && policies::sole_reader_locks;
 
@@ -660,6 +660,9 @@ private:
 
     struct alignas(64) shard {
         mutable mutex_type mu;
+        // Beside the lock: every read tests its locked mode, and a read without the lock
+        // reads the sequence count and records here.
+        [[no_unique_address]] std::conditional_t<optimistic_reads, detail::read_buffer, detail::no_wheel> reads;
         detail::slot_table table;
         detail::entry_store<node> store;
         Eviction policy;
@@ -673,7 +676,6 @@ private:
         std::unordered_map<std::string, std::unordered_set<std::uint32_t>> tag_index;
         std::unordered_map<std::uint32_t, std::vector<std::string>> tags_of;
         std::unordered_map<K, std::shared_ptr<flight>, hasher, key_equal> flights;
-        [[no_unique_address]] std::conditional_t<optimistic_reads, detail::read_buffer, detail::no_wheel> reads;
     };
 
     static cache_options validated(cache_options o) {
@@ -782,10 +784,21 @@ private:
         value.emplace(std::bit_cast<V>(vb));
         return peeked::hit;
     }
-    // Whether this read takes the lock as the shard's only reader (sole_reader_locks).
-    [[gnu::always_inline]] bool sole_reader(shard& s) noexcept {
-        if constexpr (sole_reader_locks) return s.reads.sole_reader();
+    // Whether this read takes the lock because the shard is in locked mode (sole_reader_locks;
+    // see detail::read_buffer).
+    [[gnu::always_inline]] bool reads_locked(const shard& s) const noexcept {
+        if constexpr (sole_reader_locks) return s.reads.locked();
         else return false;
+    }
+    // The lock of a read: in locked mode, a read that finds the lock taken turns the mode off.
+    [[gnu::always_inline]] void lock_for_read(shard& s, bool locked_mode) noexcept {
+        if constexpr (sole_reader_locks) {
+            if (locked_mode) {
+                if (s.mu.try_lock()) [[likely]] return;
+                s.reads.contended();
+            }
+        }
+        s.mu.lock();
     }
     // After a hit without the lock: records the access for the policy; when this thread's
     // ring is full, replays the shard's rings if the lock is free.
@@ -833,10 +846,10 @@ private:
     }
 
     // A found entry is live unless expired; an expired one is removed. On a live
-    // entry, records the access (eviction and expiry policies). A sole reader (`sole`)
-    // skips the replay: its claim began with a drain and its own reads since recorded
-    // nothing, so only a thread that has just dropped the claim can have left records,
-    // which the next drain replays.
+    // entry, records the access (eviction and expiry policies). A read in locked mode
+    // (`sole`) skips the replay: the mode began with a drain and reads since recorded
+    // nothing, so only a read that saw the mode off just before it turned on can have
+    // left records, which the next drain replays.
     [[gnu::always_inline]] bool live(shard& s, std::uint32_t slot, std::uint64_t h, removals& out, bool sole = false) {
         if (!sole) drain_reads(s); // accesses made without the lock come first
         if constexpr (expiring) {
@@ -1141,7 +1154,7 @@ private:
         std::optional<V> result;
         [[maybe_unused]] bool sole = false;
         if constexpr (optimistic_reads) {
-            sole = sole_reader(s);
+            sole = reads_locked(s);
             if (!sole) {
                 std::uint32_t slot;
                 switch (peek(s, key, h, result, slot)) {
@@ -1158,7 +1171,8 @@ private:
         }
         removals out;
         {
-            std::lock_guard lock(s.mu);
+            lock_for_read(s, sole);
+            std::lock_guard lock(s.mu, std::adopt_lock);
             const std::uint32_t slot = find(s, key, h);
             if (slot != none && live(s, slot, h, out, sole)) {
                 result.emplace(s.store[slot].value);
@@ -1214,14 +1228,15 @@ private:
         if constexpr (optimistic_reads) {
             std::optional<V> value;
             std::uint32_t slot;
-            sole = sole_reader(s);
+            sole = reads_locked(s);
             if (!sole && peek(s, key, h, value, slot) == peeked::hit) [[likely]] {
                 record_read(s, slot, h);
                 return std::move(*value);
             }
         }
         removals out;
-        std::unique_lock lock(s.mu);
+        lock_for_read(s, sole);
+        std::unique_lock lock(s.mu, std::adopt_lock);
         const std::uint32_t slot = find(s, key, h);
         if (slot != none && live(s, slot, h, out, sole)) [[likely]] {
             if (opts_.record_stats) ++s.hits;

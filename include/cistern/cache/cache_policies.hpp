@@ -93,9 +93,9 @@ struct single_threaded {
 };
 
 /// A spin lock per shard (the default). Reads of trivially copyable entries skip it
-/// (cache::optimistic_reads) while several threads read a shard; a thread found to be a
-/// shard's only reader reads it under the lock (cheaper for one thread) until another
-/// thread reads there.
+/// (cache::optimistic_reads) while several threads read a shard: a shard's reads take its
+/// lock (cheaper for one thread) until a read finds the lock taken, and take it again once
+/// one thread alone has read the shard for a while.
 struct multi_threaded {
     /// Marks this type as a locking policy for the cache's policy selection.
     using locking_tag = void;
@@ -103,7 +103,7 @@ struct multi_threaded {
     static constexpr bool threaded = true;
     /// True: reads may skip the lock where the cache allows it.
     static constexpr bool skip_lock_on_reads = true;
-    /// True: a shard's only reader reads under the lock.
+    /// True: reads take the lock until a read finds it taken (and again once one thread reads alone).
     static constexpr bool sole_reader_locks = true;
 };
 

@@ -41,15 +41,16 @@ inline std::uint32_t thread_stripe() noexcept { return thread_number() - 1; }
 /// records too, and the policy's lines stay in that core's cache instead of moving
 /// between cores on every drain; when it stops, another stripe fills and takes over.
 ///
-/// A sole reader: when `claim_after` drains in a row by one thread found no other
-/// thread's records, that thread claims the owner (sole_reader() is true for it) and may
-/// read under the lock, which costs one thread less than a record and its replay; the
-/// first sole_reader() call by any other thread drops the claim.
+/// Locked mode (for an owner whose reads may also take its lock): while one thread reads
+/// alone, a record and its replay cost more than taking an uncontended lock, so reads
+/// start in locked mode (locked() is true: they take the lock). A read that finds the lock
+/// taken calls contended(), and reads go through the rings; when `lock_after` drains in a
+/// row by one thread found no other thread's records, that drain turns locked mode back on.
 class read_buffer {
 public:
     static constexpr std::uint32_t ring = 32;
-    /// Drains in a row that found this thread's records alone before it claims the owner.
-    static constexpr std::uint32_t claim_after = 4;
+    /// Drains in a row that found one thread's records alone before reads lock again.
+    static constexpr std::uint32_t lock_after = 4;
 
     /// Allocates the stripes: one per hardware thread (a power of two, 2 to 16).
     void init() {
@@ -71,29 +72,26 @@ public:
         return pending >= (drainer_.load(std::memory_order_relaxed) == me ? ring / 2 : ring);
     }
     /// Under the owner's lock, by a thread whose record() asked for it: drain() and
-    /// become the drainer. With `claim`, a drainer that found only its own records
-    /// `claim_after` times in a row claims the owner.
+    /// become the drainer. With `lock_when_alone`, a drainer that found only its own
+    /// records `lock_after` times in a row turns locked mode on.
     template <class F>
-    void drain_as_drainer(F&& f, bool claim) {
+    void drain_as_drainer(F&& f, bool lock_when_alone) {
         const std::uint32_t me = thread_stripe() & static_cast<std::uint32_t>(mask_);
         if (drainer_.load(std::memory_order_relaxed) != me) drainer_.store(me, std::memory_order_relaxed);
         const bool alone = drain(f, me);
-        if (!claim) return;
+        if (!lock_when_alone) return;
         solo_drains_ = alone ? solo_drains_ + 1 : 0;
-        if (solo_drains_ >= claim_after) {
+        if (solo_drains_ >= lock_after) {
             solo_drains_ = 0;
-            claimed_.store(thread_number(), std::memory_order_relaxed);
+            locked_.store(true, std::memory_order_relaxed);
         }
     }
-    /// Before a read: true when this thread has claimed the owner (it reads under the
-    /// lock); otherwise drops another thread's claim, so that its reads go back to the
-    /// rings, and returns false (this thread reads without the lock).
-    bool sole_reader() noexcept {
-        const std::uint32_t c = claimed_.load(std::memory_order_relaxed);
-        if (c == 0) [[likely]] return false;
-        if (c == thread_number()) return true;
-        claimed_.store(0, std::memory_order_relaxed);
-        return false;
+    /// True in locked mode: reads take the owner's lock (a relaxed load: a hint, since
+    /// either way of reading is correct at any time).
+    bool locked() const noexcept { return locked_.load(std::memory_order_relaxed); }
+    /// A read found the owner's lock taken: reads go through the rings.
+    void contended() noexcept {
+        if (locked_.load(std::memory_order_relaxed)) locked_.store(false, std::memory_order_relaxed);
     }
     /// Counts a miss served without the lock.
     void count_miss() noexcept { stripes_[thread_stripe() & mask_].misses.fetch_add(1, std::memory_order_relaxed); }
@@ -141,7 +139,7 @@ private:
     std::unique_ptr<stripe[]> stripes_;
     std::size_t mask_ = 0;
     std::atomic<std::uint32_t> drainer_{0}; // the stripe that drained last
-    std::atomic<std::uint32_t> claimed_{0}; // the thread_number() of the sole reader, or 0
+    std::atomic<bool> locked_{true};        // locked mode (see the class comment)
     std::uint32_t solo_drains_ = 0;         // drains in a row by the drainer alone (under the owner's lock)
 };
 
