@@ -285,6 +285,10 @@ struct probe_table {
 // std::string keys and values (16 hex digits each: beyond the small-string buffer, so a
 // copy allocates as real keys do), the same Zipf trace by rank.
 using string_cache = cistern::cache<std::string, std::string, cistern::eviction::w_tinylfu, cistern::expiry::after_write>;
+// The same with every read under the shard's lock (strings before guarded reads).
+using locked_string_cache = cistern::cache<std::string, std::string, cistern::eviction::w_tinylfu,
+                                           cistern::expiry::after_write, cistern::cache_policy::locked_reads>;
+static_assert(string_cache::guarded_reads && !locked_string_cache::optimistic_reads);
 const std::vector<std::string>& string_keys() {
     static const std::vector<std::string> keys = [] {
         std::vector<std::string> k(key_space);
@@ -297,8 +301,9 @@ const std::vector<std::string>& string_keys() {
     }();
     return keys;
 }
+template <class C = string_cache>
 struct string_contender {
-    string_cache& cache;
+    C& cache;
     std::size_t pos[8] = {};
     void operator()(int t, std::uint64_t ops) {
         const auto& tr = trace();
@@ -309,6 +314,20 @@ struct string_contender {
             benchmark::DoNotOptimize(v);
         }
         pos[t] = i;
+    }
+};
+
+// Eight hot std::string keys read over and over (a few very hot keys: their shards' lock
+// and policy lines are what two cores would share with locked reads).
+template <class C>
+struct hot_string_contender {
+    C& cache;
+    void operator()(int, std::uint64_t ops) {
+        const auto& keys = string_keys();
+        for (std::uint64_t n = 0; n < ops; ++n) {
+            auto v = cache.get(keys[n & 7]);
+            benchmark::DoNotOptimize(v);
+        }
     }
 };
 
@@ -409,9 +428,26 @@ int run_paired_suite(int rounds) {
         static string_cache strings(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
         const auto& keys = string_keys();
         for (std::uint64_t k : trace()) strings.put(keys[k & (key_space - 1)], keys[k & (key_space - 1)]);
-        string_contender sa{strings}, sb{strings};
+        string_contender<> sa{strings}, sb{strings};
         print_paired("scaling/read_only/string/1_vs_2_threads", "cistern 1 thread", "cistern 2 threads",
                      run_paired_threads(rounds, 1, 2, ops, sa, sb));
+        // Strings read under the lock, against the default (guarded reads without the lock
+        // while a shard's lock is contended), on 1 and 2 threads.
+        static locked_string_cache locked_strings(cistern::cache_options{.max_size = capacity}, cistern::expiry::after_write(1h));
+        for (std::uint64_t k : trace()) locked_strings.put(keys[k & (key_space - 1)], keys[k & (key_space - 1)]);
+        string_contender<locked_string_cache> la{locked_strings}, lb{locked_strings};
+        print_paired("scaling/read_only/string_locked_reads/1_vs_2_threads", "locked 1 thread", "locked 2 threads",
+                     run_paired_threads(rounds, 1, 2, ops, la, lb));
+        for (int threads : {1, 2}) {
+            string_contender<locked_string_cache> l{locked_strings};
+            string_contender<> o{strings};
+            print_paired("read_path/read_only/string/threads:" + std::to_string(threads), "locked_reads",
+                         "multi_threaded (default)", run_paired(rounds, threads, ops, l, o));
+            hot_string_contender<locked_string_cache> hl{locked_strings};
+            hot_string_contender<string_cache> ho{strings};
+            print_paired("read_path/read_only/string_8_hot_keys/threads:" + std::to_string(threads), "locked_reads",
+                         "multi_threaded (default)", run_paired(rounds, threads, ops, hl, ho));
+        }
     }
 #if CISTERN_BENCH_TBB
     // The oneTBB peer, read-through on the same trace, 1 and 2 threads.

@@ -25,6 +25,7 @@
 #include <boost/mpl/list.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -46,7 +47,7 @@ namespace cp = cistern::cache_policy;
 
 namespace {
 
-// A value the cache must read under its lock: copying it is not trivial.
+// A value whose copy is not trivial (copied without the lock only inside a grace period).
 struct boxed {
     std::uint64_t v;
     boxed(std::uint64_t x) : v(x) {} // NOLINT: converts like the plain value
@@ -70,9 +71,13 @@ struct reload {
 static_assert(cache<std::uint64_t, std::uint64_t>::optimistic_reads);
 static_assert(cache<int, double, ev::lru, ex::after_write>::optimistic_reads);
 static_assert(cache<int, int, ev::sieve, ex::per_entry>::optimistic_reads);
-static_assert(!cache<int, std::string>::optimistic_reads, "a std::string is copied under the lock");
-static_assert(!cache<std::string, int>::optimistic_reads);
-static_assert(!cache<int, boxed>::optimistic_reads);
+static_assert(!cache<std::uint64_t, std::uint64_t>::guarded_reads, "trivially copyable: copied under the sequence count");
+static_assert(cache<int, std::string>::optimistic_reads && cache<int, std::string>::guarded_reads,
+              "a std::string is copied inside a grace period");
+static_assert(cache<std::string, int>::guarded_reads);
+static_assert(cache<std::string, std::string, ev::lru, ex::after_write>::guarded_reads);
+static_assert(cache<int, boxed>::guarded_reads);
+static_assert(!cache<int, std::string, ev::lru, ex::never, cp::locked_reads>::optimistic_reads);
 static_assert(!cache<int, int, ev::lru, ex::after_access>::optimistic_reads, "reads move the due time");
 static_assert(!cache<std::uint64_t, std::uint64_t, ev::lru, ex::never, cp::with_weigher<ttl_weigher>>::optimistic_reads);
 static_assert(!cache<std::uint64_t, std::uint64_t, ev::lru, ex::never, cp::with_refresh<reload>>::optimistic_reads);
@@ -82,7 +87,7 @@ static_assert(cache<int, int, ev::lru, ex::never, cp::multi_threaded>::optimisti
 static_assert(cache<int, int>::sole_reader_locks, "the default: a shard's only reader locks");
 static_assert(cache<int, int, ev::lru, ex::never, cp::lock_free_reads>::optimistic_reads);
 static_assert(!cache<int, int, ev::lru, ex::never, cp::lock_free_reads>::sole_reader_locks);
-static_assert(!cache<int, std::string>::sole_reader_locks);
+static_assert(cache<int, std::string>::sole_reader_locks);
 
 namespace {
 
@@ -101,21 +106,25 @@ std::optional<std::uint64_t> unbox(const std::optional<boxed>& b) {
 }
 std::uint64_t unbox(const boxed& b) { return b.v; }
 std::uint64_t unbox(std::uint64_t v) { return v; }
+std::optional<std::uint64_t> unbox(const std::optional<std::uint64_t>& v) { return v; }
 
-// The same random calls on a cache that reads without the lock (A) and its twin with a
-// value read under the lock (B); every answer, every removal and the counters agree.
+// The same random calls on a cache that reads without the lock (A, values plain or boxed)
+// and its twin with boxed values read under the lock (B, locked_reads); every answer,
+// every removal and the counters agree.
 // Each shard's policy sees its accesses in the same order; a policy with state shared by
 // the shards (the default W-TinyLFU's window sampler) may see two shards' accesses
 // interleaved otherwise, so with it and several shards only the totals are compared.
-template <class E, class L, class X>
+template <class E, class L, class X, class AV = std::uint64_t>
 void run_twins_body(X expiry, std::size_t shards, std::uint32_t seed, bool advance_time) {
     const bool exact = shards == 1 || !std::is_same_v<E, ev::w_tinylfu>;
     log_t la, lb;
-    cache<std::uint64_t, std::uint64_t, E, X, cp::with_listener<plain_recorder>, cp::with_clock<manual_clock>, L> a(
-        cache_options{.max_size = 96, .shards = shards, .record_stats = true}, expiry, {}, plain_recorder{&la});
-    cache<std::uint64_t, boxed, E, X, cp::with_listener<boxed_recorder>, cp::with_clock<manual_clock>> b(
+    using a_recorder = std::conditional_t<std::is_same_v<AV, boxed>, boxed_recorder, plain_recorder>;
+    cache<std::uint64_t, AV, E, X, cp::with_listener<a_recorder>, cp::with_clock<manual_clock>, L> a(
+        cache_options{.max_size = 96, .shards = shards, .record_stats = true}, expiry, {}, a_recorder{&la});
+    cache<std::uint64_t, boxed, E, X, cp::with_listener<boxed_recorder>, cp::with_clock<manual_clock>, cp::locked_reads> b(
         cache_options{.max_size = 96, .shards = shards, .record_stats = true}, expiry, {}, boxed_recorder{&lb});
     static_assert(decltype(a)::optimistic_reads && !decltype(b)::optimistic_reads);
+    static_assert(decltype(a)::guarded_reads == std::is_same_v<AV, boxed>);
     std::mt19937 rng(seed);
     // Skewed keys over four times the bound: hits, misses and evictions all happen.
     auto key = [&] { return static_cast<std::uint64_t>(rng() % 4 == 0 ? rng() % 400 : rng() % 40); };
@@ -125,26 +134,25 @@ void run_twins_body(X expiry, std::size_t shards, std::uint32_t seed, bool advan
         const std::size_t before = la.size();
         bool walked = false;
         if (op < 70) {
-            const auto got = a.get(k);
+            const auto got = unbox(a.get(k));
             const auto want = unbox(b.get(k));
             if (exact) BOOST_REQUIRE((got == want));
         } else if (op < 85) {
             a.put(k, k * 3 + static_cast<std::uint64_t>(i));
             b.put(k, k * 3 + static_cast<std::uint64_t>(i));
         } else if (op < 90) {
-            const auto got = a.get_or_load(k, [&] { return k + 7; });
+            const auto got = unbox(a.get_or_load(k, [&] { return AV(k + 7); }));
             const auto want = unbox(b.get_or_load(k, [&] { return boxed(k + 7); }));
             if (exact) BOOST_REQUIRE(got == want);
         } else if (op < 93) {
             const bool got = a.erase(k), want = b.erase(k);
             if (exact) BOOST_REQUIRE(got == want);
         } else if (op < 95) {
-            const auto got = a.put_if_absent(k, k);
+            const auto got = unbox(a.put_if_absent(k, k));
             const auto want = unbox(b.put_if_absent(k, k));
             if (exact) BOOST_REQUIRE((got == want));
         } else if (op < 97) {
-            const auto bump = [](auto* v) { return v ? std::optional<std::uint64_t>(unbox(*v) + 1) : std::nullopt; };
-            a.compute(k, bump);
+            a.compute(k, [](const AV* v) { return v ? std::optional<AV>(AV(unbox(*v) + 1)) : std::nullopt; });
             b.compute(k, [&](const boxed* v) { return v ? std::optional<boxed>(boxed(v->v + 1)) : std::nullopt; });
         } else if (op < 98 && advance_time) {
             manual_clock::advance(std::chrono::milliseconds(rng() % 40));
@@ -198,6 +206,10 @@ void run_twins(X expiry, std::size_t shards, std::uint32_t seed, bool advance_ti
     run_twins_body<E, cp::lock_free_reads>(expiry, shards, seed, advance_time);
     BOOST_TEST_CONTEXT("multi_threaded, shards " << shards << ", seed " << seed)
     run_twins_body<E, cp::multi_threaded>(expiry, shards, seed, advance_time);
+    BOOST_TEST_CONTEXT("lock_free_reads, boxed values (guarded_reads), shards " << shards << ", seed " << seed)
+    run_twins_body<E, cp::lock_free_reads, X, boxed>(expiry, shards, seed, advance_time);
+    BOOST_TEST_CONTEXT("multi_threaded, boxed values (guarded_reads), shards " << shards << ", seed " << seed)
+    run_twins_body<E, cp::multi_threaded, X, boxed>(expiry, shards, seed, advance_time);
 }
 using all_evictions = boost::mpl::list<ev::lru, ev::fifo, ev::slru, ev::lfu, ev::sieve, ev::s3fifo, ev::w_tinylfu>;
 
@@ -211,6 +223,44 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(one_thread_sees_what_locked_reads_show, E, all_evi
 BOOST_AUTO_TEST_CASE_TEMPLATE(one_thread_sees_what_locked_reads_show_with_expiry, E, all_evictions) {
     run_twins<E>(ex::after_write(300ms), 1, 21, true);
     run_twins<E>(ex::per_entry(200ms), 2, 22, true);
+}
+
+// Keys and values that are not trivially copyable (guarded_reads: a key compared in place,
+// a value copied from its box): one thread sees what locked reads show, answers and
+// counters, through puts that replace values, erasures and evictions.
+template <class L>
+void strings_like_locked_reads(std::uint32_t seed) {
+    using string_cache = cache<std::string, std::string, ev::w_tinylfu, ex::after_write, L>;
+    using locked_cache = cache<std::string, std::string, ev::w_tinylfu, ex::after_write, cp::locked_reads>;
+    static_assert(string_cache::guarded_reads && !locked_cache::optimistic_reads);
+    string_cache a(cache_options{.max_size = 64, .shards = 1, .record_stats = true}, ex::after_write(1h));
+    locked_cache b(cache_options{.max_size = 64, .shards = 1, .record_stats = true}, ex::after_write(1h));
+    std::mt19937 rng(seed);
+    for (int i = 0; i < 20'000; ++i) {
+        const std::string k = "a key longer than the small-string buffer #" + std::to_string(rng() % 4 == 0 ? rng() % 300 : rng() % 30);
+        const unsigned op = rng() % 100;
+        if (op < 75) {
+            BOOST_REQUIRE(a.get(k) == b.get(k));
+        } else if (op < 92) {
+            const std::string v = k + " = value " + std::to_string(i);
+            a.put(k, v);
+            b.put(k, v);
+        } else {
+            BOOST_REQUIRE(a.erase(k) == b.erase(k));
+        }
+    }
+    const auto sa = a.stats(), sb = b.stats();
+    BOOST_TEST(sa.hits > 1000u);
+    BOOST_TEST(sa.evictions > 100u);
+    BOOST_TEST(sa.hits == sb.hits);
+    BOOST_TEST(sa.misses == sb.misses);
+    BOOST_TEST(sa.evictions == sb.evictions);
+    BOOST_TEST(a.size() == b.size());
+}
+
+BOOST_AUTO_TEST_CASE(string_keys_and_values_read_as_locked_reads_show) {
+    BOOST_TEST_CONTEXT("lock_free_reads") strings_like_locked_reads<cp::lock_free_reads>(31);
+    BOOST_TEST_CONTEXT("multi_threaded") strings_like_locked_reads<cp::multi_threaded>(32);
 }
 
 // An expired entry read without the lock is a miss, and the locked retry removes it at
@@ -309,4 +359,40 @@ BOOST_AUTO_TEST_CASE(locked_mode_ends_when_a_read_finds_the_lock_taken_and_retur
     std::sort(seen.begin(), seen.end());
     BOOST_TEST(seen == expected, boost::test_tools::per_element());
     BOOST_TEST(rb.recorded() == next + 1);
+}
+
+// Grace periods (detail::read_buffer::enter / advance, the reclamation of guarded_reads):
+// while a reader that entered before a removal is inside, the epoch does not reach the
+// removal's epoch + 2 (what was filed then is not freed), whichever epoch parity it
+// entered with and whether it is on this thread's stripe or another's; once it leaves,
+// advance() reaches it.
+BOOST_AUTO_TEST_CASE(a_grace_period_waits_for_every_reader_inside) {
+    using cistern::detail::read_buffer;
+    read_buffer rb;
+    rb.init();
+    for (int round = 0; round < 4; ++round) { // epochs of both parities
+        {
+            const auto inside = rb.enter();
+            const std::uint64_t filed = rb.epoch();
+            BOOST_TEST(rb.advance() < filed + 2);
+            BOOST_TEST(rb.advance() < filed + 2);
+        }
+        const std::uint64_t filed = rb.epoch();
+        BOOST_TEST(rb.advance() >= filed + 2);
+        // A reader on another thread, inside while this one files and advances.
+        std::atomic<int> step{0};
+        std::thread reader([&] {
+            const auto inside = rb.enter();
+            step = 1;
+            while (step.load() != 2) std::this_thread::yield();
+        });
+        while (step.load() != 1) std::this_thread::yield();
+        const std::uint64_t filed2 = rb.epoch();
+        BOOST_TEST(rb.advance() < filed2 + 2);
+        step = 2;
+        reader.join();
+        BOOST_TEST(rb.advance() >= filed2 + 2);
+        rb.advance(); // moves the parity on for the next round
+        if (round % 2) rb.advance();
+    }
 }

@@ -10,13 +10,16 @@
 #include <atomic>
 #include <cstdint>
 #include <latch>
+#include <cstdio>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -425,6 +428,101 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(reads_without_the_lock_return_only_whole_values_of
             hits += found;
         });
     for (int t = 0; t < writers; ++t) ts.emplace_back([&, t] { write_until(c, 500 + static_cast<std::uint64_t>(t), done); });
+    for (int t = 0; t < readers; ++t) ts[static_cast<std::size_t>(t)].join();
+    done = true;
+    for (int t = readers; t < readers + writers; ++t) ts[static_cast<std::size_t>(t)].join();
+    BOOST_TEST(wrong.load() == 0u);
+    BOOST_TEST(hits.load() > 0u);
+    const auto st = c.stats();
+    BOOST_TEST(st.hits + st.misses == gets.load());
+    BOOST_TEST(c.size() <= c.bound());
+}
+
+// The same for keys and values that are not trivially copyable (cache::guarded_reads:
+// keys compared in place, values copied from their boxes, both freed only after a grace
+// period): a std::string key and value longer than the small-string buffer, and a
+// shared_ptr value. A read returns a whole value stored under its key; under
+// ThreadSanitizer a node or value freed while a reader is in it would be reported.
+namespace {
+std::string string_key(std::uint64_t k) { return "key " + std::to_string(k) + " padded beyond the small-string buffer"; }
+struct string_values {
+    using key = std::string;
+    using value = std::string;
+    static value make(std::uint64_t k, std::uint64_t v) {
+        const versioned x = make_versioned(k, v);
+        return std::to_string(x.key) + ':' + std::to_string(x.version) + ':' + std::to_string(x.mixed) + ':' + std::to_string(x.check);
+    }
+    static bool whole(std::uint64_t k, const value& s) {
+        versioned x{};
+        if (std::sscanf(s.c_str(), "%lu:%lu:%lu:%lu", &x.key, &x.version, &x.mixed, &x.check) != 4) return false;
+        return ::whole(k, x);
+    }
+    static std::uint64_t version(const value& s) { return std::stoull(s.substr(s.find(':') + 1)); }
+};
+struct shared_values {
+    using key = std::uint64_t;
+    using value = std::shared_ptr<const versioned>;
+    static value make(std::uint64_t k, std::uint64_t v) { return std::make_shared<const versioned>(make_versioned(k, v)); }
+    static bool whole(std::uint64_t k, const value& p) { return p && ::whole(k, *p); }
+    static std::uint64_t version(const value& p) { return p->version; }
+};
+template <class Codec>
+typename Codec::key key_of(std::uint64_t k) {
+    if constexpr (std::is_same_v<typename Codec::key, std::string>) return string_key(k);
+    else return k;
+}
+using guarded_codecs = boost::mpl::list<string_values, shared_values>;
+} // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(guarded_reads_return_only_whole_values_of_their_key, Codec, guarded_codecs) {
+    using value = typename Codec::value;
+    using cache_t = cistern::cache<typename Codec::key, value, cistern::eviction::w_tinylfu, cistern::expiry::after_write,
+                                   cp::lock_free_reads>;
+    static_assert(cache_t::guarded_reads);
+    cache_t c(cistern::cache_options{.max_size = 1024, .shards = 4, .record_stats = true}, cistern::expiry::after_write(1h));
+    constexpr int readers = 3, writers = 2;
+    constexpr int per_thread = iterations(200'000, 20'000);
+    std::atomic<std::uint64_t> gets{0}, wrong{0}, hits{0};
+    std::atomic<bool> done{false};
+    std::vector<std::thread> ts;
+    for (int t = 0; t < readers; ++t)
+        ts.emplace_back([&, t] {
+            std::mt19937_64 rng(177 + t);
+            std::uint64_t mine = 0, found = 0;
+            for (int i = 0; i < per_thread; ++i) {
+                const std::uint64_t k = rng() % 4 == 0 ? rng() % 4096 : rng() % 256;
+                const auto key = key_of<Codec>(k);
+                ++mine;
+                if (auto v = c.get(key)) {
+                    ++found;
+                    if (!Codec::whole(k, *v)) ++wrong;
+                }
+                if (i % 16 == 0) {
+                    const value v = c.get_or_load(key, [&] { return Codec::make(k, 0); });
+                    ++mine;
+                    if (!Codec::whole(k, v)) ++wrong;
+                }
+            }
+            gets += mine;
+            hits += found;
+        });
+    for (int t = 0; t < writers; ++t)
+        ts.emplace_back([&, t] {
+            std::mt19937_64 rng(600 + static_cast<std::uint64_t>(t));
+            for (std::uint64_t version = 1; !done.load(std::memory_order_relaxed); ++version) {
+                const std::uint64_t k = rng() % 4 == 0 ? rng() % 4096 : rng() % 256;
+                const auto key = key_of<Codec>(k);
+                const unsigned op = static_cast<unsigned>(rng() % 1000);
+                if (op < 900) c.put(key, Codec::make(k, version));
+                else if (op < 990) c.erase(key);
+                else if (op < 995) c.set_max_size(op % 2 ? 512 : 4096);
+                else if (op < 996) c.clear();
+                else
+                    c.compute(key, [&](const value* v) {
+                        return v ? std::optional<value>(Codec::make(k, Codec::version(*v) + 1)) : std::nullopt;
+                    });
+            }
+        });
     for (int t = 0; t < readers; ++t) ts[static_cast<std::size_t>(t)].join();
     done = true;
     for (int t = readers; t < readers + writers; ++t) ts[static_cast<std::size_t>(t)].join();

@@ -147,12 +147,19 @@ concept other_lookup_key = TransparentHash<Hash, Eq> && !std::is_same_v<Q, K>;
 /// lock on the read path and threads touching different shards never contend. Listeners
 /// and loaders run outside every lock. `single_threaded` uses one shard and no lock.
 ///
-/// Reads without the lock: when K and V are trivially copyable (integers, enums, small
-/// structs), there is no weigher and no refresh, and the expiry policy's reads keep an
-/// entry's due time (expiry::never, after_write, per_entry: `reads_keep_expiry`), get()
-/// and the hit of get_or_load() take no lock (`optimistic_reads`). Such a read copies the
-/// key and value under the shard's sequence count and keeps the copy only when no write
-/// overlapped it (else it takes the lock); its access is recorded for the eviction policy
+/// Reads without the lock: when there is no weigher and no refresh, and the expiry
+/// policy's reads keep an entry's due time (expiry::never, after_write, per_entry:
+/// `reads_keep_expiry`), get() and the hit of get_or_load() may take no lock
+/// (`optimistic_reads`; by default only while a shard's lock is contended, see
+/// cache_policy::multi_threaded). Such a read copies the key and value under the shard's
+/// sequence count and keeps the copy only when no write overlapped it (else it takes the
+/// lock). A key or value that is not trivially copyable (std::string, std::shared_ptr:
+/// `guarded_reads`) is compared or copied in place, inside a grace period: a removed
+/// entry's node and a replaced value (such values live in a heap box of their own, so a
+/// write replaces the box) are freed only once every reader that might be in them has
+/// left (epoch-based reclamation with per-stripe reader counts, detail::read_buffer; a
+/// shard frees what it filed every 32 removals, so up to about that many removed entries
+/// per shard outlive their removal). Its access is recorded for the eviction policy
 /// in a small per-thread ring and replayed under the lock when the ring fills, before any
 /// write of the shard and before any locked access, so a single thread sees exactly the
 /// policy it would with locked reads, and concurrent readers never write a shared line.
@@ -222,15 +229,27 @@ public:
     /// get_or_load also accept lookup keys of other types (see the class comment).
     static constexpr bool heterogeneous = TransparentHash<hasher, key_equal>;
     /// True when get() and the hit of get_or_load() read without the shard's lock (see the
-    /// class comment): trivially copyable K and V, threaded (not cache_policy::locked_reads),
-    /// no weigher, no refresh, and an expiry policy whose reads keep the due time.
+    /// class comment): threaded (not cache_policy::locked_reads), no weigher, no refresh,
+    /// and an expiry policy whose reads keep the due time.
     static constexpr bool optimistic_reads = threaded && policies::skip_lock_on_reads && !weighted && !refreshing &&
-                                             std::is_trivially_copyable_v<K> &&
-                                             std::is_trivially_copyable_v<V> &&
                                              (!expiring || detail::ex_reads_keep_expiry<Expiry>);
+    /// True when, besides, K or V is not trivially copyable (std::string, std::shared_ptr):
+    /// a read without the lock compares the key and copies the value in place, inside a
+    /// grace period (detail::read_buffer::enter), so the cache frees a removed entry or a
+    /// replaced value only once no such reader can be in it (see the class comment).
+    static constexpr bool guarded_reads =
+        optimistic_reads && !(std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>);
     /// True when, besides, a shard's reads take its lock while no read finds it taken
     /// (cache_policy::multi_threaded, the default; not cache_policy::lock_free_reads).
     static constexpr bool sole_reader_locks = optimistic_reads && policies::sole_reader_locks;
+
+private:
+    // guarded_reads with a value that is not trivially copyable: values live on the heap.
+    static constexpr bool boxed_values = guarded_reads && !std::is_trivially_copyable_v<V>;
+    // Removals filed before reclaim() tries to free them.
+    static constexpr std::size_t reclaim_batch = 32;
+
+public:
 
     /// Validates `opts` (throws config_error) and builds the shards. `reloader` and
     /// `executor` are used only with cache_policy::with_refresh.
@@ -272,6 +291,10 @@ public:
         for (std::size_t i = 0; i <= shard_mask_; ++i) {
             shard& s = shards_[i];
             s.table.for_each([&](std::uint32_t slot) { s.store.destroy(slot); });
+            if constexpr (guarded_reads)
+                for (const auto& r : s.retired_slots) s.store.reclaim(r.second);
+            if constexpr (boxed_values)
+                for (const retired_value& r : s.retired_boxes) delete r.old; // first values go with their nodes
         }
     }
 
@@ -331,7 +354,7 @@ public:
             std::lock_guard lock(s.mu);
             const std::uint32_t slot = find(s, key, h);
             if (slot != none && live(s, slot, h, out)) {
-                found.emplace(s.store[slot].value);
+                found.emplace(value_of(s.store[slot]));
             } else {
                 store_locked(s, key, h, std::move(value), w, opts, out);
                 mark_stale(s, key);
@@ -362,7 +385,7 @@ public:
             std::lock_guard lock(s.mu);
             std::uint32_t slot = find(s, key, h);
             if (slot != none && !live(s, slot, h, out)) slot = none;
-            next = std::invoke(fn, slot == none ? static_cast<const V*>(nullptr) : &s.store[slot].value);
+            next = std::invoke(fn, slot == none ? static_cast<const V*>(nullptr) : &value_of(s.store[slot]));
             if (next) {
                 const std::uint64_t w = weigh(key, *next);
                 store_locked(s, key, h, V(*next), w, opts, out);
@@ -618,6 +641,9 @@ public:
             n += shards_[i].store.memory_bytes() + shards_[i].table.memory_bytes();
             if constexpr (expiring) n += shards_[i].wheel.memory_bytes();
             if constexpr (optimistic_reads) n += shards_[i].reads.memory_bytes();
+            if constexpr (guarded_reads) n += shards_[i].retired_slots.capacity() * sizeof(shards_[i].retired_slots[0]);
+            if constexpr (boxed_values)
+                n += shards_[i].retired_boxes.capacity() * sizeof(shards_[i].retired_boxes[0]);
             if constexpr (requires(const Eviction& p) { p.memory_bytes(); }) n += shards_[i].policy.memory_bytes();
         }
         return n;
@@ -628,13 +654,62 @@ private:
     using mutex_type = std::conditional_t<
         threaded, std::conditional_t<optimistic_reads, detail::seq_spin_mutex, detail::spin_mutex>, detail::null_mutex>;
 
+    // guarded_reads with a value that is not trivially copyable: the node holds its first
+    // value in place and publishes a pointer to the current one. A write builds the new
+    // value on the heap and publishes it (a reader without the lock may be copying the old
+    // one); the caller files the old value: a heap one to be freed, the first one to be
+    // emptied (moved from) two grace periods later, so that what it holds is released
+    // then and the node still destroys it as usual.
+    class boxed_value {
+    public:
+        explicit boxed_value(V&& v) : first_(std::move(v)), p_(&first_) {}
+        boxed_value(const boxed_value&) = delete;
+        boxed_value& operator=(const boxed_value&) = delete;
+        ~boxed_value() {
+            if (V* p = p_.load(std::memory_order_relaxed); p != &first_) delete p;
+        }
+        V& get() const noexcept { return *p_.load(std::memory_order_relaxed); }
+        // Without the lock: the value published last (built before it was published).
+        const V& shared() const noexcept { return *p_.load(std::memory_order_acquire); }
+        // Publishes `v` in place of the current value and returns the old one: a heap value
+        // (the caller frees it) or nullptr for the first value (the caller empties it with
+        // release_first()).
+        V* replace(V&& v) {
+            V* fresh = new V(std::move(v));
+            V* old = p_.exchange(fresh, std::memory_order_acq_rel);
+            return old == &first_ ? nullptr : old;
+        }
+        // Once no reader can be in it: releases what the replaced first value holds.
+        void release_first() {
+            [[maybe_unused]] V gone(std::move(first_));
+        }
+
+    private:
+        V first_;
+        std::atomic<V*> p_;
+    };
     struct node {
         K key;
-        V value;
+        std::conditional_t<boxed_values, boxed_value, V> value;
         [[no_unique_address]] detail::weight_field<weighted> w;
         [[no_unique_address]] detail::due_field<expiring> due;
         [[no_unique_address]] detail::written_field<refreshing> written;
         node(const K& k, V&& v) : key(k), value(std::move(v)) {}
+    };
+    static V& value_of(node& n) noexcept {
+        if constexpr (boxed_values) return n.value.get();
+        else return n.value;
+    }
+    static const V& value_of(const node& n) noexcept {
+        if constexpr (boxed_values) return n.value.get();
+        else return n.value;
+    }
+    // A value a write replaced (boxed_values): on the heap (`old`), or the first value of
+    // `slot` when `old` is null.
+    struct retired_value {
+        std::uint64_t epoch;
+        std::uint32_t slot;
+        V* old;
     };
     struct flight {
         std::promise<V> promise;
@@ -676,6 +751,13 @@ private:
         std::unordered_map<std::string, std::unordered_set<std::uint32_t>> tag_index;
         std::unordered_map<std::uint32_t, std::vector<std::string>> tags_of;
         std::unordered_map<K, std::shared_ptr<flight>, hasher, key_equal> flights;
+        // guarded_reads: whether the write under way found no reader inside (writing()).
+        [[no_unique_address]] std::conditional_t<guarded_reads, bool, detail::no_wheel> unread{};
+        // guarded_reads: removed slots and replaced values, with the epoch they were filed
+        // under, until reclaim() frees them.
+        [[no_unique_address]] std::conditional_t<guarded_reads, std::vector<std::pair<std::uint64_t, std::uint32_t>>,
+                                                 detail::no_wheel> retired_slots;
+        [[no_unique_address]] std::conditional_t<boxed_values, std::vector<retired_value>, detail::no_wheel> retired_boxes;
     };
 
     static cache_options validated(cache_options o) {
@@ -740,8 +822,18 @@ private:
 
     // Reads without the lock (optimistic_reads). Under the lock, before changing the index
     // or an entry's key, value or due time: readers that overlap the change retry locked.
-    static void writing(shard& s) noexcept {
-        if constexpr (optimistic_reads) s.mu.begin_write();
+    // With guarded_reads, a write that finds no reader inside (read_buffer::none_inside)
+    // changes values in place and frees what it removes at once (`s.unread`), as a cache
+    // read under its lock does, and frees what earlier writes filed.
+    void writing(shard& s) {
+        if constexpr (optimistic_reads) {
+            if (s.mu.begin_write()) {
+                if constexpr (guarded_reads) {
+                    s.unread = s.reads.none_inside();
+                    if (s.unread) free_filed(s);
+                }
+            }
+        }
     }
     // Sizes the index and the store's directory for the shard's bound (one more entry: a
     // write inserts before it evicts), so that neither grows while readers are in it.
@@ -756,32 +848,88 @@ private:
     template <class Q>
     [[gnu::always_inline]] peeked peek(const shard& s, const Q& key, std::uint64_t h, std::optional<V>& value,
                                        std::uint32_t& slot) const {
-        const std::uint64_t seq = s.mu.read_begin();
+        if constexpr (guarded_reads) {
+            return peek_guarded(s, key, h, value, slot);
+        } else {
+            const std::uint64_t seq = s.mu.read_begin();
+            if (seq & 1) return peeked::busy;
+            std::array<std::byte, sizeof(K)> kb;
+            std::array<std::byte, sizeof(V)> vb;
+            [[maybe_unused]] std::int64_t due = 0;
+            bool torn = false;
+            slot = s.table.find_shared(h, [&](std::uint32_t candidate) {
+                const node* n = s.store.peek(candidate);
+                if (n == nullptr || (detail::seq_copy(kb.data(), &n->key, sizeof(K)), !s.mu.read_valid(seq))) {
+                    torn = true;
+                    return true;
+                }
+                if (!key_equal{}(std::bit_cast<K>(kb), key)) return false;
+                detail::seq_copy(vb.data(), &n->value, sizeof(V));
+                if constexpr (expiring) detail::seq_copy(&due, &n->due.value, sizeof due);
+                return true;
+            });
+            if (torn || !s.mu.read_valid(seq)) return peeked::busy;
+            if (slot == none) return peeked::miss;
+            if constexpr (expiring) {
+                // Expired, or time entered a new tick of the wheel (about once a millisecond):
+                // the lock, to remove what is due, as a locked read would.
+                const std::int64_t now = now_ns();
+                if (due <= now || s.wheel.ticked_shared(now)) return peeked::busy;
+            }
+            value.emplace(std::bit_cast<V>(vb));
+            return peeked::hit;
+        }
+    }
+    // peek() for keys or values that are not trivially copyable (guarded_reads): inside a
+    // grace period, so every node and value it reaches stays constructed until it leaves.
+    // A key that is not trivially copyable is compared in place (a node's key never changes
+    // while the node is in its slot); a value that is not trivially copyable is copied from
+    // its published box (never changed once published). A key or value that is trivially
+    // copyable is copied as peek() copies it. The copy is kept only if no write overlapped.
+    template <class Q>
+    peeked peek_guarded(const shard& s, const Q& key, std::uint64_t h, std::optional<V>& value,
+                        std::uint32_t& slot) const {
+        const auto inside = s.reads.enter();
+        const std::uint64_t seq = s.mu.read_begin(std::memory_order_seq_cst); // after the announcement (none_inside)
         if (seq & 1) return peeked::busy;
-        std::array<std::byte, sizeof(K)> kb;
-        std::array<std::byte, sizeof(V)> vb;
+        [[maybe_unused]] std::array<std::byte, std::is_trivially_copyable_v<V> ? sizeof(V) : 1> vb{};
         [[maybe_unused]] std::int64_t due = 0;
         bool torn = false;
         slot = s.table.find_shared(h, [&](std::uint32_t candidate) {
             const node* n = s.store.peek(candidate);
-            if (n == nullptr || (detail::seq_copy(kb.data(), &n->key, sizeof(K)), !s.mu.read_valid(seq))) {
+            if (n == nullptr) {
                 torn = true;
                 return true;
             }
-            if (!key_equal{}(std::bit_cast<K>(kb), key)) return false;
-            detail::seq_copy(vb.data(), &n->value, sizeof(V));
+            if constexpr (std::is_trivially_copyable_v<K>) {
+                std::array<std::byte, sizeof(K)> kb;
+                detail::seq_copy(kb.data(), &n->key, sizeof(K));
+                if (!s.mu.read_valid(seq)) {
+                    torn = true;
+                    return true;
+                }
+                if (!key_equal{}(std::bit_cast<K>(kb), key)) return false;
+            } else {
+                if (!key_equal{}(n->key, key)) return false;
+            }
+            if constexpr (boxed_values) value.emplace(n->value.shared());
+            else detail::seq_copy(vb.data(), &n->value, sizeof(V));
             if constexpr (expiring) detail::seq_copy(&due, &n->due.value, sizeof due);
             return true;
         });
-        if (torn || !s.mu.read_valid(seq)) return peeked::busy;
+        if (torn || !s.mu.read_valid(seq)) {
+            value.reset();
+            return peeked::busy;
+        }
         if (slot == none) return peeked::miss;
         if constexpr (expiring) {
-            // Expired, or time entered a new tick of the wheel (about once a millisecond):
-            // the lock, to remove what is due, as a locked read would.
             const std::int64_t now = now_ns();
-            if (due <= now || s.wheel.ticked_shared(now)) return peeked::busy;
+            if (due <= now || s.wheel.ticked_shared(now)) {
+                value.reset();
+                return peeked::busy;
+            }
         }
-        value.emplace(std::bit_cast<V>(vb));
+        if constexpr (!boxed_values) value.emplace(std::bit_cast<V>(vb));
         return peeked::hit;
     }
     // Whether this read takes the lock because the shard is in locked mode (sole_reader_locks;
@@ -870,7 +1018,7 @@ private:
             }
             sweep(s, now, out); // cannot remove `slot`: it is due later
             const node& n = s.store[slot];
-            const std::int64_t next = due_at(now, expiry_.after_read(n.key, n.value, remaining(now, due)));
+            const std::int64_t next = due_at(now, expiry_.after_read(n.key, value_of(n), remaining(now, due)));
             if (next != due) schedule(s, slot, next);
         }
         s.policy.on_access(slot, h);
@@ -921,7 +1069,7 @@ private:
             if constexpr (refreshing) n.written = {now, false};
             s.weight += w;
             s.policy.on_insert(slot, h, w);
-            if constexpr (expiring) schedule(s, slot, due_at(now, expiry_.after_create(n.key, n.value, opts.ttl)));
+            if constexpr (expiring) schedule(s, slot, due_at(now, expiry_.after_create(n.key, value_of(n), opts.ttl)));
         }
         set_tags(s, slot, opts.tags);
         settle(s, key, h, slot, now, out);
@@ -932,10 +1080,22 @@ private:
     // caller then sets tags (or keeps them) and calls settle().
     bool replace_locked(shard& s, std::uint32_t slot, std::uint64_t h, V&& value, std::uint64_t w,
                         std::optional<std::chrono::nanoseconds> ttl, [[maybe_unused]] std::int64_t now, removals& out) {
+        writing(s);
         node& n = s.store[slot];
         ++s.removed[static_cast<int>(removal_cause::replaced)];
-        if constexpr (policies::listening) out.items.emplace_back(n.key, std::move(n.value), removal_cause::replaced);
-        n.value = std::move(value);
+        if constexpr (boxed_values) {
+            if (s.unread) { // no reader inside: in place
+                if constexpr (policies::listening) out.items.emplace_back(n.key, std::move(value_of(n)), removal_cause::replaced);
+                value_of(n) = std::move(value);
+            } else { // readers may be copying the old value: it is filed, not freed
+                if constexpr (policies::listening) out.items.emplace_back(n.key, value_of(n), removal_cause::replaced);
+                s.retired_boxes.reserve(s.retired_boxes.size() + 1); // filing the old value cannot fail below
+                retire_value(s, slot, n.value.replace(std::move(value)));
+            }
+        } else {
+            if constexpr (policies::listening) out.items.emplace_back(n.key, std::move(n.value), removal_cause::replaced);
+            n.value = std::move(value);
+        }
         s.weight = s.weight - n.w.get() + w;
         n.w.set(w);
         if constexpr (refreshing) n.written = {now, false};
@@ -945,7 +1105,7 @@ private:
             return false;
         }
         s.policy.on_update(slot, h, w);
-        if constexpr (expiring) schedule(s, slot, due_at(now, expiry_.after_update(n.key, n.value, ttl, remaining(now, n.due.get()))));
+        if constexpr (expiring) schedule(s, slot, due_at(now, expiry_.after_update(n.key, value_of(n), ttl, remaining(now, n.due.get()))));
         return true;
     }
 
@@ -991,7 +1151,7 @@ private:
             node& n = s.store[slot];
             if (n.written.refreshing || now_ns() - n.written.at < opts_.refresh_after_write.count()) return;
             n.written.refreshing = true;
-            out.refreshes.push_back(pending_refresh{n.key, n.value, n.written.at});
+            out.refreshes.push_back(pending_refresh{n.key, value_of(n), n.written.at});
         }
     }
     // Without any lock: hands a queued reload to the executor.
@@ -1117,6 +1277,8 @@ private:
     // forgotten it) and records the removal.
     void remove(shard& s, std::uint32_t slot, std::uint64_t h, removal_cause cause, removals& out) {
         writing(s);
+        if constexpr (guarded_reads)
+            if (!s.unread) s.retired_slots.reserve(s.retired_slots.size() + 1); // before any change
         node& n = s.store[slot];
         s.table.erase(h, slot);
         if constexpr (expiring) s.wheel.deschedule(slot);
@@ -1124,8 +1286,68 @@ private:
         s.weight -= n.w.get();
         ++s.removed[static_cast<int>(cause)];
         if (cause == removal_cause::evicted) s.evicted_weight += n.w.get();
-        if constexpr (policies::listening) out.items.emplace_back(std::move(n.key), std::move(n.value), cause);
-        s.store.destroy(slot);
+        if constexpr (guarded_reads) {
+            if (s.unread) { // no reader inside: as without guarded reads
+                if constexpr (policies::listening) out.items.emplace_back(std::move(n.key), std::move(value_of(n)), cause);
+                s.store.destroy(slot);
+                return;
+            }
+            // Readers without the lock may be in the node: copies for the listener, and the
+            // slot is filed for reclaim() instead of destroyed.
+            if constexpr (policies::listening) out.items.emplace_back(n.key, value_of(n), cause);
+            s.store.retire(slot);
+            s.retired_slots.emplace_back(s.reads.epoch(), slot);
+            if (s.retired_slots.size() >= reclaim_batch) reclaim(s);
+        } else {
+            if constexpr (policies::listening) out.items.emplace_back(std::move(n.key), std::move(n.value), cause);
+            s.store.destroy(slot);
+        }
+    }
+    // boxed_values: files the value a write replaced in `slot` for reclaim(): `old` on the
+    // heap, or the slot's first value when `old` is null.
+    void retire_value(shard& s, std::uint32_t slot, V* old) {
+        if constexpr (boxed_values) {
+            s.retired_boxes.push_back({s.reads.epoch(), slot, old}); // room reserved by the caller
+            if (s.retired_boxes.size() >= reclaim_batch) reclaim(s);
+        }
+    }
+    // guarded_reads, under the lock: frees what no reader without the lock can still be
+    // reading (filed two grace periods ago or more; see detail::read_buffer).
+    // guarded_reads, when no reader is inside: frees everything filed.
+    void free_filed(shard& s) {
+        if constexpr (guarded_reads) {
+            if constexpr (boxed_values) {
+                for (const retired_value& r : s.retired_boxes) {
+                    if (r.old != nullptr) delete r.old;
+                    else s.store[r.slot].value.release_first();
+                }
+                s.retired_boxes.clear();
+            }
+            for (const auto& r : s.retired_slots) s.store.reclaim(r.second);
+            s.retired_slots.clear();
+        }
+    }
+    // Values first: a replaced first value lies in its node, and a node filed for reclaim
+    // was filed after its values (so it is never freed before them).
+    void reclaim(shard& s) {
+        if constexpr (guarded_reads) {
+            const std::uint64_t e = s.reads.advance();
+            std::size_t kept = 0;
+            if constexpr (boxed_values) {
+                for (const retired_value& r : s.retired_boxes) {
+                    if (r.epoch + 2 > e) s.retired_boxes[kept++] = r;
+                    else if (r.old != nullptr) delete r.old;
+                    else s.store[r.slot].value.release_first();
+                }
+                s.retired_boxes.resize(kept);
+                kept = 0;
+            }
+            for (const auto& [epoch, slot] : s.retired_slots) {
+                if (epoch + 2 <= e) s.store.reclaim(slot);
+                else s.retired_slots[kept++] = {epoch, slot};
+            }
+            s.retired_slots.resize(kept);
+        }
     }
 
     void notify(removals& out) {
@@ -1175,7 +1397,7 @@ private:
             std::lock_guard lock(s.mu, std::adopt_lock);
             const std::uint32_t slot = find(s, key, h);
             if (slot != none && live(s, slot, h, out, sole)) {
-                result.emplace(s.store[slot].value);
+                result.emplace(value_of(s.store[slot]));
                 if (opts_.record_stats) ++s.hits;
                 if constexpr (refreshing) check_refresh(s, slot, out);
             } else if (CountMiss && opts_.record_stats) {
@@ -1241,7 +1463,7 @@ private:
         if (slot != none && live(s, slot, h, out, sole)) [[likely]] {
             if (opts_.record_stats) ++s.hits;
             if constexpr (refreshing) check_refresh(s, slot, out);
-            V v = s.store[slot].value;
+            V v = value_of(s.store[slot]);
             lock.unlock();
             notify(out);
             return v;
@@ -1336,7 +1558,7 @@ private:
                 if (slot != none && live(s, slot, h, out)) {
                     if (opts_.record_stats) ++s.hits;
                     if constexpr (refreshing) check_refresh(s, slot, out);
-                    result[i].emplace(s.store[slot].value);
+                    result[i].emplace(value_of(s.store[slot]));
                 } else {
                     if (opts_.record_stats) ++s.misses;
                     auto it = s.flights.find(key);

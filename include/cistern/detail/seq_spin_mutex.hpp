@@ -45,19 +45,24 @@ public:
         if (s & 1) seq_.store(s + 1, std::memory_order_release);
         mu_.unlock();
     }
-    /// Under the lock: marks the start of a change readers must not see half done.
-    void begin_write() noexcept {
+    /// Under the lock: marks the start of a change readers must not see half done. True
+    /// when this call began the write (false when this holder had already begun it).
+    bool begin_write() noexcept {
         const std::uint64_t s = seq_.load(std::memory_order_relaxed);
-        if (s & 1) return;
+        if (s & 1) return false;
 #if defined(CISTERN_TSAN) // ThreadSanitizer does not model fences: the stronger store instead
         seq_.store(s + 1, std::memory_order_seq_cst);
 #else
         seq_.store(s + 1, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_release);
 #endif
+        return true;
     }
     /// The sequence before a read; odd means a write is running (take the lock instead).
-    std::uint64_t read_begin() const noexcept { return seq_.load(std::memory_order_acquire); }
+    /// A reader that announced itself first (a grace period) loads it seq_cst.
+    std::uint64_t read_begin(std::memory_order order = std::memory_order_acquire) const noexcept {
+        return seq_.load(order);
+    }
     /// After a read begun at `seq`: true when no write overlapped it.
     bool read_valid(std::uint64_t seq) const noexcept {
 #if defined(CISTERN_TSAN)

@@ -59,6 +59,14 @@ public:
         chunk_of(slot).live[(slot & (chunk_size - 1)) / 64] &= ~bit(slot);
         free_.push_back(slot);
     }
+    /// Takes `slot` out of the live slots but keeps its node constructed and the slot
+    /// taken (a reader without the lock may still be reading it); reclaim() ends both.
+    void retire(std::uint32_t slot) noexcept { chunk_of(slot).live[(slot & (chunk_size - 1)) / 64] &= ~bit(slot); }
+    /// Destroys the node of a retired slot and frees the slot.
+    void reclaim(std::uint32_t slot) {
+        ptr(slot)->~Node();
+        free_.push_back(slot);
+    }
     Node& operator[](std::uint32_t slot) noexcept { return *ptr(slot); }
     const Node& operator[](std::uint32_t slot) const noexcept { return *ptr(slot); }
     /// True when a node is constructed in `slot` (any slot number; under the owner's lock).

@@ -4,6 +4,8 @@
 /// eviction policy in small lossy rings, one per stripe of threads, and replayed under the
 /// lock (Caffeine's read buffers).
 
+#include <cistern/detail/seq_spin_mutex.hpp> // CISTERN_TSAN
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -46,6 +48,14 @@ inline std::uint32_t thread_stripe() noexcept { return thread_number() - 1; }
 /// start in locked mode (locked() is true: they take the lock). A read that finds the lock
 /// taken calls contended(), and reads go through the rings; when `lock_after` drains in a
 /// row by one thread found no other thread's records, that drain turns locked mode back on.
+/// Grace periods (for an owner whose readers without the lock dereference what its writers
+/// free: keys and values that are not trivially copyable). A reader brackets its read with
+/// enter() and the guard's end; the owner files what it removed with the current epoch()
+/// and frees it once advance() has moved the epoch two past that. Each stripe counts its
+/// readers by the parity of the epoch they entered in (two counters, as SRCU), so a reader
+/// costs two atomic increments on its own stripe's line and shares no line with other
+/// threads; the owner's advance() reads one counter per stripe. A reader that stays
+/// inside holds back reclamation, never a writer.
 class read_buffer {
 public:
     static constexpr std::uint32_t ring = 32;
@@ -93,6 +103,65 @@ public:
     void contended() noexcept {
         if (locked_.load(std::memory_order_relaxed)) locked_.store(false, std::memory_order_relaxed);
     }
+    /// Ends a read begun by enter().
+    class guard {
+    public:
+        explicit guard(std::atomic<std::uint64_t>* readers) noexcept : readers_(readers) {}
+        guard(const guard&) = delete;
+        guard& operator=(const guard&) = delete;
+        ~guard() { readers_->fetch_sub(1, std::memory_order_release); }
+
+    private:
+        std::atomic<std::uint64_t>* readers_;
+    };
+    /// Announces a reader on this thread's stripe (a sequentially consistent increment:
+    /// what the reader loads next, seq_cst, sees every change the owner made before the
+    /// fence of an advance() that did not see this reader).
+    guard enter() const noexcept {
+        stripe& st = stripes_[thread_stripe() & mask_];
+        std::atomic<std::uint64_t>* readers = &st.readers[epoch_.load(std::memory_order_relaxed) & 1];
+        readers->fetch_add(1, std::memory_order_seq_cst);
+        return guard(readers);
+    }
+    /// Under the owner's lock, right after it began a write (made its sequence count odd):
+    /// true when no reader is inside. Then none can reach what the write changes: a reader
+    /// that enters later loads the odd count (seq_cst, after its announcement) and reads
+    /// nothing, or loads the count the write ends with and finds the change done; so the
+    /// write may change values in place and free removed entries at once, and everything
+    /// filed before may be freed.
+    bool none_inside() const noexcept {
+#if defined(CISTERN_TSAN) // ThreadSanitizer does not model fences: a sequentially consistent RMW instead
+        (void)epoch_.fetch_add(0, std::memory_order_seq_cst);
+#else
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+        for (std::size_t i = 0; i <= mask_; ++i)
+            if ((stripes_[i].readers[0].load(std::memory_order_acquire) | stripes_[i].readers[1].load(std::memory_order_acquire)) != 0)
+                return false;
+        return true;
+    }
+    /// The epoch to file a removal under (under the owner's lock).
+    std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_relaxed); }
+    /// Under the owner's lock, after removals: moves the epoch on, at most twice, while no
+    /// reader remains of the parity before the current one; returns the epoch. What was
+    /// filed under epoch e may be freed once this returns e + 2 or more: every reader that
+    /// could have found it has left.
+    std::uint64_t advance() noexcept {
+        // The removals before the counts read next.
+#if defined(CISTERN_TSAN) // ThreadSanitizer does not model fences: a sequentially consistent RMW instead
+        (void)epoch_.fetch_add(0, std::memory_order_seq_cst);
+#else
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+        std::uint64_t e = epoch_.load(std::memory_order_relaxed);
+        for (int step = 0; step < 2; ++step) {
+            for (std::size_t i = 0; i <= mask_; ++i)
+                if (stripes_[i].readers[(e + 1) & 1].load(std::memory_order_acquire) != 0) return e;
+            epoch_.store(++e, std::memory_order_seq_cst);
+        }
+        return e;
+    }
+
     /// Counts a miss served without the lock.
     void count_miss() noexcept { stripes_[thread_stripe() & mask_].misses.fetch_add(1, std::memory_order_relaxed); }
     /// Under the owner's lock: calls `f(record)` for each record not drained before,
@@ -134,12 +203,14 @@ private:
         std::atomic<std::uint64_t> pos{0};    // records made (the next one goes to pos % ring)
         std::atomic<std::uint64_t> misses{0};
         std::atomic<std::uint64_t> drained{0}; // records drained (written under the owner's lock)
+        std::atomic<std::uint64_t> readers[2] = {}; // readers inside, by the parity of their epoch (enter())
         std::atomic<std::uint64_t> records[ring] = {};
     };
     std::unique_ptr<stripe[]> stripes_;
     std::size_t mask_ = 0;
     std::atomic<std::uint32_t> drainer_{0}; // the stripe that drained last
     std::atomic<bool> locked_{true};        // locked mode (see the class comment)
+    mutable std::atomic<std::uint64_t> epoch_{0}; // grace periods (enter, advance)
     std::uint32_t solo_drains_ = 0;         // drains in a row by the drainer alone (under the owner's lock)
 };
 

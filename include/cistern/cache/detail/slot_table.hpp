@@ -56,7 +56,7 @@ public:
         const std::uint32_t fp = fingerprint(hash);
         std::size_t i = fp & mask;
         for (std::size_t n = 0; n <= mask; ++n, i = (i + 1) & mask) {
-            const std::uint64_t b = load(base[i]);
+            const std::uint64_t b = load_shared(base[i]);
             if (b == 0) return none;
             if (static_cast<std::uint32_t>(b >> 32) == fp && candidate(static_cast<std::uint32_t>(b) - 1))
                 return static_cast<std::uint32_t>(b) - 1;
@@ -126,8 +126,15 @@ private:
     static std::uint64_t load(const std::uint64_t& b) noexcept {
         return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(b)).load(std::memory_order_relaxed);
     }
+    // A probe without the lock loads sequentially consistent (a plain load on x86): a cache
+    // whose readers announce themselves before probing (detail::read_buffer::enter) relies
+    // on it to see every removal that its grace period waited for. Stores release, so a
+    // probe that finds a slot also sees the node the owner built there before filing it.
+    static std::uint64_t load_shared(const std::uint64_t& b) noexcept {
+        return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(b)).load(std::memory_order_seq_cst);
+    }
     static void store(std::uint64_t& b, std::uint64_t v) noexcept {
-        std::atomic_ref<std::uint64_t>(b).store(v, std::memory_order_relaxed);
+        std::atomic_ref<std::uint64_t>(b).store(v, std::memory_order_release);
     }
     void place(std::uint64_t b) noexcept {
         std::size_t i = static_cast<std::uint32_t>(b >> 32) & mask_;
