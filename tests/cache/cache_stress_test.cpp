@@ -19,7 +19,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -378,76 +377,22 @@ bool whole(std::uint64_t k, const versioned& x) {
     return x.key == k && x.mixed == cistern::detail::mix64(k * 31 + x.version) &&
            x.check == (k ^ (x.version * 0x9e3779b97f4a7c15ULL) ^ x.mixed);
 }
-// A writer for the tests below: replaces, erases, resizes, clears and computes until `done`.
-template <class C>
-void write_until(C& c, std::uint64_t seed, const std::atomic<bool>& done) {
-    std::mt19937_64 rng(seed);
-    for (std::uint64_t version = 1; !done.load(std::memory_order_relaxed); ++version) {
-        const std::uint64_t k = rng() % 4 == 0 ? rng() % 4096 : rng() % 256;
-        const unsigned op = static_cast<unsigned>(rng() % 1000);
-        if (op < 900) c.put(k, make_versioned(k, version));
-        else if (op < 990) c.erase(k);
-        else if (op < 995) c.set_max_size(op % 2 ? 512 : 4096); // shrinks, and grows the index
-        else if (op < 996) c.clear();
-        else c.compute(k, [&](const versioned* v) { return v ? std::optional<versioned>(make_versioned(k, v->version + 1)) : std::nullopt; });
-    }
-}
-// The read paths that skip the lock: the default (a shard's only reader locks) and always.
-using skipping_policies = boost::mpl::list<cistern::cache_policy::multi_threaded, cistern::cache_policy::lock_free_reads>;
-} // namespace
-
-BOOST_AUTO_TEST_CASE_TEMPLATE(reads_without_the_lock_return_only_whole_values_of_their_key, L, skipping_policies) {
-    using value = versioned;
-    using cache_t = cistern::cache<std::uint64_t, value, cistern::eviction::w_tinylfu, cistern::expiry::after_write, L>;
-    static_assert(cache_t::optimistic_reads);
-    const auto make = make_versioned;
-    cache_t c(cistern::cache_options{.max_size = 1024, .shards = 4, .record_stats = true}, cistern::expiry::after_write(1h));
-    constexpr int readers = 3, writers = 2;
-    constexpr int per_thread = iterations(400'000, 40'000);
-    std::atomic<std::uint64_t> gets{0}, wrong{0}, hits{0};
-    std::atomic<bool> done{false};
-    std::vector<std::thread> ts;
-    for (int t = 0; t < readers; ++t)
-        ts.emplace_back([&, t] {
-            std::mt19937_64 rng(77 + t);
-            std::uint64_t mine = 0, found = 0;
-            for (int i = 0; i < per_thread; ++i) {
-                const std::uint64_t k = rng() % 4 == 0 ? rng() % 4096 : rng() % 256; // hot keys, often rewritten
-                ++mine;
-                if (auto v = c.get(k)) {
-                    ++found;
-                    if (!whole(k, *v)) ++wrong;
-                }
-                if (i % 16 == 0) {
-                    const value v = c.get_or_load(k, [&] { return make(k, 0); });
-                    ++mine;
-                    if (!whole(k, v)) ++wrong;
-                }
-            }
-            gets += mine;
-            hits += found;
-        });
-    for (int t = 0; t < writers; ++t) ts.emplace_back([&, t] { write_until(c, 500 + static_cast<std::uint64_t>(t), done); });
-    for (int t = 0; t < readers; ++t) ts[static_cast<std::size_t>(t)].join();
-    done = true;
-    for (int t = readers; t < readers + writers; ++t) ts[static_cast<std::size_t>(t)].join();
-    BOOST_TEST(wrong.load() == 0u);
-    BOOST_TEST(hits.load() > 0u);
-    const auto st = c.stats();
-    BOOST_TEST(st.hits + st.misses == gets.load());
-    BOOST_TEST(c.size() <= c.bound());
-}
-
-// The same for keys and values that are not trivially copyable (cache::guarded_reads:
-// keys compared in place, values copied from their boxes, both freed only after a grace
-// period): a std::string key and value longer than the small-string buffer, and a
-// shared_ptr value. A read returns a whole value stored under its key; under
-// ThreadSanitizer a node or value freed while a reader is in it would be reported.
-namespace {
+// How the tests below store a versioned value: as it is (trivially copyable), as a
+// std::string under a std::string key (both longer than the small-string buffer), or
+// behind a shared_ptr. `whole` fails for a torn or foreign value.
 std::string string_key(std::uint64_t k) { return "key " + std::to_string(k) + " padded beyond the small-string buffer"; }
+struct plain_values {
+    using key = std::uint64_t;
+    using value = versioned;
+    static key key_of(std::uint64_t k) { return k; }
+    static value make(std::uint64_t k, std::uint64_t v) { return make_versioned(k, v); }
+    static bool whole(std::uint64_t k, const value& x) { return ::whole(k, x); }
+    static std::uint64_t version(const value& x) { return x.version; }
+};
 struct string_values {
     using key = std::string;
     using value = std::string;
+    static key key_of(std::uint64_t k) { return string_key(k); }
     static value make(std::uint64_t k, std::uint64_t v) {
         const versioned x = make_versioned(k, v);
         return std::to_string(x.key) + ':' + std::to_string(x.version) + ':' + std::to_string(x.mixed) + ':' + std::to_string(x.check);
@@ -462,43 +407,52 @@ struct string_values {
 struct shared_values {
     using key = std::uint64_t;
     using value = std::shared_ptr<const versioned>;
+    static key key_of(std::uint64_t k) { return k; }
     static value make(std::uint64_t k, std::uint64_t v) { return std::make_shared<const versioned>(make_versioned(k, v)); }
     static bool whole(std::uint64_t k, const value& p) { return p && ::whole(k, *p); }
     static std::uint64_t version(const value& p) { return p->version; }
 };
-template <class Codec>
-typename Codec::key key_of(std::uint64_t k) {
-    if constexpr (std::is_same_v<typename Codec::key, std::string>) return string_key(k);
-    else return k;
-}
-using guarded_codecs = boost::mpl::list<string_values, shared_values>;
-} // namespace
-
-BOOST_AUTO_TEST_CASE_TEMPLATE(guarded_reads_return_only_whole_values_of_their_key, Codec, guarded_codecs) {
+// A writer for the tests below: replaces, erases, resizes, clears and computes until `done`.
+template <class Codec = plain_values, class C>
+void write_until(C& c, std::uint64_t seed, const std::atomic<bool>& done) {
     using value = typename Codec::value;
-    using cache_t = cistern::cache<typename Codec::key, value, cistern::eviction::w_tinylfu, cistern::expiry::after_write,
-                                   cp::lock_free_reads>;
-    static_assert(cache_t::guarded_reads);
-    cache_t c(cistern::cache_options{.max_size = 1024, .shards = 4, .record_stats = true}, cistern::expiry::after_write(1h));
+    std::mt19937_64 rng(seed);
+    for (std::uint64_t version = 1; !done.load(std::memory_order_relaxed); ++version) {
+        const std::uint64_t k = rng() % 4 == 0 ? rng() % 4096 : rng() % 256;
+        const auto key = Codec::key_of(k);
+        const unsigned op = static_cast<unsigned>(rng() % 1000);
+        if (op < 900) c.put(key, Codec::make(k, version));
+        else if (op < 990) c.erase(key);
+        else if (op < 995) c.set_max_size(op % 2 ? 512 : 4096); // shrinks, and grows the index
+        else if (op < 996) c.clear();
+        else
+            c.compute(key, [&](const value* v) {
+                return v ? std::optional<value>(Codec::make(k, Codec::version(*v) + 1)) : std::nullopt;
+            });
+    }
+}
+// Three readers (gets, and a get_or_load every 16th) against two writers: every value read
+// is whole and of its key, and the statistics count every read once.
+template <class Codec, class C>
+void reads_return_whole_values(C& c, int per_thread, std::uint64_t seed) {
     constexpr int readers = 3, writers = 2;
-    constexpr int per_thread = iterations(200'000, 20'000);
     std::atomic<std::uint64_t> gets{0}, wrong{0}, hits{0};
     std::atomic<bool> done{false};
     std::vector<std::thread> ts;
     for (int t = 0; t < readers; ++t)
         ts.emplace_back([&, t] {
-            std::mt19937_64 rng(177 + t);
+            std::mt19937_64 rng(seed + static_cast<std::uint64_t>(t));
             std::uint64_t mine = 0, found = 0;
             for (int i = 0; i < per_thread; ++i) {
-                const std::uint64_t k = rng() % 4 == 0 ? rng() % 4096 : rng() % 256;
-                const auto key = key_of<Codec>(k);
+                const std::uint64_t k = rng() % 4 == 0 ? rng() % 4096 : rng() % 256; // hot keys, often rewritten
+                const auto key = Codec::key_of(k);
                 ++mine;
                 if (auto v = c.get(key)) {
                     ++found;
                     if (!Codec::whole(k, *v)) ++wrong;
                 }
                 if (i % 16 == 0) {
-                    const value v = c.get_or_load(key, [&] { return Codec::make(k, 0); });
+                    const typename Codec::value v = c.get_or_load(key, [&] { return Codec::make(k, 0); });
                     ++mine;
                     if (!Codec::whole(k, v)) ++wrong;
                 }
@@ -507,22 +461,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(guarded_reads_return_only_whole_values_of_their_ke
             hits += found;
         });
     for (int t = 0; t < writers; ++t)
-        ts.emplace_back([&, t] {
-            std::mt19937_64 rng(600 + static_cast<std::uint64_t>(t));
-            for (std::uint64_t version = 1; !done.load(std::memory_order_relaxed); ++version) {
-                const std::uint64_t k = rng() % 4 == 0 ? rng() % 4096 : rng() % 256;
-                const auto key = key_of<Codec>(k);
-                const unsigned op = static_cast<unsigned>(rng() % 1000);
-                if (op < 900) c.put(key, Codec::make(k, version));
-                else if (op < 990) c.erase(key);
-                else if (op < 995) c.set_max_size(op % 2 ? 512 : 4096);
-                else if (op < 996) c.clear();
-                else
-                    c.compute(key, [&](const value* v) {
-                        return v ? std::optional<value>(Codec::make(k, Codec::version(*v) + 1)) : std::nullopt;
-                    });
-            }
-        });
+        ts.emplace_back([&, t] { write_until<Codec>(c, seed + 500 + static_cast<std::uint64_t>(t), done); });
     for (int t = 0; t < readers; ++t) ts[static_cast<std::size_t>(t)].join();
     done = true;
     for (int t = readers; t < readers + writers; ++t) ts[static_cast<std::size_t>(t)].join();
@@ -531,6 +470,29 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(guarded_reads_return_only_whole_values_of_their_ke
     const auto st = c.stats();
     BOOST_TEST(st.hits + st.misses == gets.load());
     BOOST_TEST(c.size() <= c.bound());
+}
+// The read paths that skip the lock: the default (locked mode while uncontended) and always.
+using skipping_policies = boost::mpl::list<cistern::cache_policy::multi_threaded, cistern::cache_policy::lock_free_reads>;
+using guarded_codecs = boost::mpl::list<string_values, shared_values>;
+} // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(reads_without_the_lock_return_only_whole_values_of_their_key, L, skipping_policies) {
+    using cache_t = cistern::cache<std::uint64_t, versioned, cistern::eviction::w_tinylfu, cistern::expiry::after_write, L>;
+    static_assert(cache_t::optimistic_reads && !cache_t::guarded_reads);
+    cache_t c(cistern::cache_options{.max_size = 1024, .shards = 4, .record_stats = true}, cistern::expiry::after_write(1h));
+    reads_return_whole_values<plain_values>(c, iterations(400'000, 40'000), 77);
+}
+
+// The same for keys and values that are not trivially copyable (cache::guarded_reads:
+// keys compared in place, values copied from their published pointers, both freed only
+// after a grace period). Under ThreadSanitizer, a node or value freed or changed while a
+// reader is in it is reported (checked by breaking reclaim() and none_inside() on purpose).
+BOOST_AUTO_TEST_CASE_TEMPLATE(guarded_reads_return_only_whole_values_of_their_key, Codec, guarded_codecs) {
+    using cache_t = cistern::cache<typename Codec::key, typename Codec::value, cistern::eviction::w_tinylfu,
+                                   cistern::expiry::after_write, cp::lock_free_reads>;
+    static_assert(cache_t::guarded_reads);
+    cache_t c(cistern::cache_options{.max_size = 1024, .shards = 4, .record_stats = true}, cistern::expiry::after_write(1h));
+    reads_return_whole_values<Codec>(c, iterations(200'000, 20'000), 177);
 }
 
 // The default's locked mode: readers take turns reading alone (each turn long enough for
