@@ -154,12 +154,13 @@ concept other_lookup_key = TransparentHash<Hash, Eq> && !std::is_same_v<Q, K>;
 /// cache_policy::multi_threaded). Such a read copies the key and value under the shard's
 /// sequence count and keeps the copy only when no write overlapped it (else it takes the
 /// lock). A key or value that is not trivially copyable (std::string, std::shared_ptr:
-/// `guarded_reads`) is compared or copied in place, inside a grace period: a removed
-/// entry's node and a replaced value (such values live in a heap box of their own, so a
-/// write replaces the box) are freed only once every reader that might be in them has
-/// left (epoch-based reclamation with per-stripe reader counts, detail::read_buffer; a
-/// shard frees what it filed every 32 removals, so up to about that many removed entries
-/// per shard outlive their removal). Its access is recorded for the eviction policy
+/// `guarded_reads`) is compared or copied in place, inside a grace period (epoch-based
+/// reclamation with per-stripe reader counts, detail::read_buffer). A write that finds no
+/// reader inside changes values in place and frees what it removes at once; one that
+/// overlaps readers publishes a replacing value on the heap and files the removed node or
+/// replaced value, freed once every reader that might be in it has left (at the next write
+/// that finds no reader inside, or every 32 filings of a shard once two epoch steps saw
+/// the earlier readers gone). Its access is recorded for the eviction policy
 /// in a small per-thread ring and replayed under the lock when the ring fills, before any
 /// write of the shard and before any locked access, so a single thread sees exactly the
 /// policy it would with locked reads, and concurrent readers never write a shared line.
