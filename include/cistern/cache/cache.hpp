@@ -245,7 +245,8 @@ public:
     static constexpr bool sole_reader_locks = optimistic_reads && policies::sole_reader_locks;
 
 private:
-    // guarded_reads with a value that is not trivially copyable: values live on the heap.
+    // guarded_reads with a value that is not trivially copyable: the entry reaches its value
+    // through a pointer (boxed_value: the first value in the entry, later ones on the heap).
     static constexpr bool boxed_values = guarded_reads && !std::is_trivially_copyable_v<V>;
     // Removals filed before reclaim() tries to free them.
     static constexpr std::size_t reclaim_batch = 32;
@@ -884,8 +885,9 @@ private:
     // peek() for keys or values that are not trivially copyable (guarded_reads): inside a
     // grace period, so every node and value it reaches stays constructed until it leaves.
     // A key that is not trivially copyable is compared in place (a node's key never changes
-    // while the node is in its slot); a value that is not trivially copyable is copied from
-    // its published box (never changed once published). A key or value that is trivially
+    // while the node is in its slot); a value that is not trivially copyable is copied
+    // through its published pointer (a write changes that value in place only when no
+    // reader is inside, see writing()). A key or value that is trivially
     // copyable is copied as peek() copies it. The copy is kept only if no write overlapped.
     template <class Q>
     peeked peek_guarded(const shard& s, const Q& key, std::uint64_t h, std::optional<V>& value,

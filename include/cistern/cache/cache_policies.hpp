@@ -92,7 +92,7 @@ struct single_threaded {
     static constexpr bool threaded = false;
 };
 
-/// A spin lock per shard (the default). Reads of trivially copyable entries skip it
+/// A spin lock per shard (the default). Reads skip it where the cache allows it
 /// (cache::optimistic_reads) while several threads read a shard: a shard's reads take its
 /// lock (cheaper for one thread) until a read finds the lock taken, and take it again once
 /// one thread alone has read the shard for a while.
@@ -107,8 +107,8 @@ struct multi_threaded {
     static constexpr bool sole_reader_locks = true;
 };
 
-/// A spin lock per shard that reads of trivially copyable entries always skip where the
-/// cache allows it (cache::optimistic_reads), even for a shard's only reader.
+/// A spin lock per shard that reads always skip where the cache allows it
+/// (cache::optimistic_reads), even for a shard's only reader.
 struct lock_free_reads {
     /// Marks this type as a locking policy for the cache's policy selection.
     using locking_tag = void;

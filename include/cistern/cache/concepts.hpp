@@ -62,8 +62,8 @@ concept EvictionPolicy = std::default_initializable<P> &&
 ///  - `p.after_create(key, value, requested)`, `p.after_update(key, value, requested,
 ///    remaining)`, `p.after_read(key, value, remaining)` return the new time to live.
 ///  - optional `P::reads_keep_expiry` (static constexpr bool): true promises that
-///    after_read always returns `remaining`, which lets the cache read trivially copyable
-///    entries without its lock (cache::optimistic_reads).
+///    after_read always returns `remaining`, which lets the cache read entries without
+///    its lock (cache::optimistic_reads).
 /// They are called under the shard's lock and must not throw or call the cache.
 template <class P, class K, class V>
 concept ExpiryPolicy = requires(const P& p, const K& k, const V& v, std::optional<std::chrono::nanoseconds> requested,
