@@ -1314,8 +1314,6 @@ private:
             if (s.retired_boxes.size() >= reclaim_batch) reclaim(s);
         }
     }
-    // guarded_reads, under the lock: frees what no reader without the lock can still be
-    // reading (filed two grace periods ago or more; see detail::read_buffer).
     // guarded_reads, when no reader is inside: frees everything filed.
     void free_filed(shard& s) {
         if constexpr (guarded_reads) {
@@ -1330,8 +1328,10 @@ private:
             s.retired_slots.clear();
         }
     }
-    // Values first: a replaced first value lies in its node, and a node filed for reclaim
-    // was filed after its values (so it is never freed before them).
+    // guarded_reads, under the lock: frees what no reader without the lock can still be
+    // reading (filed two grace periods ago or more; see detail::read_buffer). Values first:
+    // a replaced first value lies in its node, and a node filed for reclaim was filed after
+    // its values (so it is never freed before them).
     void reclaim(shard& s) {
         if constexpr (guarded_reads) {
             const std::uint64_t e = s.reads.advance();
