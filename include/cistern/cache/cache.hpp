@@ -292,11 +292,8 @@ public:
         if constexpr (refreshing) refresh_tracker_->wait_idle();
         for (std::size_t i = 0; i <= shard_mask_; ++i) {
             shard& s = shards_[i];
+            free_filed(s, ~std::uint64_t{0}); // first: filed first values lie in live nodes too
             s.table.for_each([&](std::uint32_t slot) { s.store.destroy(slot); });
-            if constexpr (guarded_reads)
-                for (const auto& r : s.retired_slots) s.store.reclaim(r.second);
-            if constexpr (boxed_values)
-                for (const retired_value& r : s.retired_boxes) delete r.old; // first values go with their nodes
         }
     }
 
@@ -832,7 +829,7 @@ private:
             if (s.mu.begin_write()) {
                 if constexpr (guarded_reads) {
                     s.unread = s.reads.none_inside();
-                    if (s.unread) free_filed(s);
+                    if (s.unread) free_filed(s, ~std::uint64_t{0});
                 }
             }
         }
@@ -846,54 +843,23 @@ private:
     enum class peeked { hit, miss, busy };
     // Looks `key` up without the lock. hit: `value` holds a consistent copy of the live
     // value in `slot`; miss: no entry; busy: a write overlapped, or the entry has expired
-    // (the caller takes the lock, which also removes it).
+    // (the caller takes the lock, which also removes it). A key or value that is trivially
+    // copyable is copied under the sequence count and used only once the copy is known
+    // whole. With guarded_reads the read is inside a grace period, so every node and value
+    // it reaches stays constructed until it leaves: a key that is not trivially copyable is
+    // compared in place (a node's key never changes while the node is in its slot), a value
+    // that is not trivially copyable is copied through its published pointer (a write
+    // changes that value in place only when no reader is inside, see writing()). The copy
+    // is kept only if no write overlapped.
     template <class Q>
     [[gnu::always_inline]] peeked peek(const shard& s, const Q& key, std::uint64_t h, std::optional<V>& value,
                                        std::uint32_t& slot) const {
-        if constexpr (guarded_reads) {
-            return peek_guarded(s, key, h, value, slot);
-        } else {
-            const std::uint64_t seq = s.mu.read_begin();
-            if (seq & 1) return peeked::busy;
-            std::array<std::byte, sizeof(K)> kb;
-            std::array<std::byte, sizeof(V)> vb;
-            [[maybe_unused]] std::int64_t due = 0;
-            bool torn = false;
-            slot = s.table.find_shared(h, [&](std::uint32_t candidate) {
-                const node* n = s.store.peek(candidate);
-                if (n == nullptr || (detail::seq_copy(kb.data(), &n->key, sizeof(K)), !s.mu.read_valid(seq))) {
-                    torn = true;
-                    return true;
-                }
-                if (!key_equal{}(std::bit_cast<K>(kb), key)) return false;
-                detail::seq_copy(vb.data(), &n->value, sizeof(V));
-                if constexpr (expiring) detail::seq_copy(&due, &n->due.value, sizeof due);
-                return true;
-            });
-            if (torn || !s.mu.read_valid(seq)) return peeked::busy;
-            if (slot == none) return peeked::miss;
-            if constexpr (expiring) {
-                // Expired, or time entered a new tick of the wheel (about once a millisecond):
-                // the lock, to remove what is due, as a locked read would.
-                const std::int64_t now = now_ns();
-                if (due <= now || s.wheel.ticked_shared(now)) return peeked::busy;
-            }
-            value.emplace(std::bit_cast<V>(vb));
-            return peeked::hit;
-        }
-    }
-    // peek() for keys or values that are not trivially copyable (guarded_reads): inside a
-    // grace period, so every node and value it reaches stays constructed until it leaves.
-    // A key that is not trivially copyable is compared in place (a node's key never changes
-    // while the node is in its slot); a value that is not trivially copyable is copied
-    // through its published pointer (a write changes that value in place only when no
-    // reader is inside, see writing()). A key or value that is trivially
-    // copyable is copied as peek() copies it. The copy is kept only if no write overlapped.
-    template <class Q>
-    peeked peek_guarded(const shard& s, const Q& key, std::uint64_t h, std::optional<V>& value,
-                        std::uint32_t& slot) const {
-        const auto inside = s.reads.enter();
-        const std::uint64_t seq = s.mu.read_begin(std::memory_order_seq_cst); // after the announcement (none_inside)
+        [[maybe_unused]] const auto inside = [&] {
+            if constexpr (guarded_reads) return s.reads.enter();
+            else return detail::no_wheel{};
+        }();
+        // After the announcement, seq_cst (see read_buffer::none_inside).
+        const std::uint64_t seq = s.mu.read_begin(guarded_reads ? std::memory_order_seq_cst : std::memory_order_acquire);
         if (seq & 1) return peeked::busy;
         [[maybe_unused]] std::array<std::byte, std::is_trivially_copyable_v<V> ? sizeof(V) : 1> vb{};
         [[maybe_unused]] std::int64_t due = 0;
@@ -920,15 +886,18 @@ private:
             if constexpr (expiring) detail::seq_copy(&due, &n->due.value, sizeof due);
             return true;
         });
+        // (Only a boxed value is copied before the read is known whole: dropped if it is not.)
         if (torn || !s.mu.read_valid(seq)) {
-            value.reset();
+            if constexpr (boxed_values) value.reset();
             return peeked::busy;
         }
         if (slot == none) return peeked::miss;
         if constexpr (expiring) {
+            // Expired, or time entered a new tick of the wheel (about once a millisecond):
+            // the lock, to remove what is due, as a locked read would.
             const std::int64_t now = now_ns();
             if (due <= now || s.wheel.ticked_shared(now)) {
-                value.reset();
+                if constexpr (boxed_values) value.reset();
                 return peeked::busy;
             }
         }
@@ -1083,21 +1052,11 @@ private:
     // caller then sets tags (or keeps them) and calls settle().
     bool replace_locked(shard& s, std::uint32_t slot, std::uint64_t h, V&& value, std::uint64_t w,
                         std::optional<std::chrono::nanoseconds> ttl, [[maybe_unused]] std::int64_t now, removals& out) {
-        writing(s);
         node& n = s.store[slot];
         ++s.removed[static_cast<int>(removal_cause::replaced)];
-        if constexpr (boxed_values) {
-            if (s.unread) { // no reader inside: in place
-                if constexpr (policies::listening) out.items.emplace_back(n.key, std::move(value_of(n)), removal_cause::replaced);
-                value_of(n) = std::move(value);
-            } else { // readers may be copying the old value: it is filed, not freed
-                if constexpr (policies::listening) out.items.emplace_back(n.key, value_of(n), removal_cause::replaced);
-                s.retired_boxes.reserve(s.retired_boxes.size() + 1); // filing the old value cannot fail below
-                retire_value(s, slot, n.value.replace(std::move(value)));
-            }
-        } else {
-            if constexpr (policies::listening) out.items.emplace_back(n.key, std::move(n.value), removal_cause::replaced);
-            n.value = std::move(value);
+        if (!replaced_under_readers(s, slot, std::move(value), out)) {
+            if constexpr (policies::listening) out.items.emplace_back(n.key, std::move(value_of(n)), removal_cause::replaced);
+            value_of(n) = std::move(value);
         }
         s.weight = s.weight - n.w.get() + w;
         n.w.set(w);
@@ -1290,64 +1249,59 @@ private:
         ++s.removed[static_cast<int>(cause)];
         if (cause == removal_cause::evicted) s.evicted_weight += n.w.get();
         if constexpr (guarded_reads) {
-            if (s.unread) { // no reader inside: as without guarded reads
-                if constexpr (policies::listening) out.items.emplace_back(std::move(n.key), std::move(value_of(n)), cause);
-                s.store.destroy(slot);
+            if (!s.unread) {
+                // Readers without the lock may be in the node: copies for the listener, and
+                // the slot is filed for reclaim() instead of destroyed.
+                if constexpr (policies::listening) out.items.emplace_back(n.key, value_of(n), cause);
+                s.store.retire(slot);
+                s.retired_slots.emplace_back(s.reads.epoch(), slot);
+                if (s.retired_slots.size() >= reclaim_batch) reclaim(s);
                 return;
             }
-            // Readers without the lock may be in the node: copies for the listener, and the
-            // slot is filed for reclaim() instead of destroyed.
-            if constexpr (policies::listening) out.items.emplace_back(n.key, value_of(n), cause);
-            s.store.retire(slot);
-            s.retired_slots.emplace_back(s.reads.epoch(), slot);
-            if (s.retired_slots.size() >= reclaim_batch) reclaim(s);
-        } else {
-            if constexpr (policies::listening) out.items.emplace_back(std::move(n.key), std::move(n.value), cause);
-            s.store.destroy(slot);
         }
+        if constexpr (policies::listening) out.items.emplace_back(std::move(n.key), std::move(value_of(n)), cause);
+        s.store.destroy(slot);
     }
-    // boxed_values: files the value a write replaced in `slot` for reclaim(): `old` on the
-    // heap, or the slot's first value when `old` is null.
-    void retire_value(shard& s, std::uint32_t slot, V* old) {
+    // boxed_values, while readers may be inside (the write under way did not find the shard
+    // unread): publishes `value` on the heap in place of the value in `slot`, whose old
+    // value is filed for reclaim() (the listener hears a copy); true when it did. False
+    // otherwise: the caller changes the value in place.
+    bool replaced_under_readers(shard& s, std::uint32_t slot, V&& value, removals& out) {
         if constexpr (boxed_values) {
-            s.retired_boxes.push_back({s.reads.epoch(), slot, old}); // room reserved by the caller
+            if (s.unread) return false;
+            node& n = s.store[slot];
+            if constexpr (policies::listening) out.items.emplace_back(n.key, value_of(n), removal_cause::replaced);
+            s.retired_boxes.reserve(s.retired_boxes.size() + 1); // filing the old value cannot fail below
+            V* old = n.value.replace(std::move(value));
+            s.retired_boxes.push_back({s.reads.epoch(), slot, old});
             if (s.retired_boxes.size() >= reclaim_batch) reclaim(s);
-        }
-    }
-    // guarded_reads, when no reader is inside: frees everything filed.
-    void free_filed(shard& s) {
-        if constexpr (guarded_reads) {
-            if constexpr (boxed_values) {
-                for (const retired_value& r : s.retired_boxes) {
-                    if (r.old != nullptr) delete r.old;
-                    else s.store[r.slot].value.release_first();
-                }
-                s.retired_boxes.clear();
-            }
-            for (const auto& r : s.retired_slots) s.store.reclaim(r.second);
-            s.retired_slots.clear();
+            return true;
+        } else {
+            return false;
         }
     }
     // guarded_reads, under the lock: frees what no reader without the lock can still be
-    // reading (filed two grace periods ago or more; see detail::read_buffer). Values first:
-    // a replaced first value lies in its node, and a node filed for reclaim was filed after
-    // its values (so it is never freed before them).
-    void reclaim(shard& s) {
+    // reading, filed two grace periods ago or more (see detail::read_buffer).
+    void reclaim(shard& s) { free_filed(s, s.reads.advance()); }
+    // guarded_reads: frees what was filed under an epoch e with e + 2 <= `epoch` (all of it
+    // for ~0, when no reader is inside). Values first: a replaced first value lies in its
+    // node, and a node is filed after its values (so it is never freed before them).
+    void free_filed(shard& s, std::uint64_t epoch) {
         if constexpr (guarded_reads) {
-            const std::uint64_t e = s.reads.advance();
+            const auto due = [epoch](std::uint64_t filed) { return filed + 2 <= epoch; };
             std::size_t kept = 0;
             if constexpr (boxed_values) {
                 for (const retired_value& r : s.retired_boxes) {
-                    if (r.epoch + 2 > e) s.retired_boxes[kept++] = r;
+                    if (!due(r.epoch)) s.retired_boxes[kept++] = r;
                     else if (r.old != nullptr) delete r.old;
                     else s.store[r.slot].value.release_first();
                 }
                 s.retired_boxes.resize(kept);
                 kept = 0;
             }
-            for (const auto& [epoch, slot] : s.retired_slots) {
-                if (epoch + 2 <= e) s.store.reclaim(slot);
-                else s.retired_slots[kept++] = {epoch, slot};
+            for (const auto& r : s.retired_slots) {
+                if (!due(r.first)) s.retired_slots[kept++] = r;
+                else s.store.reclaim(r.second);
             }
             s.retired_slots.resize(kept);
         }

@@ -55,9 +55,8 @@ public:
     }
     /// Destroys the node in `slot` and frees the slot.
     void destroy(std::uint32_t slot) {
-        ptr(slot)->~Node();
-        chunk_of(slot).live[(slot & (chunk_size - 1)) / 64] &= ~bit(slot);
-        free_.push_back(slot);
+        retire(slot);
+        reclaim(slot);
     }
     /// Takes `slot` out of the live slots but keeps its node constructed and the slot
     /// taken (a reader without the lock may still be reading it); reclaim() ends both.

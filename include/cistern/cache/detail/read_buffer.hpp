@@ -53,7 +53,7 @@ inline std::uint32_t thread_stripe() noexcept { return thread_number() - 1; }
 /// enter() and the guard's end; the owner files what it removed with the current epoch()
 /// and frees it once advance() has moved the epoch two past that. Each stripe counts its
 /// readers by the parity of the epoch they entered in (two counters, as SRCU), so a reader
-/// costs two atomic increments on its own stripe's line and shares no line with other
+/// costs an atomic increment and a decrement on its own stripe's line and shares no line with other
 /// threads; the owner's advance() reads one counter per stripe. A reader that stays
 /// inside holds back reclamation, never a writer.
 class read_buffer {
@@ -130,11 +130,7 @@ public:
     /// write may change values in place and free removed entries at once, and everything
     /// filed before may be freed.
     bool none_inside() const noexcept {
-#if defined(CISTERN_TSAN) // ThreadSanitizer does not model fences: a sequentially consistent RMW instead
-        (void)epoch_.fetch_add(0, std::memory_order_seq_cst);
-#else
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-#endif
+        fence();
         for (std::size_t i = 0; i <= mask_; ++i)
             if ((stripes_[i].readers[0].load(std::memory_order_acquire) | stripes_[i].readers[1].load(std::memory_order_acquire)) != 0)
                 return false;
@@ -147,12 +143,7 @@ public:
     /// filed under epoch e may be freed once this returns e + 2 or more: every reader that
     /// could have found it has left.
     std::uint64_t advance() noexcept {
-        // The removals before the counts read next.
-#if defined(CISTERN_TSAN) // ThreadSanitizer does not model fences: a sequentially consistent RMW instead
-        (void)epoch_.fetch_add(0, std::memory_order_seq_cst);
-#else
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-#endif
+        fence(); // the removals before the counts read next
         std::uint64_t e = epoch_.load(std::memory_order_relaxed);
         for (int step = 0; step < 2; ++step) {
             for (std::size_t i = 0; i <= mask_; ++i)
@@ -206,6 +197,16 @@ private:
         std::atomic<std::uint64_t> readers[2] = {}; // readers inside, by the parity of their epoch (enter())
         std::atomic<std::uint64_t> records[ring] = {};
     };
+    // A sequentially consistent fence (under ThreadSanitizer, which does not model fences,
+    // a sequentially consistent RMW instead).
+    void fence() const noexcept {
+#if defined(CISTERN_TSAN)
+        (void)epoch_.fetch_add(0, std::memory_order_seq_cst);
+#else
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+    }
+
     std::unique_ptr<stripe[]> stripes_;
     std::size_t mask_ = 0;
     std::atomic<std::uint32_t> drainer_{0}; // the stripe that drained last
