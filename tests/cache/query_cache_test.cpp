@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <latch>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -311,6 +312,24 @@ BOOST_FIXTURE_TEST_CASE(parameters_in_any_form_are_one_key, fixture) {
         BOOST_TEST(!d::query_key_equal{}(key, d::query_key_view(typed, std::span<const cistern::value>(params).first(1))), type);
         BOOST_TEST(!d::query_key_equal{}(key, d::query_key_view(sql, params)), type);
     }
+    // Integers compare by value without the variant's dispatch, and keys of one text that
+    // differ only in one integer never share a hash; other types compare as value's ==
+    // (0.0 and -0.0 are one key, text and a blob of the same bytes are two).
+    const auto one = [&](cistern::value v) { return d::query_key{typed, std::span<const cistern::value>(&v, 1)}; };
+    const auto view_of = [&](const cistern::value& v) { return d::query_key_view(typed, std::span<const cistern::value>(&v, 1)); };
+    std::set<std::size_t> hashes;
+    for (std::int64_t i = -512; i < 512; ++i) {
+        const d::query_key k = one(i);
+        BOOST_TEST(d::query_key_equal{}(k, view_of(i)));
+        BOOST_TEST(!d::query_key_equal{}(k, view_of(i + 1)));
+        BOOST_TEST(!d::query_key_equal{}(k, view_of(static_cast<double>(i))));
+        hashes.insert(d::query_key_hash{}(k));
+    }
+    BOOST_TEST(hashes.size() == 1024u);
+    BOOST_TEST(d::query_key_equal{}(one(0.0), view_of(-0.0)));
+    BOOST_TEST(d::query_key_hash{}(one(0.0)) == d::query_key_hash{}(view_of(-0.0)));
+    BOOST_TEST(!d::query_key_equal{}(one(std::string("ab")), view_of(cistern::blob{std::byte{'a'}, std::byte{'b'}})));
+    BOOST_TEST(!d::query_key_equal{}(one(std::string("ab")), view_of(std::string("ac"))));
     // More parameters than the key keeps inline: the rest live in an allocation of the key's.
     const std::vector<cistern::value> three{cistern::value(std::int64_t{1}), cistern::value(2.5), cistern::value(std::string("c"))};
     static_assert(d::query_key::inline_params < 3);

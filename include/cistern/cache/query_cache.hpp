@@ -96,8 +96,14 @@ public:
     /// then the texts' bytes (a key and a view of one compare alike: query_key_equal).
     static bool same_query(std::uint64_t ha, std::string_view a, std::span<const value> pa, std::uint64_t hb,
                            std::string_view b, std::span<const value> pb) noexcept {
-        return ha == hb && a.size() == b.size() && std::equal(pa.begin(), pa.end(), pb.begin(), pb.end()) &&
-               same_text(a.data(), b.data(), a.size());
+        if (ha != hb || a.size() != b.size() || pa.size() != pb.size()) return false;
+        for (std::size_t i = 0; i < pa.size(); ++i) {
+            // value's ==, with integers (a point lookup's parameter) compared without the
+            // variant's dispatch
+            if (pa[i].index() != pb[i].index()) return false;
+            if (pa[i].index() == 1 ? *std::get_if<1>(&pa[i]) != *std::get_if<1>(&pb[i]) : pa[i] != pb[i]) return false;
+        }
+        return same_text(a.data(), b.data(), a.size());
     }
 
 private:
@@ -139,25 +145,39 @@ struct query_key_view {
     }
 };
 
-/// The hash of one parameter (its type and its value), for query_key_hash_of.
-[[gnu::always_inline]] inline std::uint64_t param_hash(const value& v) noexcept {
-    const std::uint64_t type = v.index();
-    switch (type) {
-    case 1: return type ^ mix64(static_cast<std::uint64_t>(*std::get_if<1>(&v)));
-    case 2: return type ^ std::hash<double>{}(*std::get_if<2>(&v));
-    case 3: return type ^ std::hash<std::string>{}(*std::get_if<3>(&v));
+/// param_hash of a parameter that is not an integer (out of line: the text hash would
+/// make every caller's hash too large to inline).
+[[gnu::noinline]] inline std::uint64_t param_hash_other(const value& v) noexcept {
+    switch (v.index()) {
+    case 2: return std::hash<double>{}(*std::get_if<2>(&v));
+    case 3: return text_hash(*std::get_if<3>(&v));
     case 4: {
         const blob& b = *std::get_if<4>(&v);
-        return type ^ std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+        return text_hash(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
     }
-    default: return type; // null
+    default: return 0; // null
     }
 }
 
-/// The hash of a query key from its text's hash (detail::text_hash) and its parameters.
+/// The bits of one parameter that query_key_hash_of folds in: its type and its value. An
+/// integer's bits are its value; text and blobs are hashed as statement text is
+/// (detail::text_hash, inlined); the cache's mix of the key's hash (detail::mix64) spreads
+/// the result.
+[[gnu::always_inline]] inline std::uint64_t param_hash(const value& v) noexcept {
+    const std::uint64_t type = static_cast<std::uint64_t>(v.index()) << 59;
+    if (v.index() == 1) [[likely]] return type ^ static_cast<std::uint64_t>(*std::get_if<1>(&v));
+    return type ^ param_hash_other(v);
+}
+
+/// The hash of a query key from its text's hash (detail::text_hash) and its parameters:
+/// each parameter is folded in by a multiply and a shift, both bijective (so two keys of one
+/// text whose only parameters are integers of different values never collide).
 [[gnu::always_inline]] inline std::uint64_t query_key_hash_of(std::uint64_t text_h, std::span<const value> params) noexcept {
     std::uint64_t h = text_h;
-    for (const value& v : params) h = mix64(h ^ param_hash(v)) + 0x9e3779b97f4a7c15ULL;
+    for (const value& v : params) {
+        h = (h ^ param_hash(v)) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 32;
+    }
     return h;
 }
 
