@@ -914,7 +914,7 @@ private:
     [[gnu::always_inline]] void lock_for_read(shard& s, bool locked_mode) noexcept {
         if constexpr (sole_reader_locks) {
             if (locked_mode) {
-                if (s.mu.try_lock()) [[likely]] return;
+                if (s.mu.try_lock_expecting_free()) [[likely]] return;
                 s.reads.contended();
             }
         }

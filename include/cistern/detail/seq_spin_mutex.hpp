@@ -40,7 +40,9 @@ class seq_spin_mutex {
 public:
     void lock() noexcept { mu_.lock(); }
     bool try_lock() noexcept { return mu_.try_lock(); }
-    void unlock() noexcept {
+    /// spin_mutex::try_lock_expecting_free.
+    bool try_lock_expecting_free() noexcept { return mu_.try_lock_expecting_free(); }
+    [[gnu::always_inline]] void unlock() noexcept {
         const std::uint64_t s = seq_.load(std::memory_order_relaxed);
         if (s & 1) seq_.store(s + 1, std::memory_order_release);
         mu_.unlock();
