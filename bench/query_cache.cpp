@@ -15,6 +15,8 @@
 // statement the admission does not admit, run uncached through the query cache against
 // acquiring a lease and running it (query_cache_pass_through, fifth paired line).
 //
+// Scaling (sixth paired line): one warm query cache read by 1 thread and by 2.
+//
 // The control (fourth paired line): the same rows in a cistern::cache keyed by the id alone,
 // with the query cache's policies, against the query cache's hit: what hashing and comparing
 // a statement text and its parameters adds to a cache hit.
@@ -33,6 +35,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -220,6 +223,18 @@ int run_paired_suite(int rounds) {
     cistern_bench::print_paired("sqlite/point_lookup", "acquire+direct", "query_cache_pass_through", pt);
     if (p.qc.size() != 0) {
         std::fprintf(stderr, "a measured call was cached\n");
+        return 1;
+    }
+
+    // Scaling: the same warm query cache read by 1 thread (A) and by 2 (B), each thread
+    // from its own position in the keys.
+    fixture sc;
+    std::array<std::int64_t, 2> at{0, table_rows / 2};
+    auto s1 = [&](int t, std::uint64_t ops) { run_cached(sc, ops, at[static_cast<std::size_t>(t)]); };
+    const auto sr = cistern_bench::run_paired_threads(rounds, 1, 2, 100'000, s1, s1);
+    cistern_bench::print_paired("sqlite/point_lookup/1_vs_2_threads", "query_cache_hit 1 thread", "query_cache_hit 2 threads", sr);
+    if (sc.qc.stats().misses != static_cast<std::uint64_t>(table_rows)) {
+        std::fprintf(stderr, "a measured call missed the cache\n");
         return 1;
     }
     return 0;

@@ -28,6 +28,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <future>
 #include <optional>
 #include <random>
 #include <string>
@@ -279,6 +280,36 @@ BOOST_AUTO_TEST_CASE(an_expired_entry_is_a_miss_and_is_removed_by_the_read) {
     const auto st = c.stats();
     BOOST_TEST(st.hits == 1u);
     BOOST_TEST(st.misses == 1u);
+}
+
+// An entry without a TTL in an expiring cache (per_entry, put without one) is read without
+// the lock also after time moved on: nothing is in the timer wheel, so there is nothing a
+// locked read would sweep. (The wheel's time stays where it was, since no call advances an
+// empty wheel: a read that took that for "time entered a new tick" took the lock every
+// time.) The read runs while compute() holds the shard's lock; it must finish first. The
+// 5 s wait is a bound for a read that takes microseconds.
+BOOST_AUTO_TEST_CASE(an_entry_without_ttl_is_read_without_the_lock_after_time_passes) {
+    cache<std::uint64_t, std::uint64_t, ev::lru, ex::per_entry, cp::with_clock<manual_clock>, cp::lock_free_reads> c(
+        cache_options{.max_size = 64, .shards = 1, .record_stats = true}, ex::per_entry());
+    c.put(1, 10);
+    c.put(2, 20);
+    manual_clock::advance(50ms); // dozens of the wheel's ticks (2^20 ns)
+    bool read_under_the_lock = false;
+    std::future<std::optional<std::uint64_t>> read; // outlives compute(): a read that waits ends after it
+    c.compute(2, [&](const std::uint64_t* v) {
+        read = std::async(std::launch::async, [&] { return c.get(1); });
+        read_under_the_lock = read.wait_for(5s) == std::future_status::ready;
+        return std::optional<std::uint64_t>(*v + 1);
+    });
+    BOOST_TEST(read_under_the_lock);
+    BOOST_TEST((read.get() == std::optional<std::uint64_t>(10)));
+    BOOST_TEST((c.get(2) == std::optional<std::uint64_t>(21)));
+    // An entry with a TTL is still read as a locked read would: once it is due, the read
+    // takes the lock and removes it.
+    c.put(3, 30, {.ttl = 10ms});
+    manual_clock::advance(20ms);
+    BOOST_TEST(!c.get(3));
+    BOOST_TEST(c.size() == 2u);
 }
 
 // The index is reserved for the bound up front and grows with set_max_size; what it grew

@@ -4,6 +4,7 @@
 /// periodic halving ("aging") so that old popularity fades.
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +27,8 @@ public:
         const std::uint64_t words = std::max<std::uint64_t>(std::bit_ceil(c), 8);
         table_.assign(static_cast<std::size_t>(words), 0);
         mask_ = words / 8 - 1; // blocks of 8 words (one cache line)
+        pbase_.store(reinterpret_cast<std::uintptr_t>(table_.data()), std::memory_order_relaxed);
+        pmask_.store(mask_, std::memory_order_relaxed);
         sample_ = 10 * c;
         additions_ = 0;
     }
@@ -62,10 +65,13 @@ public:
         if (added && ++additions_ >= sample_) halve();
     }
 
-    /// Starts loading the cache line of `hash`'s counters. Reads only what resize() sets,
-    /// so it may run without the owner's lock.
+    /// Starts loading the cache line of `hash`'s counters. May run without the owner's lock,
+    /// while resize() replaces the table: it reads only atomic copies of the table's address
+    /// and mask, and a prefetch of a stale address does no harm (it never faults).
     void prefetch(std::uint64_t hash) const noexcept {
-        __builtin_prefetch(&table_[static_cast<std::size_t>((spread(hash) & mask_) * 8)], 1, 3);
+        const std::uintptr_t base = pbase_.load(std::memory_order_relaxed);
+        const std::uint64_t mask = pmask_.load(std::memory_order_relaxed);
+        __builtin_prefetch(reinterpret_cast<const void*>(base + (spread(hash) & mask) * 64), 1, 3);
     }
 
     /// The estimated count of `hash`, 0..15.
@@ -103,6 +109,8 @@ private:
 
     std::vector<std::uint64_t> table_;
     std::uint64_t mask_ = 0;
+    std::atomic<std::uintptr_t> pbase_{0}; // for prefetch() without the lock
+    std::atomic<std::uint64_t> pmask_{0};
     std::uint64_t sample_ = 0;
     std::uint64_t additions_ = 0;
 };

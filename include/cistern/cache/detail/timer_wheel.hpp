@@ -33,7 +33,7 @@ public:
         nodes_.assign(sentinels, node{});
         for (std::uint32_t i = 0; i < sentinels; ++i) nodes_[i] = node{i, i, never};
         set_now(now);
-        size_ = 0;
+        set_size(0);
     }
     /// Makes room for `slot`.
     void ensure(std::uint32_t slot) {
@@ -60,15 +60,21 @@ public:
         if (nodes_[i].next != none) unlink(static_cast<std::uint32_t>(i));
         nodes_[i].at = never;
     }
-    std::size_t size() const noexcept { return size_; }
+    std::size_t size() const noexcept {
+        return std::atomic_ref<std::size_t>(const_cast<std::size_t&>(size_)).load(std::memory_order_relaxed);
+    }
     std::int64_t now() const noexcept { return now_; }
 
     /// Moves time to `now` and calls `expire(slot)` for every scheduled slot due at or
     /// before it (the slot is descheduled before the call).
     /// True when advance(now) may have work: time entered a new level-0 tick.
     bool ticked(std::int64_t now) const noexcept { return (now >> shift(0)) != (now_ >> shift(0)); }
-    /// ticked() without the owner's lock (the wheel's time is written atomically).
+    /// ticked() without the owner's lock (the wheel's time and size are written
+    /// atomically), and false for an empty wheel: advance() would only move its time. (An
+    /// owner that keeps nothing in the wheel need not advance it, and its time then stays
+    /// behind: without this test every such call would seem to have work.)
     bool ticked_shared(std::int64_t now) const noexcept {
+        if (size() == 0) return false;
         const std::int64_t at = std::atomic_ref<std::int64_t>(const_cast<std::int64_t&>(now_)).load(std::memory_order_relaxed);
         return (now >> shift(0)) != (at >> shift(0));
     }
@@ -91,7 +97,7 @@ public:
                 while (i != none) {
                     const std::uint32_t nxt = nodes_[i].next;
                     nodes_[i].prev = nodes_[i].next = none;
-                    --size_;
+                    set_size(size_ - 1);
                     if (nodes_[i].at <= now) {
                         nodes_[i].at = never;
                         expire(i - sentinels);
@@ -134,19 +140,21 @@ private:
         nodes_[i].next = s;
         nodes_[last].next = i;
         nodes_[s].prev = i;
-        ++size_;
+        set_size(size_ + 1);
     }
     void unlink(std::uint32_t i) noexcept {
         nodes_[nodes_[i].prev].next = nodes_[i].next;
         nodes_[nodes_[i].next].prev = nodes_[i].prev;
         nodes_[i].prev = nodes_[i].next = none;
-        --size_;
+        set_size(size_ - 1);
     }
 
     std::vector<node> nodes_;
     void set_now(std::int64_t now) noexcept { std::atomic_ref<std::int64_t>(now_).store(now, std::memory_order_relaxed); }
+    // The entries scheduled; written atomically (read by size() without the owner's lock).
+    void set_size(std::size_t n) noexcept { std::atomic_ref<std::size_t>(size_).store(n, std::memory_order_relaxed); }
     alignas(8) std::int64_t now_ = 0;
-    std::size_t size_ = 0;
+    alignas(8) std::size_t size_ = 0;
 };
 
 } // namespace cistern::detail
