@@ -8,6 +8,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace cistern::detail {
@@ -20,6 +21,29 @@ namespace cistern::detail {
 class count_min_sketch {
 public:
     count_min_sketch() { resize(16); }
+    // Copies and moves publish the new table's address for prefetch().
+    count_min_sketch(const count_min_sketch& o)
+        : table_(o.table_), mask_(o.mask_), sample_(o.sample_), additions_(o.additions_) { publish(); }
+    count_min_sketch(count_min_sketch&& o) noexcept
+        : table_(std::move(o.table_)), mask_(o.mask_), sample_(o.sample_), additions_(o.additions_) { publish(); }
+    count_min_sketch& operator=(const count_min_sketch& o) {
+        if (this != &o) {
+            table_ = o.table_;
+            mask_ = o.mask_;
+            sample_ = o.sample_;
+            additions_ = o.additions_;
+            publish();
+        }
+        return *this;
+    }
+    count_min_sketch& operator=(count_min_sketch&& o) noexcept {
+        table_ = std::move(o.table_);
+        mask_ = o.mask_;
+        sample_ = o.sample_;
+        additions_ = o.additions_;
+        publish();
+        return *this;
+    }
 
     /// Sizes the sketch for `capacity` entries and clears it.
     void resize(std::uint64_t capacity) {
@@ -27,8 +51,7 @@ public:
         const std::uint64_t words = std::max<std::uint64_t>(std::bit_ceil(c), 8);
         table_.assign(static_cast<std::size_t>(words), 0);
         mask_ = words / 8 - 1; // blocks of 8 words (one cache line)
-        pbase_.store(reinterpret_cast<std::uintptr_t>(table_.data()), std::memory_order_relaxed);
-        pmask_.store(mask_, std::memory_order_relaxed);
+        publish();
         sample_ = 10 * c;
         additions_ = 0;
     }
@@ -101,6 +124,10 @@ private:
     }
     static unsigned nibble_of(std::uint64_t h, std::uint32_t i) noexcept {
         return static_cast<unsigned>(((h >> (40 + 4 * i)) & 0xf) << 2);
+    }
+    void publish() noexcept {
+        pbase_.store(reinterpret_cast<std::uintptr_t>(table_.data()), std::memory_order_relaxed);
+        pmask_.store(mask_, std::memory_order_relaxed);
     }
     void halve() noexcept {
         for (auto& w : table_) w = (w >> 1) & 0x7777777777777777ULL;
