@@ -294,14 +294,14 @@ BOOST_AUTO_TEST_CASE(an_entry_without_ttl_is_read_without_the_lock_after_time_pa
     c.put(1, 10);
     c.put(2, 20);
     manual_clock::advance(50ms); // dozens of the wheel's ticks (2^20 ns)
-    bool read_under_the_lock = false;
+    bool finished_while_the_lock_was_held = false;
     std::future<std::optional<std::uint64_t>> read; // outlives compute(): a read that waits ends after it
     c.compute(2, [&](const std::uint64_t* v) {
         read = std::async(std::launch::async, [&] { return c.get(1); });
-        read_under_the_lock = read.wait_for(5s) == std::future_status::ready;
+        finished_while_the_lock_was_held = read.wait_for(5s) == std::future_status::ready;
         return std::optional<std::uint64_t>(*v + 1);
     });
-    BOOST_TEST(read_under_the_lock);
+    BOOST_TEST(finished_while_the_lock_was_held);
     BOOST_TEST((read.get() == std::optional<std::uint64_t>(10)));
     BOOST_TEST((c.get(2) == std::optional<std::uint64_t>(21)));
     // An entry with a TTL is still read as a locked read would: once it is due, the read

@@ -161,8 +161,8 @@ struct query_key_view {
 
 /// The bits of one parameter that query_key_hash_of folds in: its type and its value. An
 /// integer's bits are its value; text and blobs are hashed as statement text is
-/// (detail::text_hash, inlined); the cache's mix of the key's hash (detail::mix64) spreads
-/// the result.
+/// (detail::text_hash, out of line in param_hash_other); the cache's mix of the key's hash
+/// (detail::mix64) spreads the result.
 [[gnu::always_inline]] inline std::uint64_t param_hash(const value& v) noexcept {
     const std::uint64_t type = static_cast<std::uint64_t>(v.index()) << 59;
     if (v.index() == 1) [[likely]] return type ^ static_cast<std::uint64_t>(*std::get_if<1>(&v));
@@ -171,7 +171,7 @@ struct query_key_view {
 
 /// The hash of a query key from its text's hash (detail::text_hash) and its parameters:
 /// each parameter is folded in by a multiply and a shift, both bijective (so two keys of one
-/// text whose only parameters are integers of different values never collide).
+/// text whose one parameter is an integer, of different values, never share a hash).
 [[gnu::always_inline]] inline std::uint64_t query_key_hash_of(std::uint64_t text_h, std::span<const value> params) noexcept {
     std::uint64_t h = text_h;
     for (const value& v : params) {
