@@ -5,19 +5,12 @@
 /// and detail::seq_copy, the copy such a reader makes.
 
 #include <cistern/detail/spin_mutex.hpp>
+#include <cistern/detail/tsan.hpp>
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-
-#if defined(__SANITIZE_THREAD__)
-#define CISTERN_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CISTERN_TSAN 1
-#endif
-#endif
 
 #if defined(CISTERN_TSAN)
 extern "C" void AnnotateIgnoreReadsBegin(const char* file, int line);

@@ -26,18 +26,8 @@ public:
         : table_(o.table_), mask_(o.mask_), sample_(o.sample_), additions_(o.additions_) { publish(); }
     count_min_sketch(count_min_sketch&& o) noexcept
         : table_(std::move(o.table_)), mask_(o.mask_), sample_(o.sample_), additions_(o.additions_) { publish(); }
-    count_min_sketch& operator=(const count_min_sketch& o) {
-        if (this != &o) {
-            table_ = o.table_;
-            mask_ = o.mask_;
-            sample_ = o.sample_;
-            additions_ = o.additions_;
-            publish();
-        }
-        return *this;
-    }
-    count_min_sketch& operator=(count_min_sketch&& o) noexcept {
-        table_ = std::move(o.table_);
+    count_min_sketch& operator=(count_min_sketch o) noexcept { // copy or move, then take it
+        table_.swap(o.table_);
         mask_ = o.mask_;
         sample_ = o.sample_;
         additions_ = o.additions_;

@@ -4,7 +4,7 @@
 /// eviction policy in small lossy rings, one per stripe of threads, and replayed under the
 /// lock (Caffeine's read buffers).
 
-#include <cistern/detail/seq_spin_mutex.hpp> // CISTERN_TSAN
+#include <cistern/detail/tsan.hpp>
 
 #include <algorithm>
 #include <atomic>
