@@ -1105,7 +1105,8 @@ namespace {
 // What window_sampler's mini caches are defined to be: six basic_w_tinylfu<preset_window>
 // of mini_capacity() entries, each behind its own index, replaying the sampled keys' requests
 // (a miss inserts, then the mini cache evicts down to its bound); every period_samples()
-// samples the most hitting one's share is published and hits and requests halve.
+// samples the most hitting one's share is published and hits and requests are scaled by
+// keep_eighths / 8.
 struct reference_minis {
     struct one : indexed_policy<ev::basic_w_tinylfu<cistern::detail::preset_window>> {
         std::uint64_t hits = 0;
@@ -1133,8 +1134,8 @@ struct reference_minis {
         for (std::size_t i = 1; i < m.size(); ++i)
             if (m[i].hits > m[best].hits) best = i;
         if (requests < 256) return;
-        for (one& x : m) x.hits /= 2;
-        requests /= 2;
+        for (one& x : m) x.hits = x.hits * Sampler::keep_eighths / 8;
+        requests = requests * Sampler::keep_eighths / 8;
         share = Sampler::shares[best];
     }
 };

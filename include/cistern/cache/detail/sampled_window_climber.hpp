@@ -36,8 +36,9 @@ struct preset_window {
 /// The mini-simulation of one cache: one key in sampling_rate() (by hash; SHARDS-style
 /// spatial sampling) is replayed through a small W-TinyLFU of capacity / rate entries per
 /// candidate window share; every period_samples() replayed requests the share whose mini
-/// cache hit most over the recent samples is published (hits and requests halve at every
-/// decision, so older samples weigh less). Mini caches compared on the same requests
+/// cache hit most over the recent samples is published (hits and requests are scaled by
+/// KeepEighths / 8 at every decision, so older samples weigh less: with 7 / 8 a decision
+/// rests on about eight periods of samples). Mini caches compared on the same requests
 /// differ only by their window, where consecutive samples of one cache differ by the
 /// workload's phase too.
 ///
@@ -55,9 +56,13 @@ struct preset_window {
 /// load. No other member takes a lock: call them only where no other thread uses the
 /// sampler (tests).
 template <std::uint64_t MiniTarget = 256, std::uint64_t MinRate = 16,
-          std::array<std::uint32_t, 6> Shares = std::array<std::uint32_t, 6>{10, 50, 150, 350, 650, 1000}>
+          std::array<std::uint32_t, 6> Shares = std::array<std::uint32_t, 6>{10, 50, 150, 350, 650, 1000},
+          std::uint64_t KeepEighths = 7>
 class basic_window_sampler {
 public:
+    /// What a decision keeps of the mini caches' hits and requests, in eighths.
+    static constexpr std::uint64_t keep_eighths = KeepEighths;
+    static_assert(KeepEighths >= 1 && KeepEighths <= 7, "cistern::detail::basic_window_sampler: KeepEighths is 1 to 7 (a decision keeps that many eighths of the samples)");
     /// The candidate windows, per mille of the capacity.
     static constexpr std::array<std::uint32_t, 6> shares = Shares;
     /// Target capacity of a mini cache (the sampling rate follows from it).
@@ -148,10 +153,10 @@ public:
     std::uint64_t mini_capacity() const noexcept { return mini_capacity_; }
     /// Replayed requests between two decisions (no lock: tests).
     std::uint64_t period_samples() const noexcept { return period_samples_; }
-    /// Hits of mini cache `i` (window shares[i]) since the last decision, halved at each
+    /// Hits of mini cache `i` (window shares[i]), scaled by keep_eighths / 8 at each
     /// decision as the requests are (no lock: tests).
     std::uint64_t mini_hits(std::size_t i) const noexcept { return minis_[i].hits; }
-    /// Requests every mini cache was given, halved at each decision (no lock: tests).
+    /// Requests every mini cache was given, scaled at each decision (no lock: tests).
     std::uint64_t mini_requests() const noexcept { return requests_; }
     /// Entries mini cache `i` holds (no lock: tests).
     std::uint64_t mini_size(std::size_t i) const noexcept { return minis_[i].size; }
@@ -193,8 +198,8 @@ private:
         for (std::size_t i = 1; i < minis; ++i)
             if (minis_[i].hits > minis_[best].hits) best = i;
         if (requests_ < 256) return; // too few samples to tell
-        for (mini& m : minis_) m.hits /= 2;
-        requests_ /= 2;
+        for (mini& m : minis_) m.hits = m.hits * keep_eighths / 8;
+        requests_ = requests_ * keep_eighths / 8;
         share_.store(shares[best], std::memory_order_relaxed);
     }
 
